@@ -1,0 +1,3 @@
+module skyscale.dev/agent
+
+go 1.26

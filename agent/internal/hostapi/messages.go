@@ -1,0 +1,108 @@
+package hostapi
+
+import "encoding/json"
+
+// Protocol is the version announced in `ready`.
+const Protocol = 1
+
+// Message types, host → agent.
+const (
+	TypeInit     = "init"
+	TypeInvoke   = "invoke"
+	TypePing     = "ping"
+	TypeShutdown = "shutdown"
+)
+
+// Message types, agent → host.
+const (
+	TypeReady       = "ready"
+	TypeInitResult  = "init_result"
+	TypeResult      = "result"
+	TypeRuntimeExit = "runtime_exit"
+	TypePong        = "pong"
+	TypeError       = "error"
+)
+
+// Result statuses.
+const (
+	StatusOK      = "ok"
+	StatusError   = "error"
+	StatusTimeout = "timeout"
+	StatusCrash   = "crash"
+)
+
+type Init struct {
+	Runtime            string            `json:"runtime"`
+	Handler            string            `json:"handler"`
+	CodeSha256         string            `json:"codeSha256"`
+	FunctionName       string            `json:"functionName"`
+	FunctionVersion    string            `json:"functionVersion"`
+	MemoryMb           int               `json:"memoryMb"`
+	TimeoutMs          int64             `json:"timeoutMs"`
+	Env                map[string]string `json:"env"`
+	InvokedFunctionArn string            `json:"invokedFunctionArn"`
+	LogGroupName       string            `json:"logGroupName"`
+	LogStreamName      string            `json:"logStreamName"`
+	LogLimitBytes      int               `json:"logLimitBytes"`
+}
+
+type Invoke struct {
+	RequestID          string          `json:"requestId"`
+	DeadlineMs         int64           `json:"deadlineMs"`
+	TimeoutMs          int64           `json:"timeoutMs"`
+	InvokedFunctionArn string          `json:"invokedFunctionArn"`
+	ClientContext      json.RawMessage `json:"clientContext"`
+	TraceID            string          `json:"traceId"`
+}
+
+type Ready struct {
+	Type         string `json:"type"`
+	Protocol     int    `json:"protocol"`
+	AgentVersion string `json:"agentVersion"`
+	Pid          int    `json:"pid"`
+}
+
+// ErrorObject is the Lambda-shaped error carried in init_result and result
+// bodies. StackTrace stays raw so a runtime's own trace passes through as is.
+type ErrorObject struct {
+	ErrorType    string          `json:"errorType"`
+	ErrorMessage string          `json:"errorMessage"`
+	StackTrace   json.RawMessage `json:"stackTrace,omitempty"`
+}
+
+type InitResult struct {
+	Type   string       `json:"type"`
+	OK     bool         `json:"ok"`
+	InitMs float64      `json:"initMs"`
+	Log    string       `json:"log"`
+	Error  *ErrorObject `json:"error,omitempty"`
+}
+
+type Result struct {
+	Type         string  `json:"type"`
+	RequestID    string  `json:"requestId"`
+	Status       string  `json:"status"`
+	DurationMs   float64 `json:"durationMs"`
+	MaxRssKb     *int64  `json:"maxRssKb,omitempty"`
+	Log          string  `json:"log"`
+	LogTruncated bool    `json:"logTruncated"`
+}
+
+// RuntimeExit: ExitCode is -1 and Signal names the signal ("SIGKILL") when the
+// runtime was killed by one.
+type RuntimeExit struct {
+	Type     string `json:"type"`
+	ExitCode int    `json:"exitCode"`
+	Signal   string `json:"signal"`
+}
+
+type Pong struct {
+	Type string `json:"type"`
+}
+
+type Error struct {
+	Type         string `json:"type"`
+	ErrorType    string `json:"errorType"`
+	ErrorMessage string `json:"errorMessage"`
+	RequestID    string `json:"requestId,omitempty"`
+}

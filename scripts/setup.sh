@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything Skyscale needs on this machine, idempotently (a second run takes
+# seconds): Debian packages, gVisor's runsc (trixie build, in the cache), the sandbox
+# root filesystem (in the cache), npm dependencies, the TypeScript build and the Go
+# agent. Called by scripts/start.sh and scripts/test.sh.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=lib/cache-paths.sh
+source scripts/lib/cache-paths.sh
+
+bash scripts/setup/system-packages.sh
+bash scripts/setup/runsc.sh >/dev/null
+bash scripts/setup/rootfs.sh >/dev/null
+
+lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f node_modules/.skyscale-lock-hash ] || [ "$(cat node_modules/.skyscale-lock-hash)" != "$lock_hash" ]; then
+  skyscale_log "installing npm dependencies (npm ci; better-sqlite3 builds from source, about a minute)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.skyscale-lock-hash
+fi
+
+skyscale_log "building the control plane and CLI (tsc)"
+rm -rf dist
+npx --no-install tsc -p tsconfig.json
+
+skyscale_log "building the agent (go build, static)"
+(cd agent && CGO_ENABLED=0 go build -trimpath -o ../build/agent/skyscale-agent ./cmd/skyscale-agent)
+skyscale_log "ready: runsc $("$SKYSCALE_RUNSC" --version 2>/dev/null | head -n1 | awk '{print $3}'), rootfs $(readlink -f "$SKYSCALE_ROOTFS")"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# One command on a fresh machine: set everything up, then run every test — the Go
+# agent's, the Python runtime's, the control plane's unit tests, and the integration
+# and end-to-end tests that run real functions in gVisor sandboxes.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+
+echo "== agent (go vet, go test)"
+(cd agent && go vet ./... && go test -count=1 ./...)
+
+echo "== python runtime (unittest)"
+python3 -m unittest discover -s runtimes/python -p 'test_*.py'
+
+echo "== control plane unit tests"
+node --test --test-concurrency=1 $(find dist/src -name '*.test.js' | sort)
+
+echo "== integration and end-to-end tests (gVisor)"
+node --test --test-concurrency=1 --test-timeout=300000 $(find dist/test -name '*.test.js' | sort)

@@ -1,0 +1,59 @@
+// Invoking functions (POST /v1/functions/{name}/invocations), reading invocation
+// records (GET /v1/invocations/{id}) and the pool (GET /v1/pool).
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { SkyscaleError } from '../../errors.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../../scheduler/invoker.js';
+import { rawBody } from './body.js';
+
+const LOG_TAIL_BYTES = 4096;
+
+export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
+  const { invoker, recorder, pool } = deps;
+  return async (app) => {
+    app.post<{ Params: { name: string }; Querystring: { version?: string } }>(
+      '/functions/:name/invocations',
+      { bodyLimit: MAX_SYNC_PAYLOAD_BYTES },
+      async (req, reply) => {
+        const event = eventBytes(rawBody(req.body));
+        const outcome = await invoker.invoke(req.params.name, req.query.version, event);
+        void reply
+          .header('x-skyscale-request-id', outcome.requestId)
+          .header('x-skyscale-executed-version', String(outcome.version))
+          .header('x-skyscale-cold-start', String(outcome.cold))
+          .header('x-skyscale-status', outcome.status);
+        if (outcome.durationMs !== null) void reply.header('x-skyscale-duration-ms', outcome.durationMs.toFixed(3));
+        if (outcome.initMs !== null) void reply.header('x-skyscale-init-ms', outcome.initMs.toFixed(3));
+        if (outcome.functionError) void reply.header('x-skyscale-function-error', outcome.functionError);
+        if (String(req.headers['x-skyscale-log-type'] ?? '').toLowerCase() === 'tail') {
+          void reply.header('x-skyscale-log-result', Buffer.from(tail(outcome.log)).toString('base64'));
+        }
+        return reply.type('application/json').send(outcome.payload);
+      },
+    );
+
+    app.get<{ Params: { id: string } }>('/invocations/:id', async (req) => {
+      const record = recorder.get(req.params.id);
+      if (!record) throw new SkyscaleError('InvocationNotFound', `no invocation with id "${req.params.id}"`);
+      return { invocation: record };
+    });
+
+    app.get('/pool', async () => ({ sandbox: deps.driver.describe(), instances: pool.list() }));
+  };
+}
+
+/** Lambda semantics: an empty body is `{}`; anything else must be JSON. */
+function eventBytes(body: Buffer): Buffer {
+  if (body.length === 0) return Buffer.from('{}');
+  try {
+    JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new SkyscaleError('InvalidJSON', `the invocation payload is not valid JSON: ${(err as Error).message}`);
+  }
+  return body;
+}
+
+function tail(log: string): string {
+  const bytes = Buffer.from(log, 'utf8');
+  return bytes.length <= LOG_TAIL_BYTES ? log : bytes.subarray(bytes.length - LOG_TAIL_BYTES).toString('utf8');
+}

@@ -1,0 +1,31 @@
+// skyscale server: runs the control plane in the foreground until SIGINT/SIGTERM.
+import { loadConfig, SETTINGS } from '../../config.js';
+import { startServer, createLogger } from '../../server.js';
+import type { Command, Options } from '../command.js';
+
+const options: Options = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
+
+export const serverCommand: Command = {
+  name: 'server',
+  summary: 'run the control plane in the foreground',
+  usage: `skyscale server [${SETTINGS.map((s) => `--${s.flag} V`).join('] [')}]`,
+  options,
+  async run(values, _positionals, ctx) {
+    const flags = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const config = loadConfig(ctx.env, flags);
+    const log = createLogger(config.logLevel);
+    const server = await startServer(config, log);
+    if (server.generatedAdminKey) {
+      ctx.err(`\nAdmin API key (shown once, also saved in ${config.dataDir}/admin-key):\n  ${server.generatedAdminKey}\nThe CLI on this machine finds it there; elsewhere set SKYSCALE_API_KEY.\n`);
+    }
+    ctx.err(`Skyscale ${server.url} (sandbox: ${server.driver.name})`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    ctx.err('stopping: tearing down sandboxes…');
+    await server.close();
+    return 0;
+  },
+};

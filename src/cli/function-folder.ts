@@ -1,0 +1,91 @@
+// A function's folder on the user's disk: its metadata file (skyscale.json, or the
+// seeds' skyscale_config.json) and its packaging into a zip, with the dependencies
+// from requirements.txt installed beside the code.
+import { existsSync, readFileSync, readdirSync, statSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import yazl from 'yazl';
+import { CliError } from './cli-error.js';
+import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../registry/function-config.js';
+import type { FunctionSettings } from '../registry/types.js';
+
+export const METADATA_FILES = ['skyscale.json', 'skyscale_config.json'];
+const SKIP = new Set(['__pycache__', '.git', '.skyscale', 'node_modules', '.venv', '.DS_Store']);
+
+export interface FunctionFolder {
+  dir: string;
+  name: string;
+  raw: RawFunctionConfig;
+  settings: FunctionSettings;
+}
+
+export function readFunctionFolder(dirArg: string): FunctionFolder {
+  const dir = resolve(dirArg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new CliError('FolderNotFound', `there is no function folder at ${dir}`, `create one with \`skyscale init --name ${dirArg}\``);
+  }
+  const file = METADATA_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
+  let raw: RawFunctionConfig & { name?: unknown } = {};
+  if (file) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8')) as RawFunctionConfig;
+    } catch (err) {
+      throw new CliError('InvalidFunctionConfig', `${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CliError('InvalidFunctionConfig', `${file} must hold a JSON object`);
+  }
+  const name = raw.name ?? dir.split('/').pop();
+  const problems = validateFunctionName(name);
+  if (problems.length) throw new CliError('InvalidFunctionConfig', `${file ?? dir}: ${problems[0]}`);
+  try {
+    return { dir, name: name as string, raw, settings: normalizeSettings(raw, undefined, file ?? 'the function settings') };
+  } catch (err) {
+    throw new CliError('InvalidFunctionConfig', (err as Error).message);
+  }
+}
+
+/** Lines of requirements.txt that name something to install. */
+export function requirements(dir: string): string[] {
+  const file = join(dir, 'requirements.txt');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+}
+
+/** Zips the folder; with requirements, installs them (pip --target) into the zip too. */
+export async function packageFolder(dir: string, progress: (msg: string) => void = () => {}): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  addTree(zip, dir, dir);
+  let depsDir: string | null = null;
+  if (requirements(dir).length) {
+    depsDir = mkdtempSync(join(tmpdir(), 'skyscale-deps-'));
+    progress(`installing ${requirements(dir).length} requirement(s) from requirements.txt`);
+    const pip = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-compile', '--target', depsDir, '-r', join(dir, 'requirements.txt')], { encoding: 'utf8' });
+    if (pip.status !== 0) {
+      rmSync(depsDir, { recursive: true, force: true });
+      throw new CliError('DependencyInstallFailed', `installing requirements.txt failed: ${(pip.stderr || pip.stdout || '').trim().split('\n').slice(-3).join(' ')}`);
+    }
+    addTree(zip, depsDir, depsDir);
+  }
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((res, rej) => {
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    zip.outputStream.on('end', () => res(Buffer.concat(chunks)));
+    zip.outputStream.on('error', rej);
+  });
+  zip.end();
+  const bytes = await done;
+  if (depsDir) rmSync(depsDir, { recursive: true, force: true });
+  return bytes;
+}
+
+function addTree(zip: yazl.ZipFile, root: string, dir: string): void {
+  for (const name of readdirSync(dir).sort()) {
+    if (SKIP.has(name) || name.endsWith('.pyc')) continue;
+    const path = join(dir, name);
+    const st = statSync(path);
+    const rel = relative(root, path);
+    if (st.isDirectory()) addTree(zip, root, path);
+    else if (st.isFile()) zip.addFile(path, rel, { mtime: new Date(0), mode: st.mode & 0o111 ? 0o100755 : 0o100644 });
+  }
+}

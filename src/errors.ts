@@ -1,0 +1,74 @@
+// The one registry of Skyscale's error types. Every error the platform reports to a
+// user is a SkyscaleError with a stable `type` from this table; the HTTP status and the
+// Lambda API exception name are mapped here once. docs/errors.md mirrors this table and
+// errors.test.ts fails when the two drift apart.
+
+export interface ErrorSpec {
+  status: number;
+  lambda: string;
+  /** user errors are the caller's to fix; system faults are ours (logged with stacks). */
+  kind: 'user' | 'system';
+  summary: string;
+}
+
+export const ERRORS = {
+  ValidationError: { status: 400, lambda: 'InvalidParameterValueException', kind: 'user', summary: 'A request field or query parameter is missing or invalid.' },
+  InvalidFunctionConfig: { status: 400, lambda: 'InvalidParameterValueException', kind: 'user', summary: 'skyscale.json (or the function settings sent) is invalid.' },
+  InvalidCodePackage: { status: 400, lambda: 'InvalidParameterValueException', kind: 'user', summary: 'The uploaded code is not a usable zip or tar.gz package.' },
+  InvalidJSON: { status: 400, lambda: 'InvalidRequestContentException', kind: 'user', summary: 'The request body is not valid JSON.' },
+  Unauthorized: { status: 401, lambda: 'UnrecognizedClientException', kind: 'user', summary: 'No API key, or an unknown or wrong one.' },
+  FunctionNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'No function (or version) with that name.' },
+  InvocationNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'No invocation with that id.' },
+  RouteNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'No such API route.' },
+  FunctionExists: { status: 409, lambda: 'ResourceConflictException', kind: 'user', summary: 'A function with that name already exists.' },
+  FunctionNotReady: { status: 409, lambda: 'ResourceConflictException', kind: 'user', summary: 'The function has no code yet: deploy a package first.' },
+  PayloadTooLarge: { status: 413, lambda: 'RequestTooLargeException', kind: 'user', summary: 'The request body is over the limit (6 MB for an invocation payload).' },
+  UnsupportedMediaType: { status: 415, lambda: 'UnsupportedMediaTypeException', kind: 'user', summary: 'The request body has a content type this route does not take.' },
+  TooManyRequests: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'A concurrency limit was reached and the bounded wait ran out.' },
+  SandboxStartFailed: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'A sandbox could not be started.' },
+  SandboxDied: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The sandbox stopped unexpectedly while serving the invocation.' },
+  InternalError: { status: 500, lambda: 'ServiceException', kind: 'system', summary: 'An unexpected fault in Skyscale itself.' },
+  ServerUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The server is starting or shutting down.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorType = keyof typeof ERRORS;
+
+export class SkyscaleError extends Error {
+  readonly type: ErrorType;
+  readonly details: Record<string, unknown> | undefined;
+  readonly hint: string | undefined;
+
+  constructor(type: ErrorType, message: string, opts: { details?: Record<string, unknown>; hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'SkyscaleError';
+    this.type = type;
+    this.details = opts.details;
+    this.hint = opts.hint;
+  }
+
+  get status(): number {
+    return ERRORS[this.type].status;
+  }
+
+  get lambdaName(): string {
+    return ERRORS[this.type].lambda;
+  }
+
+  get kind(): 'user' | 'system' {
+    return ERRORS[this.type].kind;
+  }
+
+  /** The wire shape of the native API: `{ error: { type, message, details?, hint? } }`. */
+  toJSON(): { type: ErrorType; message: string; details?: Record<string, unknown>; hint?: string } {
+    return {
+      type: this.type,
+      message: this.message,
+      ...(this.details ? { details: this.details } : {}),
+      ...(this.hint ? { hint: this.hint } : {}),
+    };
+  }
+}
+
+export function isErrorType(value: string): value is ErrorType {
+  return Object.prototype.hasOwnProperty.call(ERRORS, value);
+}

@@ -1,0 +1,26 @@
+// What the platform remembers of every invocation.
+
+export type InvocationStatus = 'success' | 'error' | 'timeout' | 'crash' | 'failed';
+
+export interface InvocationRecord {
+  id: string;
+  functionName: string;
+  version: number;
+  status: InvocationStatus;
+  errorType: string | null;
+  errorMessage: string | null;
+  cold: boolean;
+  initMs: number | null;
+  durationMs: number | null;
+  billedMs: number | null;
+  maxMemoryKb: number | null;
+  requestBytes: number;
+  responseBytes: number;
+  logTruncated: boolean;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface InvocationWithLog extends InvocationRecord {
+  log: string;
+}

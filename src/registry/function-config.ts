@@ -1,0 +1,88 @@
+// The function settings a user writes in skyscale.json (or sends to the API): the raw,
+// all-optional shape, its validation (every problem collected, not just the first),
+// and the normalised FunctionSettings the registry stores.
+import { SkyscaleError } from '../errors.js';
+import type { FunctionSettings } from './types.js';
+
+export const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const SUPPORTED_RUNTIMES = ['python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13'] as const;
+const HANDLER = /^[A-Za-z0-9_\-./]*[A-Za-z0-9_]\.[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Set by the agent for every invocation; a function may not override them.
+const RESERVED_ENV = new Set(['_HANDLER', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR', 'AWS_LAMBDA_RUNTIME_API', 'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_REGION',
+  'AWS_DEFAULT_REGION', 'SKYSCALE_RLIMIT_AS_BYTES', 'SKYSCALE_INVOKED_FUNCTION_ARN']);
+
+export const DEFAULT_SETTINGS: FunctionSettings = {
+  runtime: 'python3.11', handler: 'handler.handler', memoryMb: 128, timeoutS: 3, env: {}, description: '',
+};
+export const LIMITS = { memoryMb: { min: 128, max: 10240 }, timeoutS: { min: 1, max: 900 }, envBytes: 4096 } as const;
+
+/** What a user may write; every field optional. */
+export interface RawFunctionConfig {
+  name?: unknown;
+  runtime?: unknown;
+  handler?: unknown;
+  memory?: unknown;
+  timeout?: unknown;
+  env?: unknown;
+  description?: unknown;
+}
+
+export function validateFunctionName(name: unknown): string[] {
+  if (typeof name !== 'string' || !FUNCTION_NAME.test(name)) {
+    return [`name must be 1-64 letters, digits, "-" or "_" (got ${JSON.stringify(name)})`];
+  }
+  return [];
+}
+
+/**
+ * Merges `raw` over `base` (the defaults, or the function's current settings) and
+ * validates the result. Throws InvalidFunctionConfig listing every problem.
+ */
+export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings = DEFAULT_SETTINGS, source = 'function settings'): FunctionSettings {
+  const problems: string[] = [];
+  const out: FunctionSettings = { ...base, env: { ...base.env } };
+
+  if (raw.runtime !== undefined) {
+    if (typeof raw.runtime === 'string' && (SUPPORTED_RUNTIMES as readonly string[]).includes(raw.runtime)) out.runtime = raw.runtime;
+    else problems.push(`runtime must be one of ${SUPPORTED_RUNTIMES.join(', ')} (got ${JSON.stringify(raw.runtime)})`);
+  }
+  if (raw.handler !== undefined) {
+    if (typeof raw.handler === 'string' && HANDLER.test(raw.handler) && !raw.handler.split('/').includes('..')) out.handler = raw.handler;
+    else problems.push(`handler must look like "module.function", e.g. "handler.handler" (got ${JSON.stringify(raw.handler)})`);
+  }
+  if (raw.memory !== undefined) {
+    const { min, max } = LIMITS.memoryMb;
+    if (Number.isInteger(raw.memory) && (raw.memory as number) >= min && (raw.memory as number) <= max) out.memoryMb = raw.memory as number;
+    else problems.push(`memory must be a whole number of MB from ${min} to ${max} (got ${JSON.stringify(raw.memory)})`);
+  }
+  if (raw.timeout !== undefined) {
+    const { min, max } = LIMITS.timeoutS;
+    if (Number.isInteger(raw.timeout) && (raw.timeout as number) >= min && (raw.timeout as number) <= max) out.timeoutS = raw.timeout as number;
+    else problems.push(`timeout must be a whole number of seconds from ${min} to ${max} (got ${JSON.stringify(raw.timeout)})`);
+  }
+  if (raw.env !== undefined) {
+    if (typeof raw.env !== 'object' || raw.env === null || Array.isArray(raw.env)) {
+      problems.push('env must be an object of string values');
+    } else {
+      const env: Record<string, string> = {};
+      for (const [key, value] of Object.entries(raw.env as Record<string, unknown>)) {
+        if (!ENV_KEY.test(key)) problems.push(`env key ${JSON.stringify(key)} is not a valid variable name`);
+        else if (RESERVED_ENV.has(key)) problems.push(`env key ${key} is reserved by the runtime`);
+        else if (typeof value !== 'string') problems.push(`env.${key} must be a string (got ${JSON.stringify(value)})`);
+        else env[key] = value;
+      }
+      if (Buffer.byteLength(JSON.stringify(env)) > LIMITS.envBytes) problems.push(`env is larger than ${LIMITS.envBytes} bytes`);
+      out.env = env;
+    }
+  }
+  if (raw.description !== undefined) {
+    if (typeof raw.description === 'string' && raw.description.length <= 256) out.description = raw.description;
+    else problems.push('description must be a string of at most 256 characters');
+  }
+  if (problems.length) {
+    throw new SkyscaleError('InvalidFunctionConfig', `${source} is invalid: ${problems.join('; ')}`, { details: { problems } });
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+// A sandbox whose agent is reached over a child process's stdin/stdout: the gvisor
+// driver (the child is `runsc run`) and the process driver (the child is the agent
+// itself) share this. Readiness is the agent's `ready` frame, raced against the
+// child's exit and a deadline — never a sleep.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from 'pino';
+import { AgentChannel } from './agent-channel.js';
+import type { Sandbox, SandboxExit } from './driver.js';
+
+export interface ChildSandboxOptions {
+  id: string;
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  readyTimeoutMs: number;
+  /** extra teardown after the child is gone (gVisor: runsc delete, bundle removal) */
+  cleanup?: () => Promise<void>;
+}
+
+const STDERR_TAIL_BYTES = 4096;
+
+export async function startChildSandbox(o: ChildSandboxOptions): Promise<Sandbox> {
+  const child = spawn(o.command, o.args, { env: o.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const channel = new AgentChannel(child.stdout!, child.stdin!);
+  let stderrTail = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    o.log.debug({ sandbox: o.id, stderr: chunk.toString('utf8').trimEnd() }, 'sandbox stderr');
+  });
+  const exited = new Promise<SandboxExit>((resolve) => {
+    child.on('error', (err) => {
+      stderrTail += `\n${err.message}`;
+    });
+    child.on('close', (code, signal) => {
+      channel.close(`the sandbox exited (code ${code}, signal ${signal})`);
+      resolve({ code, signal, stderrTail });
+    });
+  });
+  const sandbox = new ChildSandbox(o.id, child, channel, exited, o.cleanup);
+  const timer = setTimeout(() => channel.close(`the agent did not report ready within ${o.readyTimeoutMs} ms`), o.readyTimeoutMs);
+  try {
+    await channel.ready;
+    return sandbox;
+  } catch (err) {
+    await sandbox.stop();
+    const exit = await exited;
+    throw new Error(`${(err as Error).message}${exit.stderrTail ? `: ${lastLines(exit.stderrTail)}` : ''}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class ChildSandbox implements Sandbox {
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    readonly id: string,
+    private readonly child: ChildProcess,
+    readonly channel: AgentChannel,
+    readonly exited: Promise<SandboxExit>,
+    private readonly cleanup?: () => Promise<void>,
+  ) {}
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      shutdownQuietly(this.channel);
+      killGroup(this.child, 'SIGKILL');
+      await this.exited;
+      await this.cleanup?.();
+    })();
+    return this.stopping;
+  }
+}
+
+function shutdownQuietly(channel: AgentChannel): void {
+  try {
+    channel.shutdown();
+  } catch {
+    // the stream may already be gone; the kill below is what counts
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ');
+}

@@ -1,0 +1,47 @@
+// The sandbox driver interface: one small contract, several isolation technologies
+// (gvisor and process today; namespace, docker and microvm later). A driver starts a
+// sandbox with the agent running inside and hands back its AgentChannel; everything
+// above (the instance pool, the invoker) is driver-agnostic.
+import type { AgentChannel } from './agent-channel.js';
+
+export type DriverName = 'gvisor' | 'process';
+
+export interface DriverCapabilities {
+  /** function code cannot reach the host, other sandboxes or the network */
+  isolated: boolean;
+  memoryLimit: boolean;
+  networkOff: boolean;
+}
+
+export interface SandboxSpec {
+  /** unique per start (gVisor refuses reused ids after a crash) */
+  id: string;
+  memoryMb: number;
+}
+
+export interface SandboxExit {
+  code: number | null;
+  signal: string | null;
+  /** the last lines the sandbox wrote to stderr, for error messages */
+  stderrTail: string;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  readonly channel: AgentChannel;
+  /** resolves when the sandbox's process is gone */
+  readonly exited: Promise<SandboxExit>;
+  /** idempotent; the slow part of teardown continues in the background */
+  stop(): Promise<void>;
+}
+
+export interface SandboxDriver {
+  readonly name: DriverName;
+  readonly capabilities: DriverCapabilities;
+  /** resolves once the agent inside has said `ready` */
+  start(spec: SandboxSpec): Promise<Sandbox>;
+  /** facts for /healthz and `skyscale info` (binary versions, platform) */
+  describe(): Record<string, unknown>;
+  /** stops every sandbox this driver started and removes leftovers of earlier runs */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+// Picks and builds the sandbox driver: the one the configuration names, or with
+// `auto` gVisor where it is set up (runsc, root filesystem and agent present), else a
+// clear error — the server never silently falls back to running code unisolated.
+import { copyFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.js';
+import { SkyscaleError } from '../errors.js';
+import type { SandboxDriver } from './driver.js';
+import { GvisorDriver, runscVersion } from './gvisor/gvisor-driver.js';
+import { ProcessDriver } from './process/process-driver.js';
+
+export async function createDriver(config: ServerConfig, log: Logger): Promise<SandboxDriver> {
+  requireFile(config.agentPath, 'the agent binary', 'run scripts/setup.sh (it builds the agent)');
+  requireFile(config.pythonBootstrap, 'the Python runtime', 'the checkout is incomplete');
+  if (config.sandbox === 'process') {
+    log.warn('sandbox driver "process": function code runs UNISOLATED on this host; use it for development only');
+    return new ProcessDriver({ agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir: join(config.dataDir, 'process-sandboxes'), log });
+  }
+  const runsc = findRunsc(config);
+  requireFile(config.rootfs, 'the sandbox root filesystem', 'run scripts/setup.sh (it builds the root filesystem)');
+  const version = await runscVersion(runsc).catch((err: Error) => {
+    throw new SkyscaleError('SandboxStartFailed', `gVisor's runsc at ${runsc} does not run: ${err.message}`, { hint: 'run scripts/setup.sh, or set SKYSCALE_SANDBOX=process for unisolated development' });
+  });
+  // The 2022 runsc has no systrap platform.
+  const platform = config.runscPlatform === 'systrap' && /^release-2022|20220/.test(version) ? 'ptrace' : config.runscPlatform;
+  const kitDir = prepareKit(config);
+  const driver = new GvisorDriver({ runsc, platform, rootfs: config.rootfs, kitDir, stateDir: join(config.dataDir, 'gvisor'), log }, version);
+  const leftovers = await driver.removeLeftovers();
+  if (leftovers) log.info({ leftovers }, 'removed gVisor sandboxes left by an earlier run');
+  return driver;
+}
+
+function findRunsc(config: ServerConfig): string {
+  const candidates = config.runsc ? [config.runsc] : [join(config.cacheDir, 'bin', 'runsc'), '/usr/bin/runsc', '/usr/local/bin/runsc'];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) {
+    throw new SkyscaleError('SandboxStartFailed', `gVisor's runsc was not found (looked at ${candidates.join(', ')})`, {
+      hint: 'run scripts/setup.sh, or set SKYSCALE_SANDBOX=process for unisolated development',
+    });
+  }
+  return found;
+}
+
+/**
+ * Copies the agent and the runtimes into one folder that every sandbox mounts
+ * read-only at /opt/skyscale, so sandboxes see exactly these files and nothing else of
+ * the checkout.
+ */
+function prepareKit(config: ServerConfig): string {
+  const kit = join(config.dataDir, 'kit');
+  mkdirSync(join(kit, 'bin'), { recursive: true });
+  mkdirSync(join(kit, 'runtime', 'python'), { recursive: true });
+  copyFileSync(config.agentPath, join(kit, 'bin', 'skyscale-agent'));
+  chmodSync(join(kit, 'bin', 'skyscale-agent'), 0o755);
+  copyFileSync(config.pythonBootstrap, join(kit, 'runtime', 'python', 'bootstrap.py'));
+  return kit;
+}
+
+function requireFile(path: string, what: string, hint: string): void {
+  if (!existsSync(path)) throw new SkyscaleError('SandboxStartFailed', `${what} is missing (${path})`, { hint });
+}

@@ -1,0 +1,45 @@
+// The OCI runtime spec (config.json) of one gVisor sandbox: the shared Debian root
+// filesystem read-only, a private writable /tmp and /var/task (tmpfs, counted against
+// the sandbox's memory), the agent and runtimes bind-mounted read-only at
+// /opt/skyscale, no network but loopback, and the memory limit runsc enforces.
+
+export interface BundleSpec {
+  rootfs: string;
+  kitDir: string;
+  memoryMb: number;
+  hostname: string;
+}
+
+/** gVisor's own sentry needs room beside the function's memory. */
+export const SANDBOX_OVERHEAD_MB = 64;
+
+export function ociConfig(s: BundleSpec): Record<string, unknown> {
+  const limitBytes = (s.memoryMb + SANDBOX_OVERHEAD_MB) * 1024 * 1024;
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: ['/opt/skyscale/bin/skyscale-agent', '--runtime-api', '127.0.0.1:9001', '--task-dir', '/var/task',
+        '--python', '/usr/bin/python3', '--python-bootstrap', '/opt/skyscale/runtime/python/bootstrap.py'],
+      env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', 'HOME=/tmp'],
+      cwd: '/',
+      noNewPrivileges: true,
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 }],
+    },
+    root: { path: s.rootfs, readonly: true },
+    hostname: s.hostname,
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] },
+      { destination: '/var/task', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755'] },
+      { destination: '/opt/skyscale', type: 'bind', source: s.kitDir, options: ['rbind', 'ro'] },
+    ],
+    linux: {
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+      resources: { memory: { limit: limitBytes } },
+    },
+  };
+}

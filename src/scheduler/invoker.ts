@@ -1,0 +1,151 @@
+// Runs one invocation: resolve the version, get an instance (warm or cold), hand the
+// event to its agent, turn the agent's answer into an InvocationOutcome, and queue the
+// record. A timeout or a crash retires the instance; a dead sandbox fails only the
+// invocation it was serving.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { SkyscaleError } from '../errors.js';
+import type { InvocationRecorder } from '../observe/invocation-recorder.js';
+import type { InvocationStatus } from '../observe/invocation-record.js';
+import type { Registry } from '../registry/registry.js';
+import type { VersionRecord } from '../registry/types.js';
+import { AgentTimeoutError, type InitRequest, type InvokeResult } from '../sandbox/agent-channel.js';
+import type { Instance } from './instance.js';
+import type { InstancePool } from './instance-pool.js';
+
+export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+export const LOG_LIMIT_BYTES = 256 * 1024;
+/** How long past the function's timeout the host waits before it gives up on the agent. */
+const BACKSTOP_MS = 1000;
+
+export interface InvocationOutcome {
+  requestId: string;
+  functionName: string;
+  version: number;
+  status: InvocationStatus;
+  /** set when the handler (or its runtime) failed: the Lambda X-Amz-Function-Error value */
+  functionError: 'Unhandled' | null;
+  errorType: string | null;
+  payload: Buffer;
+  cold: boolean;
+  initMs: number | null;
+  durationMs: number | null;
+  log: string;
+}
+
+export function initRequestFor(v: VersionRecord, instanceId: string): InitRequest {
+  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+  return {
+    runtime: v.runtime, handler: v.handler, codeSha256: v.codeSha256, functionName: v.functionName,
+    functionVersion: String(v.version), memoryMb: v.memoryMb, timeoutMs: v.timeoutS * 1000, env: v.env,
+    invokedFunctionArn: functionArn(v.functionName), logGroupName: `/skyscale/functions/${v.functionName}`,
+    logStreamName: `${day}/[${v.version}]${instanceId.slice(4, 36).replaceAll('-', '')}`, logLimitBytes: LOG_LIMIT_BYTES,
+  };
+}
+
+export function functionArn(name: string): string {
+  return `arn:aws:lambda:local:000000000000:function:${name}`;
+}
+
+export class Invoker {
+  constructor(
+    private readonly registry: Registry,
+    private readonly pool: InstancePool,
+    private readonly recorder: InvocationRecorder,
+    private readonly log: Logger,
+  ) {}
+
+  async invoke(functionName: string, qualifier: string | undefined, event: Buffer): Promise<InvocationOutcome> {
+    if (event.length > MAX_SYNC_PAYLOAD_BYTES) {
+      throw new SkyscaleError('PayloadTooLarge', `the payload is ${event.length} bytes; the limit is ${MAX_SYNC_PAYLOAD_BYTES} bytes (6 MB)`);
+    }
+    const version = this.registry.resolve(functionName, qualifier);
+    const requestId = randomUUID();
+    const startedAt = new Date();
+    const acquired = await this.pool.acquire(version);
+    const { instance } = acquired;
+    let outcome: InvocationOutcome;
+    if (acquired.kind === 'cold' && !acquired.init.ok) {
+      outcome = this.initFailure(requestId, version, acquired.init);
+    } else {
+      outcome = await this.run(instance, version, requestId, event, acquired.kind === 'cold' ? acquired.init.initMs : null, acquired.kind === 'cold' ? acquired.init.log : '');
+    }
+    this.recorder.record({
+      id: requestId, functionName: version.functionName, version: version.version, status: outcome.status,
+      errorType: outcome.errorType, errorMessage: outcome.functionError ? errorMessageOf(outcome.payload) : null,
+      cold: outcome.cold, initMs: outcome.initMs, durationMs: outcome.durationMs,
+      billedMs: outcome.durationMs === null ? null : Math.max(1, Math.ceil(outcome.durationMs)), maxMemoryKb: instance.maxRssKb,
+      requestBytes: event.length, responseBytes: outcome.payload.length, logTruncated: outcome.log.includes('[skyscale] log truncated'),
+      startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), log: outcome.log,
+    });
+    return outcome;
+  }
+
+  private async run(instance: Instance, v: VersionRecord, requestId: string, event: Buffer, initMs: number | null, initLog: string): Promise<InvocationOutcome> {
+    const timeoutMs = v.timeoutS * 1000;
+    let result: InvokeResult;
+    try {
+      result = await instance.sandbox.channel.invoke(
+        { requestId, deadlineMs: Date.now() + timeoutMs, timeoutMs, invokedFunctionArn: functionArn(v.functionName) },
+        event,
+        timeoutMs + BACKSTOP_MS,
+      );
+    } catch (err) {
+      this.pool.discard(instance, 'the invocation did not complete');
+      result = err instanceof AgentTimeoutError ? timedOut(requestId, v.timeoutS) : await this.sandboxDied(instance, requestId, err as Error);
+    }
+    instance.invocations++;
+    if (result.maxRssKb !== null) instance.maxRssKb = Math.max(instance.maxRssKb ?? 0, result.maxRssKb);
+    if (result.status === 'ok' || result.status === 'error') this.pool.release(instance);
+    else this.pool.discard(instance, `the invocation ended with ${result.status}`);
+    const status: InvocationStatus = result.status === 'ok' ? 'success' : result.status;
+    return {
+      requestId, functionName: v.functionName, version: v.version, status,
+      functionError: result.status === 'ok' ? null : 'Unhandled',
+      errorType: result.status === 'ok' ? null : errorTypeOf(result.payload),
+      payload: result.payload, cold: initMs !== null, initMs, durationMs: result.durationMs,
+      log: initLog + result.log,
+    };
+  }
+
+  private async sandboxDied(instance: Instance, requestId: string, err: Error): Promise<InvokeResult> {
+    const exit = await Promise.race([instance.sandbox.exited, new Promise<null>((r) => setTimeout(() => r(null), 2000).unref())]);
+    const how = exit ? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`) : err.message;
+    this.log.warn({ instance: instance.id, requestId, how }, 'sandbox died during an invocation');
+    const payload = { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: the sandbox stopped unexpectedly (${how}); it may have run out of memory` };
+    return { status: 'crash', payload: Buffer.from(JSON.stringify(payload)), durationMs: 0, maxRssKb: null, log: '', logTruncated: false };
+  }
+
+  private initFailure(requestId: string, v: VersionRecord, init: { initMs: number; log: string; error?: { errorType: string; errorMessage: string; stackTrace?: unknown } }): InvocationOutcome {
+    const error = init.error ?? { errorType: 'Runtime.Unknown', errorMessage: 'the function failed to initialise' };
+    const payload = Buffer.from(JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, requestId, stackTrace: error.stackTrace ?? [] }));
+    return {
+      requestId, functionName: v.functionName, version: v.version, status: 'error', functionError: 'Unhandled',
+      errorType: error.errorType, payload, cold: true, initMs: init.initMs, durationMs: null, log: init.log,
+    };
+  }
+}
+
+function timedOut(requestId: string, timeoutS: number): InvokeResult {
+  const payload = { errorType: 'Sandbox.Timedout', errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${timeoutS.toFixed(2)} seconds` };
+  return { status: 'timeout', payload: Buffer.from(JSON.stringify(payload)), durationMs: timeoutS * 1000, maxRssKb: null, log: '', logTruncated: false };
+}
+
+function parseError(payload: Buffer): { errorType?: unknown; errorMessage?: unknown } {
+  try {
+    const v = JSON.parse(payload.toString('utf8')) as unknown;
+    return typeof v === 'object' && v !== null ? (v as { errorType?: unknown; errorMessage?: unknown }) : {};
+  } catch {
+    return {};
+  }
+}
+
+function errorTypeOf(payload: Buffer): string {
+  const t = parseError(payload).errorType;
+  return typeof t === 'string' ? t : 'Unhandled';
+}
+
+function errorMessageOf(payload: Buffer): string | null {
+  const m = parseError(payload).errorMessage;
+  return typeof m === 'string' ? m.slice(0, 1024) : null;
+}

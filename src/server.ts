@@ -1,0 +1,89 @@
+// Assembles the control plane from its parts (store, registry, driver, pool, invoker,
+// API) and starts listening. buildApp() stays free of listen() so tests can inject().
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
+import { ApiKeys } from './auth/api-keys.js';
+import type { ServerConfig } from './config.js';
+import { InvocationRecorder } from './observe/invocation-recorder.js';
+import { CodeStore } from './registry/code-store.js';
+import { Registry } from './registry/registry.js';
+import { createDriver } from './sandbox/factory.js';
+import { InstancePool } from './scheduler/instance-pool.js';
+import { initRequestFor, Invoker } from './scheduler/invoker.js';
+import { openDatabase } from './store/database.js';
+import { FunctionsTable } from './store/functions-table.js';
+import { InvocationsTable } from './store/invocations-table.js';
+import type { SandboxDriver } from './sandbox/driver.js';
+import { VERSION } from './version.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  driver: SandboxDriver;
+  /** set when this start generated the admin key */
+  generatedAdminKey: string | null;
+  close(): Promise<void>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({ level, redact: ['req.headers.authorization', '*.adminKey', '*.secret'] });
+}
+
+export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openDatabase(config.dbPath);
+  const keys = new ApiKeys(db);
+  const generatedAdminKey = bootstrapAdminKey(config, keys);
+  const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')));
+  const recorder = new InvocationRecorder(new InvocationsTable(db), log);
+  const driver = await createDriver(config, log);
+  const pool = new InstancePool({
+    driver, log, maxSandboxes: config.maxSandboxes, idleTtlMs: config.idleTtlMs, queueWaitMs: config.queueWaitMs,
+    readCode: (v) => registry.readCode(v), initRequest: initRequestFor,
+  });
+  registry.onChange((e) => pool.drain(e.name, e.kind === 'deployed' ? e.version : undefined));
+  const invoker = new Invoker(registry, pool, recorder, log);
+  const app = buildApp({ log, keys, registry, invoker, pool, recorder, driver, version: VERSION });
+  let closing: Promise<void> | null = null;
+  const close = () => (closing ??= (async () => {
+    await app.close();
+    await pool.shutdown();
+    await driver.shutdown();
+    recorder.flush();
+    db.close();
+  })());
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, sandbox: driver.describe(), dataDir: config.dataDir }, 'skyscale is serving');
+  return { app, url, driver, generatedAdminKey, close };
+}
+
+/**
+ * The configured admin key is (re)stored on every start; without one, the first
+ * start generates a key, saves it (mode 0600) in the data dir and returns it once.
+ */
+function bootstrapAdminKey(config: ServerConfig, keys: ApiKeys): string | null {
+  if (config.adminKey) {
+    keys.put(config.adminKey, 'admin', 'bootstrap admin (SKYSCALE_ADMIN_KEY)');
+    return null;
+  }
+  const file = join(config.dataDir, 'admin-key');
+  if (existsSync(file)) {
+    keys.put(readFileSync(file, 'utf8').trim(), 'admin', 'bootstrap admin (generated)');
+    return null;
+  }
+  const key = ApiKeys.generate();
+  keys.put(key, 'admin', 'bootstrap admin (generated)');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}

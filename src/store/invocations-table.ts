@@ -1,0 +1,57 @@
+// Data access for invocation records and their logs. Writes come in batches from
+// InvocationRecorder, never one row per request on the invoke path.
+import type { Db } from './database.js';
+import type { InvocationStatus, InvocationWithLog } from '../observe/invocation-record.js';
+
+interface Row {
+  id: string; function_name: string; version: number; status: string; error_type: string | null; error_message: string | null;
+  cold: number; init_ms: number | null; duration_ms: number | null; billed_ms: number | null; max_memory_kb: number | null;
+  request_bytes: number; response_bytes: number; log_truncated: number; started_at: string; finished_at: string; text?: string | null;
+}
+
+export class InvocationsTable {
+  private readonly insertRecord;
+  private readonly insertLog;
+
+  constructor(private readonly db: Db) {
+    this.insertRecord = db.prepare(`INSERT OR REPLACE INTO invocations (id, function_name, version, status, error_type, error_message, cold, init_ms,
+      duration_ms, billed_ms, max_memory_kb, request_bytes, response_bytes, log_truncated, started_at, finished_at)
+      VALUES (@id, @functionName, @version, @status, @errorType, @errorMessage, @cold, @initMs, @durationMs, @billedMs, @maxMemoryKb,
+      @requestBytes, @responseBytes, @logTruncated, @startedAt, @finishedAt)`);
+    this.insertLog = db.prepare('INSERT OR REPLACE INTO invocation_logs (invocation_id, function_name, text) VALUES (?, ?, ?)');
+  }
+
+  insertMany(items: InvocationWithLog[]): void {
+    this.db.transaction(() => {
+      for (const r of items) {
+        this.insertRecord.run({ ...r, cold: r.cold ? 1 : 0, logTruncated: r.logTruncated ? 1 : 0 });
+        this.insertLog.run(r.id, r.functionName, r.log);
+      }
+    })();
+  }
+
+  get(id: string): InvocationWithLog | undefined {
+    const row = this.db.prepare(`SELECT i.*, l.text FROM invocations i LEFT JOIN invocation_logs l ON l.invocation_id = i.id WHERE i.id = ?`).get(id) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Newest first. */
+  recentForFunction(functionName: string, limit: number): InvocationWithLog[] {
+    const rows = this.db.prepare(`SELECT i.*, l.text FROM invocations i LEFT JOIN invocation_logs l ON l.invocation_id = i.id
+      WHERE i.function_name = ? ORDER BY i.started_at DESC, i.rowid DESC LIMIT ?`).all(functionName, limit) as Row[];
+    return rows.map(toRecord);
+  }
+
+  deleteForFunction(functionName: string): void {
+    this.db.prepare('DELETE FROM invocations WHERE function_name = ?').run(functionName);
+  }
+}
+
+function toRecord(r: Row): InvocationWithLog {
+  return {
+    id: r.id, functionName: r.function_name, version: r.version, status: r.status as InvocationStatus,
+    errorType: r.error_type, errorMessage: r.error_message, cold: r.cold === 1, initMs: r.init_ms, durationMs: r.duration_ms,
+    billedMs: r.billed_ms, maxMemoryKb: r.max_memory_kb, requestBytes: r.request_bytes, responseBytes: r.response_bytes,
+    logTruncated: r.log_truncated === 1, startedAt: r.started_at, finishedAt: r.finished_at, log: r.text ?? '',
+  };
+}

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { openDatabase, migrate } from './database.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import { FunctionsTable } from './functions-table.js';
+import { InvocationsTable } from './invocations-table.js';
+import { InvocationRecorder } from '../observe/invocation-recorder.js';
+import { DEFAULT_SETTINGS } from '../registry/function-config.js';
+import type { InvocationWithLog } from '../observe/invocation-record.js';
+
+function tempDb() {
+  const dir = mkdtempSync(join(tmpdir(), 'skyscale-store-'));
+  const db = openDatabase(join(dir, 'test.db'));
+  return { db, done: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+test('migrations run once and are recorded', () => {
+  const { db, done } = tempDb();
+  try {
+    assert.deepEqual(migrate(db, SQLITE_MIGRATIONS), []);
+    assert.equal(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get(), SQLITE_MIGRATIONS.length);
+  } finally { done(); }
+});
+
+test('versions are numbered per function and snapshot the settings', () => {
+  const { db, done } = tempDb();
+  try {
+    const t = new FunctionsTable(db);
+    t.insert('a', DEFAULT_SETTINGS, '2026-01-01T00:00:00Z');
+    t.insert('b', DEFAULT_SETTINGS, '2026-01-01T00:00:00Z');
+    assert.equal(t.addVersion('a', { sha256: 'a'.repeat(64), size: 1 }, 'now').version, 1);
+    t.updateSettings('a', { ...DEFAULT_SETTINGS, memoryMb: 512 }, 'later');
+    const v2 = t.addVersion('a', { sha256: 'b'.repeat(64), size: 2 }, 'now');
+    assert.equal(v2.version, 2);
+    assert.equal(v2.memoryMb, 512);
+    assert.equal(t.getVersion('a', 1)!.memoryMb, 128, 'version 1 keeps its settings');
+    assert.equal(t.addVersion('b', { sha256: 'a'.repeat(64), size: 1 }, 'now').version, 1);
+    assert.equal(t.get('a')!.latestVersion, 2);
+    assert.deepEqual([...t.referencedCode()].sort(), ['a'.repeat(64), 'b'.repeat(64)]);
+    assert.ok(t.delete('a'));
+    assert.equal(t.listVersions('a').length, 0, 'versions go with their function');
+  } finally { done(); }
+});
+
+function record(id: string, fn: string, startedAt: string): InvocationWithLog {
+  return { id, functionName: fn, version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, initMs: null, durationMs: 1.5,
+    billedMs: 2, maxMemoryKb: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log: `log of ${id}\n` };
+}
+
+test('the recorder shows queued records at once and writes them in one batch', () => {
+  const { db, done } = tempDb();
+  try {
+    const table = new InvocationsTable(db);
+    const recorder = new InvocationRecorder(table, pino({ level: 'silent' }), 60_000);
+    recorder.record(record('r1', 'f', '2026-01-01T00:00:01Z'));
+    recorder.record(record('r2', 'f', '2026-01-01T00:00:02Z'));
+    assert.equal(table.get('r1'), undefined, 'not written yet');
+    assert.equal(recorder.get('r1')!.log, 'log of r1\n');
+    assert.deepEqual(recorder.recentForFunction('f', 10).map((r) => r.id), ['r2', 'r1']);
+    recorder.flush();
+    assert.equal(table.get('r2')!.log, 'log of r2\n');
+    recorder.record(record('r3', 'f', '2026-01-01T00:00:03Z'));
+    assert.deepEqual(recorder.recentForFunction('f', 2).map((r) => r.id), ['r3', 'r2'], 'newest first across queue and table');
+  } finally { done(); }
+});

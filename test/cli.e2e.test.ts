@@ -1,0 +1,137 @@
+// The user's path end to end: the real bin/skyscale against a real server with real
+// sandboxes — init, test, deploy, invoke, logs, list, info, delete — plus the seeds'
+// noun-first spelling and the error exits.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoPath } from '../src/paths.js';
+import { ADMIN_KEY, startTestServer, type TestServer } from './harness.js';
+
+let s: TestServer;
+let work: string;
+before(async () => {
+  s = await startTestServer();
+  work = mkdtempSync(join(tmpdir(), 'skyscale-cli-'));
+});
+after(async () => {
+  await s?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(repoPath('bin/skyscale'), args, {
+      cwd: work,
+      env: { PATH: process.env.PATH, HOME: work, SKYSCALE_ENDPOINT: s.url, SKYSCALE_API_KEY: ADMIN_KEY },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+test('init scaffolds handler.py, requirements.txt and skyscale.json', async () => {
+  const r = await cli(['init', '--name', 'hello_fire']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const f of ['handler.py', 'requirements.txt', 'skyscale.json']) assert.ok(existsSync(join(work, 'hello_fire', f)), f);
+  const config = JSON.parse(readFileSync(join(work, 'hello_fire', 'skyscale.json'), 'utf8'));
+  assert.deepEqual(config, { name: 'hello_fire', runtime: 'python3.11', handler: 'handler.handler', memory: 128, timeout: 3, env: {} });
+  const again = await cli(['init', '--name', 'hello_fire']);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already exists/);
+});
+
+test('test runs the function locally without a server', async () => {
+  const r = await cli(['test', '--name', 'hello_fire', '--payload', '{"name":"Ada"}']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).message, 'Hello, Ada!');
+  assert.match(r.stderr, /hello Ada from hello_fire/);
+});
+
+test('deploy, invoke (inline, file and stdin payloads), logs, list and info', async () => {
+  const d = await cli(['deploy', '--name', 'hello_fire']);
+  assert.equal(d.code, 0, d.stderr);
+  assert.match(d.stdout, /Deployed hello_fire version 1/);
+
+  const inv = await cli(['invoke', '--name', 'hello_fire', '--payload', '{"name":"Ada"}']);
+  assert.equal(inv.code, 0, inv.stderr);
+  assert.equal(JSON.parse(inv.stdout).message, 'Hello, Ada!');
+  assert.match(inv.stderr, /cold/);
+
+  writeFileSync(join(work, 'event.json'), '{"name":"File"}');
+  const fromFile = await cli(['invoke', 'hello_fire', '--payload-file', 'event.json', '--json']);
+  assert.equal(fromFile.code, 0, fromFile.stderr);
+  const j = JSON.parse(fromFile.stdout);
+  assert.equal(j.payload.message, 'Hello, File!');
+  assert.equal(j.cold, false);
+  assert.equal(j.version, 1);
+
+  const fromStdin = await cli(['invoke', '--name', 'hello_fire', '--payload', '-'], '{"name":"Stdin"}');
+  assert.equal(JSON.parse(fromStdin.stdout).message, 'Hello, Stdin!');
+
+  const logs = await cli(['logs', '--name', 'hello_fire']);
+  assert.equal(logs.code, 0, logs.stderr);
+  const order = ['hello Ada', 'hello File', 'hello Stdin'].map((l) => logs.stdout.indexOf(l));
+  assert.ok(order.every((i) => i >= 0), logs.stdout);
+  assert.deepEqual([...order].sort((a, b) => a - b), order, 'oldest first');
+
+  const list = await cli(['list']);
+  assert.match(list.stdout, /hello_fire\s+python3\.11\s+1/);
+  const info = await cli(['info', '--name', 'hello_fire', '--json']);
+  assert.equal(JSON.parse(info.stdout).latest.version, 1);
+});
+
+test("the seeds' noun-first commands work: function create / deploy / invoke / logs / list", async () => {
+  assert.equal((await cli(['function', 'create', '--name', 'hello-world', '--runtime', 'python3.8'])).code, 0);
+  const dep = await cli(['function', 'deploy', '--name', 'hello-world']);
+  assert.equal(dep.code, 0, dep.stderr);
+  const inv = await cli(['function', 'invoke', '--name', 'hello-world', '--payload', '{"name": "John"}']);
+  assert.equal(JSON.parse(inv.stdout).message, 'Hello, John!');
+  assert.match((await cli(['function', 'logs', '--name', 'hello-world'])).stdout, /hello John/);
+  assert.match((await cli(['function', 'list'])).stdout, /hello-world\s+python3\.8/);
+});
+
+test('the seeds\' skyscale_config.json is read when it is the one present', async () => {
+  const dir = join(work, 'legacy');
+  await cli(['init', '--name', 'legacy']);
+  rmSync(join(dir, 'skyscale.json'));
+  writeFileSync(join(dir, 'skyscale_config.json'), JSON.stringify({ name: 'legacy', runtime: 'python3.9', handler: 'handler.handler', memory: 192, timeout: 4 }));
+  assert.equal((await cli(['deploy', 'legacy'])).code, 0);
+  const info = JSON.parse((await cli(['info', 'legacy', '--json'])).stdout);
+  assert.equal(info.function.memory, 192);
+  assert.equal(info.function.runtime, 'python3.9');
+});
+
+test('a failing handler exits 1 and prints its error; --json prints the error object', async () => {
+  writeFileSync(join(work, 'hello_fire', 'handler.py'), 'def handler(event, context):\n    raise RuntimeError("boom")\n');
+  assert.equal((await cli(['deploy', '--name', 'hello_fire'])).code, 0);
+  const r = await cli(['invoke', '--name', 'hello_fire']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /RuntimeError: boom/);
+  const j = await cli(['invoke', '--name', 'hello_fire', '--json']);
+  assert.equal(j.code, 1);
+  assert.equal(JSON.parse(j.stdout).payload.errorType, 'RuntimeError');
+});
+
+test('errors are one clear line plus a hint, or a JSON object with --json', async () => {
+  const missing = await cli(['invoke', '--name', 'nope']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^error: function "nope" does not exist\n  hint: /);
+  const json = await cli(['info', '--name', 'nope', '--json']);
+  assert.equal(JSON.parse(json.stdout).error.type, 'FunctionNotFound');
+  const badPayload = await cli(['invoke', '--name', 'hello_fire', '--payload', '{oops']);
+  assert.match(badPayload.stderr, /not valid JSON/);
+  const unknown = await cli(['frobnicate']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /unknown command/);
+  const deleted = await cli(['delete', '--name', 'hello_fire']);
+  assert.equal(deleted.code, 0);
+  assert.equal((await cli(['info', 'hello_fire'])).code, 1);
+});
