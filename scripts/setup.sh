@@ -9,9 +9,8 @@ cd "$root"
 # shellcheck source=lib/cache-paths.sh
 source scripts/lib/cache-paths.sh
 
-bash scripts/setup/system-packages.sh
-bash scripts/setup/runsc.sh >/dev/null
-bash scripts/setup/rootfs.sh >/dev/null
+# Debian packages, runsc, the root filesystem, and a real gVisor sandbox as a check.
+bash scripts/setup/all.sh
 
 lock_hash=$(sha256sum package-lock.json | cut -c1-16)
 if [ ! -f node_modules/.skyscale-lock-hash ] || [ "$(cat node_modules/.skyscale-lock-hash)" != "$lock_hash" ]; then
@@ -26,4 +25,4 @@ npx --no-install tsc -p tsconfig.json
 
 skyscale_log "building the agent (go build, static)"
 (cd agent && CGO_ENABLED=0 go build -trimpath -o ../build/agent/skyscale-agent ./cmd/skyscale-agent)
-skyscale_log "ready: runsc $("$SKYSCALE_RUNSC" --version 2>/dev/null | head -n1 | awk '{print $3}'), rootfs $(readlink -f "$SKYSCALE_ROOTFS")"
+skyscale_log "control plane, CLI and agent built"

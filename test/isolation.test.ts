@@ -50,7 +50,7 @@ def handler(event, context):
         "write_tmp": attempt(lambda: write("/tmp/scratch")),
         "interfaces": sorted(n for _, n in socket.if_nameindex()),
         "database": attempt(lambda: read(event["db_path"])),
-        "outside_dns": attempt(lambda: socket.getaddrinfo("localhost", 80) and "resolved"),
+        "uid": os.getuid(),
     }
 `;
 
@@ -79,4 +79,5 @@ test('function code cannot reach host files, the control plane, the database or 
   assert.equal(out.write_root.ok, false, 'the root filesystem is read-only');
   assert.equal(out.write_tmp.ok, true, '/tmp is private scratch space');
   assert.deepEqual(out.interfaces, ['lo'], 'loopback only');
+  assert.equal(out.uid, 65534, 'function code runs as nobody');
 });

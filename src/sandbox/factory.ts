@@ -1,7 +1,7 @@
 // Picks and builds the sandbox driver: the one the configuration names, or with
 // `auto` gVisor where it is set up (runsc, root filesystem and agent present), else a
 // clear error — the server never silently falls back to running code unisolated.
-import { copyFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, chmodSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
@@ -22,10 +22,11 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
   const version = await runscVersion(runsc).catch((err: Error) => {
     throw new SkyscaleError('SandboxStartFailed', `gVisor's runsc at ${runsc} does not run: ${err.message}`, { hint: 'run scripts/setup.sh, or set SKYSCALE_SANDBOX=process for unisolated development' });
   });
-  // The 2022 runsc has no systrap platform.
+  // The 2022 runsc has no systrap platform. The root is resolved so that a rebuild of
+  // the root filesystem never changes it under running sandboxes.
   const platform = config.runscPlatform === 'systrap' && /^release-2022|20220/.test(version) ? 'ptrace' : config.runscPlatform;
   const kitDir = prepareKit(config);
-  const driver = new GvisorDriver({ runsc, platform, rootfs: config.rootfs, kitDir, stateDir: join(config.dataDir, 'gvisor'), log }, version);
+  const driver = new GvisorDriver({ runsc, platform, rootfs: realpathSync(config.rootfs), kitDir, stateDir: join(config.dataDir, 'gvisor'), log }, version);
   const leftovers = await driver.removeLeftovers();
   if (leftovers) log.info({ leftovers }, 'removed gVisor sandboxes left by an earlier run');
   return driver;

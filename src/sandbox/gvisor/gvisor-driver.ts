@@ -39,7 +39,7 @@ export class GvisorDriver implements SandboxDriver {
   }
 
   runscArgs(): string[] {
-    return [`--root=${this.runscRoot}`, `--platform=${this.o.platform}`, '--network=none', '--overlay2=none', '--ignore-cgroups=false'];
+    return [`--root=${this.runscRoot}`, `--platform=${this.o.platform}`, '--network=none', '--overlay2=none'];
   }
 
   async start(spec: SandboxSpec): Promise<Sandbox> {

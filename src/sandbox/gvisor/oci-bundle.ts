@@ -10,6 +10,10 @@ export interface BundleSpec {
   hostname: string;
 }
 
+/** Lambda's default /tmp, and room for the largest package (250 MB unpacked). */
+const TMP_MB = 512;
+const TASK_MB = 260;
+
 /** gVisor's own sentry needs room beside the function's memory. */
 export const SANDBOX_OVERHEAD_MB = 64;
 
@@ -19,12 +23,14 @@ export function ociConfig(s: BundleSpec): Record<string, unknown> {
     ociVersion: '1.0.2',
     process: {
       terminal: false,
-      user: { uid: 0, gid: 0 },
+      // nobody: even inside gVisor, function code has no root to abuse
+      user: { uid: 65534, gid: 65534 },
       args: ['/opt/skyscale/bin/skyscale-agent', '--runtime-api', '127.0.0.1:9001', '--task-dir', '/var/task',
         '--python', '/usr/bin/python3', '--python-bootstrap', '/opt/skyscale/runtime/python/bootstrap.py'],
       env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', 'HOME=/tmp'],
       cwd: '/',
       noNewPrivileges: true,
+      capabilities: { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 }],
     },
     root: { path: s.rootfs, readonly: true },
@@ -33,8 +39,8 @@ export function ociConfig(s: BundleSpec): Record<string, unknown> {
       { destination: '/proc', type: 'proc', source: 'proc' },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] },
-      { destination: '/var/task', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755'] },
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', `size=${TMP_MB}m`] },
+      { destination: '/var/task', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', `size=${TASK_MB}m`] },
       { destination: '/opt/skyscale', type: 'bind', source: s.kitDir, options: ['rbind', 'ro'] },
     ],
     linux: {
