@@ -35,7 +35,8 @@ export const invokeCommand: Command = {
       return 1;
     }
     ctx.out(formatPayload(res.body));
-    ctx.err(`(${h('x-skyscale-cold-start') === 'true' ? 'cold' : 'warm'}, ${Number(h('x-skyscale-duration-ms')).toFixed(2)} ms, version ${h('x-skyscale-executed-version')}, request ${h('x-skyscale-request-id')})`);
+    const start = h('x-skyscale-cold-start') === 'true' ? `cold start, init ${Number(h('x-skyscale-init-ms')).toFixed(1)} ms` : 'warm';
+    ctx.err(`(${start}, ran ${Number(h('x-skyscale-duration-ms')).toFixed(2)} ms, version ${h('x-skyscale-executed-version')}, request ${h('x-skyscale-request-id')})`);
     return 0;
   },
 };

@@ -73,7 +73,7 @@ export class GvisorDriver implements SandboxDriver {
   async removeLeftovers(): Promise<number> {
     let ids: string[] = [];
     try {
-      const { stdout } = await run(this.o.runsc, [`--root=${this.runscRoot}`, 'list', '-q'], { timeout: 10_000 });
+      const { stdout } = await run(this.o.runsc, [`--root=${this.runscRoot}`, 'list', '-quiet'], { timeout: 10_000 });
       ids = stdout.split('\n').map((s) => s.trim()).filter(Boolean);
     } catch (err) {
       this.o.log.warn({ err }, 'listing leftover gVisor sandboxes failed');
