@@ -27,6 +27,8 @@ export interface ServerConfig {
   maxSandboxes: number;
   idleTtlMs: number;
   queueWaitMs: number;
+  maxQueued: number;
+  warmPools: { runtime: string; memoryMb: number; size: number }[];
 }
 
 /** One declared setting: its env names (first wins), its flag, and how to parse it. */
@@ -52,8 +54,13 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'agentPath', env: ['SKYSCALE_AGENT'], flag: 'agent', describe: 'the agent binary (default build/agent/skyscale-agent)' },
   { key: 'maxSandboxes', env: ['SKYSCALE_MAX_SANDBOXES'], flag: 'max-sandboxes', describe: 'sandboxes this node runs at once (default 32)' },
   { key: 'idleTtlMs', env: ['SKYSCALE_IDLE_TTL_SECONDS'], flag: 'idle-ttl', describe: 'seconds an idle warm instance is kept (default 600)' },
-  { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free sandbox before 429 (default 10000)' },
+  { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free slot before 429 (default 10000)' },
+  { key: 'maxQueued', env: ['SKYSCALE_QUEUE_MAX'], flag: 'queue-max', describe: 'invocations waiting for a slot at most (default 1000)' },
+  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB (default 5)' },
 ];
+
+/** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1". */
+const WARM_POOLS_ENV = 'SKYSCALE_WARM_POOLS';
 
 export type RawSettings = Partial<Record<string, string>>;
 
@@ -106,7 +113,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     maxSandboxes: int('maxSandboxes', 32, 1, 10_000),
     idleTtlMs: int('idleTtlMs', 600, 1, 86_400) * 1000,
     queueWaitMs: int('queueWaitMs', 10_000, 0, 600_000),
+    maxQueued: int('maxQueued', 1000, 0, 1_000_000),
+    warmPools: warmPools(int('warmPools', 5, 0, 1000), env[WARM_POOLS_ENV], problems),
   };
   if (problems.length) throw new SkyscaleError('ValidationError', `invalid server settings: ${problems.join('; ')}`, { details: { problems } });
   return config;
+}
+
+function warmPools(defaultSize: number, spec: string | undefined, problems: string[]): ServerConfig['warmPools'] {
+  const pools = new Map<string, ServerConfig['warmPools'][number]>([['python:128', { runtime: 'python', memoryMb: 128, size: defaultSize }]]);
+  for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(python):(\d+)=(\d+)$/.exec(part);
+    if (!m || Number(m[2]) < 128 || Number(m[2]) > 10240 || Number(m[3]) > 1000) {
+      problems.push(`${WARM_POOLS_ENV} entries look like python:<memory MB 128-10240>=<size> (got ${JSON.stringify(part)})`);
+      continue;
+    }
+    pools.set(`${m[1]}:${m[2]}`, { runtime: m[1]!, memoryMb: Number(m[2]), size: Number(m[3]) });
+  }
+  return [...pools.values()];
 }

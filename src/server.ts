@@ -6,15 +6,19 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { ApiKeys } from './auth/api-keys.js';
+import { loadOrCreateMasterKey } from './auth/master-key.js';
 import type { ServerConfig } from './config.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { createDriver } from './sandbox/factory.js';
-import { InstancePool } from './scheduler/instance-pool.js';
+import { InstancePool } from './pool/instance-pool.js';
+import { GenericPool } from './pool/generic-pool.js';
+import { Admission } from './scheduler/admission.js';
 import { initRequestFor, Invoker } from './scheduler/invoker.js';
 import { openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
+import { AliasesTable } from './store/aliases-table.js';
 import { InvocationsTable } from './store/invocations-table.js';
 import type { SandboxDriver } from './sandbox/driver.js';
 import { VERSION } from './version.js';
@@ -35,22 +39,35 @@ export function createLogger(level: string): Logger {
 export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(config.dbPath);
-  const keys = new ApiKeys(db);
+  const keys = new ApiKeys(db, loadOrCreateMasterKey(config.dataDir));
   const generatedAdminKey = bootstrapAdminKey(config, keys);
-  const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')));
+  const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
   const recorder = new InvocationRecorder(new InvocationsTable(db), log);
   const driver = await createDriver(config, log);
-  const pool = new InstancePool({
-    driver, log, maxSandboxes: config.maxSandboxes, idleTtlMs: config.idleTtlMs, queueWaitMs: config.queueWaitMs,
+  // The generic pool may grow while the node has sandboxes to spare; `pool` is
+  // assigned right below and only consulted once sandboxes start booting.
+  let pool: InstancePool | null = null;
+  const generic = new GenericPool({ driver, log, classes: config.warmPools, canGrow: () => pool?.hasRoom() ?? false });
+  pool = new InstancePool({
+    driver, generic, log, maxSandboxes: config.maxSandboxes, idleTtlMs: config.idleTtlMs,
     readCode: (v) => registry.readCode(v), initRequest: initRequestFor,
   });
-  registry.onChange((e) => pool.drain(e.name, e.kind === 'deployed' ? e.version : undefined));
-  const invoker = new Invoker(registry, pool, recorder, log);
-  const app = buildApp({ log, keys, registry, invoker, pool, recorder, driver, version: VERSION });
+  const instances = pool;
+  // A new $LATEST retires idle instances of older versions, except those an alias still
+  // points at (their callers would pay a cold start for nothing).
+  registry.onChange((e) => {
+    if (e.kind === 'deleted') return instances.drain(e.name, new Set());
+    instances.drain(e.name, new Set([e.version, ...registry.aliases.list(e.name).map((a) => a.functionVersion)]));
+  });
+  const admission = new Admission({ nodeLimit: config.maxSandboxes, queueWaitMs: config.queueWaitMs, maxQueued: config.maxQueued, limitFor: (name) => registry.reservedConcurrency(name) });
+  const invoker = new Invoker(registry, instances, admission, recorder, log);
+  generic.refill();
+  const app = buildApp({ log, keys, registry, invoker, pool: instances, generic, admission, recorder, driver, version: VERSION });
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     await app.close();
-    await pool.shutdown();
+    await generic.shutdown();
+    await instances.shutdown();
     await driver.shutdown();
     recorder.flush();
     db.close();

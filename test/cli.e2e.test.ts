@@ -86,6 +86,10 @@ test('deploy, invoke (inline, file and stdin payloads), logs, list and info', as
   assert.match(list.stdout, /hello_fire\s+python3\.11\s+1/);
   const info = await cli(['info', '--name', 'hello_fire', '--json']);
   assert.equal(JSON.parse(info.stdout).latest.version, 1);
+  const pool = await cli(['pool']);
+  assert.equal(pool.code, 0, pool.stderr);
+  assert.match(pool.stdout, /warm instances: [1-9]/);
+  assert.match(pool.stdout, /hello_fire\s+1\s+idle/);
 });
 
 test("the seeds' noun-first commands work: function create / deploy / invoke / logs / list", async () => {

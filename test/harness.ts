@@ -26,7 +26,7 @@ export function testSandbox(): SandboxChoice {
 
 export async function startTestServer(extraEnv: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skyscale-it-'));
-  const config = loadConfig({ ...process.env, SKYSCALE_DATA_DIR: dataDir, SKYSCALE_PORT: '0', SKYSCALE_SANDBOX: testSandbox(), SKYSCALE_ADMIN_KEY: ADMIN_KEY, ...extraEnv });
+  const config = loadConfig({ ...process.env, SKYSCALE_DATA_DIR: dataDir, SKYSCALE_PORT: '0', SKYSCALE_SANDBOX: testSandbox(), SKYSCALE_ADMIN_KEY: ADMIN_KEY, SKYSCALE_WARM_POOL_SIZE: '1', ...extraEnv });
   const server = await startServer(config, pino({ level: process.env.SKYSCALE_TEST_LOG ?? 'silent' }));
   const api: TestServer['api'] = async (method, path, body, headers = {}) => {
     const payload = body === undefined || typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body);

@@ -19,6 +19,7 @@ import _socket
 
 API_PREFIX = "/2018-06-01/runtime"
 NEXT_PATH = API_PREFIX + "/invocation/next"
+ASSIGNMENT_PATH = API_PREFIX + "/skyscale/assignment"
 INIT_ERROR_PATH = API_PREFIX + "/init/error"
 END_MARKER = "\x1eSKYSCALE-END %s\n"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
@@ -169,6 +170,116 @@ class RuntimeAPIClient:
         if not keep_alive:
             self.close()
         return status, headers, body
+
+
+class HTTPTransport:
+    """Invocations over the Lambda Runtime API (any Runtime API server)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def next(self):
+        status, headers, body = self.client.request("GET", NEXT_PATH)
+        if status != 200:
+            raise RuntimeError("GET %s answered %d: %r" % (NEXT_PATH, status, body[:200]))
+        return headers, body
+
+    def answer(self, request_id, result, error):
+        post_result(self.client, request_id, result, error)
+
+    def init_error(self, error):
+        self.client.request("POST", INIT_ERROR_PATH, json.dumps(error).encode("utf-8"),
+                            {"Content-Type": "application/json",
+                             ERROR_TYPE_HEADER: error["errorType"]})
+
+
+class PipeTransport:
+    """Invocations over the Skyscale agent's built-in runtime channel: two
+    pipes (events in, answers out) carrying frames in the host protocol's
+    framing (contracts/agent-protocol.md, "Built-in runtime channel"). Saves
+    the HTTP hop, which inside gVisor costs more than the handler itself."""
+
+    def __init__(self, events_fd, answers_fd):
+        self.rfd, self.wfd = events_fd, answers_fd
+        self.buf = bytearray()
+        self.announced = False
+
+    @staticmethod
+    def open(spec):
+        """From SKYSCALE_RUNTIME_PIPE ("3,4"); None if the fds are not there."""
+        try:
+            rfd, wfd = (int(x) for x in spec.split(","))
+            for fd in (rfd, wfd):
+                os.fstat(fd)
+                os.set_inheritable(fd, False)  # not for the user's subprocesses
+        except (ValueError, OSError):
+            return None
+        return PipeTransport(rfd, wfd)
+
+    def _send(self, header, body=b""):
+        head = json.dumps(header).encode("utf-8")
+        data = len(head).to_bytes(4, "big") + len(body).to_bytes(4, "big") + head
+        if len(body) < 65536:
+            data += body
+            body = b""
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.wfd, view):]
+        view = memoryview(body)
+        while view:
+            view = view[os.write(self.wfd, view):]
+
+    def _read_exactly(self, n):
+        while len(self.buf) < n:
+            chunk = os.read(self.rfd, max(RECV_SIZE, n - len(self.buf)))
+            if not chunk:
+                raise ConnectionDropped()
+            self.buf += chunk
+        data = bytes(self.buf[:n])
+        del self.buf[:n]
+        return data
+
+    def next(self):
+        if not self.announced:  # init is over: the agent reports it now
+            self._send({"type": "next"})
+            self.announced = True
+        prefix = self._read_exactly(8)
+        header = json.loads(self._read_exactly(int.from_bytes(prefix[:4], "big")))
+        body = self._read_exactly(int.from_bytes(prefix[4:], "big"))
+        headers = {
+            "lambda-runtime-aws-request-id": header.get("requestId", ""),
+            "lambda-runtime-deadline-ms": str(header.get("deadlineMs", "")),
+            "lambda-runtime-invoked-function-arn": header.get("invokedFunctionArn", ""),
+            "lambda-runtime-trace-id": header.get("traceId", ""),
+        }
+        if header.get("clientContext"):
+            headers["lambda-runtime-client-context"] = header["clientContext"]
+        return headers, body
+
+    def answer(self, request_id, result, error):
+        if error is None:
+            self._send({"type": "response", "requestId": request_id,
+                        "maxRssKb": peak_rss_kb()}, result)
+        else:
+            self._send({"type": "error", "requestId": request_id,
+                        "errorType": error["errorType"], "maxRssKb": peak_rss_kb()},
+                       json.dumps(error).encode("utf-8"))
+
+    def init_error(self, error):
+        self._send({"type": "init_error", "errorType": error["errorType"]},
+                   json.dumps(error).encode("utf-8"))
+
+
+def peak_rss_kb():
+    """The runtime's peak RSS (ru_maxrss, kB: VmHWM), 0 when unknown. Cheaper
+    than the agent reading /proc/<pid>/status, which gVisor renders in full."""
+    resource = sys.modules.get("resource")
+    if resource is None:
+        return 0
+    try:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except OSError:
+        return 0
 
 
 # ---------------------------------------------------------------- context
@@ -339,10 +450,11 @@ def log_error(error):
 # ---------------------------------------------------------------- init
 
 
-def set_memory_limit():
+def set_memory_limit(value=None):
     """Apply SKYSCALE_RLIMIT_AS_BYTES so an oversized allocation raises a clean
     MemoryError instead of the sandbox's cgroup killing the whole runtime."""
-    value = os.environ.get("SKYSCALE_RLIMIT_AS_BYTES")
+    if value is None:
+        value = os.environ.get("SKYSCALE_RLIMIT_AS_BYTES")
     if not value:
         return
     try:
@@ -356,14 +468,24 @@ def set_memory_limit():
         sys.stderr.write("[skyscale] cannot set RLIMIT_AS=%s: %s\n" % (value, e))
 
 
-def set_task_root_path():
+def set_task_root_path(task_root=None, python_path=()):
     """Task root first on sys.path, and the runtime's own directory (the
     script's, put there by `python3 bootstrap.py`) off it: runtime files must
-    not shadow the user's modules or their dependencies."""
-    task_root = os.path.abspath(os.environ.get("LAMBDA_TASK_ROOT") or ".")
+    not shadow the user's modules or their dependencies.
+
+    python_path: PYTHONPATH entries the interpreter did not see at start-up (a
+    prestarted runtime); they go right after the task root, where start-up
+    would have put them.
+    """
+    task_root = os.path.abspath(task_root or os.environ.get("LAMBDA_TASK_ROOT") or ".")
     drop = (task_root, os.path.dirname(os.path.abspath(__file__)))
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") not in drop]
-    sys.path.insert(0, task_root)
+    extra = [p for p in python_path if p and os.path.abspath(p) not in drop]
+    sys.path[:] = [p for p in sys.path
+                   if os.path.abspath(p or ".") not in drop and p not in extra]
+    sys.path[0:0] = [task_root] + extra
+    # A finder cached for the task root before the code arrived would not see it.
+    for p in [task_root] + extra:
+        sys.path_importer_cache.pop(p, None)
 
 
 def import_module(module_name):
@@ -555,14 +677,12 @@ def post_result(client, request_id, result, error):
                          % (status, request_id, body[:200].decode("utf-8", "replace")))
 
 
-def serve(client, call):
+def serve(transport, call):
     global current_request_id
     static = static_context_fields()
     logging_ready = configure_logging_if_imported()
     while True:
-        status, headers, body = client.request("GET", NEXT_PATH)
-        if status != 200:
-            raise RuntimeError("GET %s answered %d: %r" % (NEXT_PATH, status, body[:200]))
+        headers, body = transport.next()
         request_id = headers.get("lambda-runtime-aws-request-id", "")
         current_request_id = request_id
         set_trace_id(headers)
@@ -571,10 +691,10 @@ def serve(client, call):
         result, error = run_invocation(call, headers, body, static)
         flush_and_mark_end(request_id)
         current_request_id = ""
-        post_result(client, request_id, result, error)
+        transport.answer(request_id, result, error)
 
 
-def init(client):
+def init(transport):
     """Import the handler; on failure report to /init/error and exit(1)."""
     try:
         return adapt_arity(load_handler(os.environ.get("_HANDLER", "")))
@@ -583,9 +703,7 @@ def init(client):
     log_error(error)
     flush_output()  # the agent sends init's log as soon as the error arrives
     try:
-        client.request("POST", INIT_ERROR_PATH, json.dumps(error).encode("utf-8"),
-                       {"Content-Type": "application/json",
-                        ERROR_TYPE_HEADER: error["errorType"]})
+        transport.init_error(error)
     except (OSError, ConnectionDropped) as e:
         sys.stderr.write("[skyscale] cannot report the init error: %s\n" % e)
     sys.exit(1)
@@ -599,16 +717,50 @@ def keep_output_ordered():
             stream.reconfigure(line_buffering=True)
 
 
+def await_assignment(client):
+    """Prestart mode (SKYSCALE_PRESTART=1): the interpreter and this module are
+    loaded before any function is known. Long-poll the agent for the function,
+    then make the process look exactly like one started for it: the full
+    environment (nothing of the generic one left over), RLIMIT_AS, sys.path.
+    """
+    import resource  # noqa: F401  (set_memory_limit needs it; load it now, not at init)
+    status, _, body = client.request("GET", ASSIGNMENT_PATH)
+    if status != 200:
+        sys.stderr.write("[skyscale] GET %s answered %d: %r\n" % (ASSIGNMENT_PATH, status, body[:200]))
+        sys.exit(1)
+    assignment = json.loads(body)
+    env = assignment["env"]
+    os.environ.clear()
+    os.environ.update(env)
+    time.tzset()
+    task_root = assignment.get("taskRoot") or env.get("LAMBDA_TASK_ROOT") or "."
+    python_path = env.get("PYTHONPATH", "").split(":")
+    set_memory_limit(str(assignment.get("rlimitAsBytes") or "") or None)
+    set_task_root_path(task_root, python_path)
+    try:
+        os.chdir(task_root)
+    except OSError:
+        pass
+    if client.address != env.get("AWS_LAMBDA_RUNTIME_API", client.address):
+        client.close()
+        client.address = env["AWS_LAMBDA_RUNTIME_API"]
+
+
 def main():
     keep_output_ordered()
-    set_memory_limit()
     address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
     if not address:
         sys.stderr.write("[skyscale] AWS_LAMBDA_RUNTIME_API is not set\n")
         sys.exit(1)
-    set_task_root_path()
+    pipe = os.environ.pop("SKYSCALE_RUNTIME_PIPE", None)
     client = RuntimeAPIClient(address)
-    serve(client, init(client))
+    if os.environ.get("SKYSCALE_PRESTART"):
+        await_assignment(client)
+    else:
+        set_memory_limit()
+        set_task_root_path()
+    transport = (pipe and PipeTransport.open(pipe)) or HTTPTransport(client)
+    serve(transport, init(transport))
 
 
 if __name__ == "__main__":

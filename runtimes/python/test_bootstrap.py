@@ -42,8 +42,11 @@ class FakeRuntimeAPI:
     """
 
     def __init__(self, events, output_path, protocol="HTTP/1.1", chunked=False,
-                 headers=None):
+                 headers=None, assignment=None, before_assign=None):
         self.output_path = output_path
+        self.assignment = assignment  # prestart: the body of the assignment poll
+        self.before_assign = before_assign
+        self.assignment_polls = 0
         self.chunked = chunked
         self.extra_headers = headers or {}
         self.pending = queue.Queue()
@@ -86,6 +89,13 @@ class FakeRuntimeAPI:
         with self.lock:
             self.next_times.append(time.monotonic())
             self.clients.append(req.client_address)
+        if req.path == PREFIX + "/skyscale/assignment" and self.assignment is not None:
+            with self.lock:
+                self.assignment_polls += 1
+            if self.before_assign:
+                self.before_assign()
+            return self.reply(req, 200, json.dumps(self.assignment).encode(),
+                              {"Content-Type": "application/json"})
         if req.path != PREFIX + "/invocation/next":
             return self.reply(req, 404, b"{}")
         while not self.closed:
@@ -181,7 +191,11 @@ class BootstrapTestCase(unittest.TestCase):
         with open(full, "w") as f:
             f.write(textwrap.dedent(source))
 
-    def run_runtime(self, handler, events, env=None, expect_exit=False, **api_options):
+    def run_runtime(self, handler, events, env=None, expect_exit=False, prestart=None,
+                    **api_options):
+        """Run the bootstrap. prestart: None for a normal start, else the
+        generic environment the agent starts a prestarted runtime with; the
+        normal environment (plus env) then goes in the assignment."""
         output_path = os.path.join(self.tmp, "output")
         api = FakeRuntimeAPI(events, output_path, **api_options)
         self.addCleanup(api.close)
@@ -207,6 +221,10 @@ class BootstrapTestCase(unittest.TestCase):
             "SKYSCALE_INVOKED_FUNCTION_ARN": ARN,
         }
         full_env.update(env or {})
+        if prestart is not None:
+            api.assignment = {"handler": handler, "taskRoot": self.task_dir, "env": full_env,
+                              "rlimitAsBytes": int(full_env.get("SKYSCALE_RLIMIT_AS_BYTES", 0))}
+            full_env = dict(prestart, AWS_LAMBDA_RUNTIME_API=api.address, SKYSCALE_PRESTART="1")
         with open(output_path, "wb") as output:
             proc = subprocess.Popen([sys.executable, BOOTSTRAP], cwd=self.task_dir,
                                     env=full_env, stdout=output, stderr=subprocess.STDOUT)
@@ -556,6 +574,76 @@ class InitErrorTests(BootstrapTestCase):
         self.assertEqual(len(body["stackTrace"]), 1, body["stackTrace"])
         self.assertIn("handler.py", body["stackTrace"][0])
         self.assertIn("importing\n", run.output)
+
+
+class PrestartTests(BootstrapTestCase):
+    """SKYSCALE_PRESTART=1: started with a generic environment and no code, the
+    runtime long-polls the assignment, then behaves as if started for it."""
+
+    GENERIC = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "TZ": ":UTC",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "GENERIC_ONLY": "must not survive the assignment",
+    }
+
+    def test_assignment_sets_environment_path_and_limits(self):
+        lib = os.path.join(self.tmp, "lib")
+        os.mkdir(lib)
+        with open(os.path.join(lib, "helper.py"), "w") as f:
+            f.write("VALUE = 'from PYTHONPATH'\n")
+
+        def arrive():  # the code arrives only once the runtime is waiting
+            self.write("handler.py", """
+                import os, resource, sys, helper
+                print("importing handler")
+                def handler(event, context):
+                    print("invoked")
+                    return {"env": dict(os.environ), "path": sys.path[:3],
+                            "rlimit": resource.getrlimit(resource.RLIMIT_AS)[0],
+                            "cwd": os.getcwd(), "helper": helper.VALUE,
+                            "fn": context.function_name, "mem": context.memory_limit_in_mb}
+            """)
+        limit = str(1024 << 20)
+        run = self.run_runtime("handler.handler", [{}, {}], prestart=self.GENERIC,
+                               before_assign=arrive,
+                               env={"USER_KEY": "user value", "SKYSCALE_RLIMIT_AS_BYTES": limit,
+                                    "PYTHONPATH": self.task_dir + ":" + lib})
+        self.assertEqual(run.api.assignment_polls, 1)
+        out = run.result("req-1")
+        self.assertEqual(run.result("req-2")["env"]["USER_KEY"], "user value")
+        expected = dict(run.api.assignment["env"])
+        expected["_X_AMZN_TRACE_ID"] = "Root=1-trace-req-1"
+        self.assertEqual(out["env"], expected)
+        self.assertNotIn("GENERIC_ONLY", out["env"])
+        self.assertNotIn("SKYSCALE_PRESTART", out["env"])
+        self.assertEqual(out["path"][:2], [self.task_dir, lib])
+        self.assertNotIn(os.path.dirname(BOOTSTRAP), out["path"])
+        self.assertEqual(out["rlimit"], int(limit))
+        self.assertEqual(out["cwd"], self.task_dir)
+        self.assertEqual(out["helper"], "from PYTHONPATH")
+        self.assertEqual((out["fn"], out["mem"]), ("hello", 256))
+        self.assertIn("importing handler\n", run.output)
+        self.assertIn("invoked\n" + marker("req-1"), run.output)
+
+    def test_init_error_after_assignment(self):
+        run = self.run_runtime("nothere.handler", [], expect_exit=True, prestart=self.GENERIC)
+        self.assertEqual(run.api.assignment_polls, 1)
+        self.assert_init_error(run, "Runtime.ImportModuleError",
+                               "Unable to import module 'nothere'")
+
+    def test_refused_assignment_exits(self):
+        output_path = os.path.join(self.tmp, "output")
+        api = FakeRuntimeAPI([], output_path)  # no assignment: the poll gets 404
+        self.addCleanup(api.close)
+        env = dict(self.GENERIC, AWS_LAMBDA_RUNTIME_API=api.address, SKYSCALE_PRESTART="1")
+        proc = subprocess.run([sys.executable, BOOTSTRAP], cwd=self.task_dir, env=env,
+                              capture_output=True, timeout=WAIT_SECONDS)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn(b"skyscale/assignment answered 404", proc.stderr)
 
 
 class UnitTests(unittest.TestCase):

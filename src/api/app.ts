@@ -1,19 +1,24 @@
 // Builds the HTTP application without listening, so tests can use inject(). Each
-// surface is an encapsulated plugin: health (no auth) and the native API under /v1
-// (Bearer API keys). The Lambda API and function URLs will sit beside them.
+// surface is an encapsulated plugin: health (no auth), the native API under /v1
+// (Bearer API keys), the Lambda-compatible API under its date prefixes (SigV4) and
+// function URLs under /fn (auth per URL).
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import type { ApiKeys } from '../auth/api-keys.js';
 import type { Registry } from '../registry/registry.js';
 import type { Invoker } from '../scheduler/invoker.js';
-import type { InstancePool } from '../scheduler/instance-pool.js';
+import type { InstancePool } from '../pool/instance-pool.js';
+import type { GenericPool } from '../pool/generic-pool.js';
+import type { Admission } from '../scheduler/admission.js';
 import type { InvocationRecorder } from '../observe/invocation-recorder.js';
 import type { SandboxDriver } from '../sandbox/driver.js';
 import { healthRoutes } from './routes/health.js';
 import { functionRoutes } from './routes/functions.js';
 import { invocationRoutes } from './routes/invocations.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { registerLambdaApi } from './lambda/plugin.js';
+import { functionUrlRoutes } from './routes/function-urls.js';
 
 export interface AppDeps {
   log: Logger;
@@ -21,6 +26,8 @@ export interface AppDeps {
   registry: Registry;
   invoker: Invoker;
   pool: InstancePool;
+  generic: GenericPool;
+  admission: Admission;
   recorder: InvocationRecorder;
   driver: SandboxDriver;
   version: string;
@@ -60,6 +67,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await v1.register(functionRoutes(deps));
     await v1.register(invocationRoutes(deps));
   }, { prefix: '/v1' });
+  registerLambdaApi(app, deps);
+  void app.register(functionUrlRoutes(deps), { prefix: '/fn' });
   return app;
 }
 
@@ -69,7 +78,7 @@ declare module 'fastify' {
   }
 }
 
-function toSkyscaleError(err: FastifyError | SkyscaleError): SkyscaleError {
+export function toSkyscaleError(err: FastifyError | SkyscaleError): SkyscaleError {
   if (err instanceof SkyscaleError) return err;
   const code = (err as FastifyError).code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new SkyscaleError('PayloadTooLarge', 'the request body is over the size limit');

@@ -1,9 +1,14 @@
-// API keys of the form <id>.<secret>. Only a SHA-256 of the secret is stored (secrets
-// are long random strings, so a fast hash is enough); verification compares in
-// constant time and is cached in memory so the invoke path does no database read.
+// API keys of the form <id>.<secret>. A SHA-256 of the secret is stored for Bearer
+// checks (secrets are long random strings, so a fast hash is enough), and the secret
+// itself sealed with AES-256-GCM under the data dir's master key, because SigV4 is an
+// HMAC keyed by the secret and needs it back. Rows from before SigV4 support hold only
+// the hash: Bearer works for them, SigV4 asks to re-create the key (the bootstrap admin
+// key is re-stored, and so sealed, on every start). Lookups are cached in memory so the
+// invoke path does no database read.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SkyscaleError } from '../errors.js';
 import type { Db } from '../store/database.js';
+import { seal, unseal } from './master-key.js';
 
 export type Role = 'admin' | 'developer' | 'invoker';
 
@@ -16,14 +21,21 @@ export interface ApiKey {
 interface KeyRow {
   id: string;
   secret_sha256: string;
+  secret_enc: string | null;
   role: Role;
   name: string;
 }
 
-export class ApiKeys {
-  private readonly cache = new Map<string, { row: KeyRow; secretSha: Buffer }>();
+interface CachedKey {
+  row: KeyRow;
+  secretSha: Buffer;
+  secret?: string | null;
+}
 
-  constructor(private readonly db: Db) {}
+export class ApiKeys {
+  private readonly cache = new Map<string, CachedKey>();
+
+  constructor(private readonly db: Db, private readonly masterKey: Buffer) {}
 
   static generate(): string {
     return `${randomBytes(6).toString('hex')}.${randomBytes(24).toString('base64url')}`;
@@ -37,8 +49,8 @@ export class ApiKeys {
   put(key: string, role: Role, name: string): ApiKey {
     const [id, secret] = splitKey(key);
     if (!id || !secret) throw new SkyscaleError('ValidationError', 'an API key must look like <id>.<secret>');
-    this.db.prepare('INSERT OR REPLACE INTO api_keys (id, secret_sha256, role, name, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(id, sha256(secret).toString('hex'), role, name, new Date().toISOString());
+    this.db.prepare('INSERT OR REPLACE INTO api_keys (id, secret_sha256, secret_enc, role, name, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, sha256(secret).toString('hex'), seal(this.masterKey, secret, id), role, name, new Date().toISOString());
     this.cache.delete(id);
     return { id, role, name };
   }
@@ -56,12 +68,26 @@ export class ApiKeys {
     return { id, role: entry.row.role, name: entry.row.name };
   }
 
-  private lookup(id: string): { row: KeyRow; secretSha: Buffer } | undefined {
+  /**
+   * The key and its secret, for SigV4 verification: undefined for an unknown id; a
+   * null secret for a key stored before secrets were kept sealed.
+   */
+  signingSecret(id: string): { key: ApiKey; secret: string | null } | undefined {
+    const entry = this.lookup(id);
+    if (!entry) return undefined;
+    if (entry.secret === undefined) {
+      const sealed = entry.row.secret_enc;
+      entry.secret = sealed ? unseal(this.masterKey, sealed, id) : null;
+    }
+    return { key: { id, role: entry.row.role, name: entry.row.name }, secret: entry.secret };
+  }
+
+  private lookup(id: string): CachedKey | undefined {
     const hit = this.cache.get(id);
     if (hit) return hit;
     const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
     if (!row) return undefined;
-    const entry = { row, secretSha: Buffer.from(row.secret_sha256, 'hex') };
+    const entry: CachedKey = { row, secretSha: Buffer.from(row.secret_sha256, 'hex') };
     this.cache.set(id, entry);
     return entry;
   }

@@ -12,10 +12,12 @@ import { deleteCommand, infoCommand, listCommand, versionsCommand } from './comm
 import { testCommand } from './commands/test.js';
 import { serverCommand } from './commands/server.js';
 import { loginCommand } from './commands/login.js';
+import { aliasCommand, publishCommand, rollbackCommand } from './commands/aliases.js';
+import { poolCommand } from './commands/pool.js';
 import { VERSION } from '../version.js';
 
 export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, logsCommand, listCommand, infoCommand,
-  versionsCommand, deleteCommand, loginCommand, serverCommand];
+  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, loginCommand, serverCommand];
 const NOUN_ALIASES: Record<string, string> = { create: 'init' };
 
 export function usage(): string {

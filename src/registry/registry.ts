@@ -1,21 +1,41 @@
 // Functions and their immutable versions: create, configure, deploy code (a new
-// version snapshots the settings and the content-addressed package), resolve a name
-// and qualifier to the version to run. Resolution is cached in memory and the cache
-// is dropped on every change, so the invoke path does no database read.
+// version snapshots the settings and the content-addressed package), publish,
+// roll back, resolve a name and qualifier (a version, an alias or $LATEST) to the
+// snapshot to run. Resolution is cached in memory and the cache is dropped on every
+// change, so the invoke path does no database read. Aliases and function URL
+// configurations live in aliases.ts; this class owns the versions they point at.
 import { SkyscaleError } from '../errors.js';
+import type { AliasesTable } from '../store/aliases-table.js';
 import type { FunctionsTable } from '../store/functions-table.js';
+import { Aliases, FunctionUrls } from './aliases.js';
 import { canonicalizePackage } from './code-package.js';
-import type { CodeStore } from './code-store.js';
+import { CodeStore } from './code-store.js';
 import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from './function-config.js';
-import type { FunctionRecord, VersionRecord } from './types.js';
+import type { FunctionRecord, FunctionSettings, VersionRecord } from './types.js';
 
 export type RegistryEvent = { kind: 'deployed'; name: string; version: number } | { kind: 'deleted'; name: string };
 
-export class Registry {
-  private readonly resolved = new Map<string, VersionRecord>();
-  private readonly listeners: ((e: RegistryEvent) => void)[] = [];
+export interface RegistryOptions {
+  aliases: AliasesTable;
+  now?: () => Date;
+}
 
-  constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, private readonly now: () => Date = () => new Date()) {}
+export const LATEST = '$LATEST';
+const VERSION_NUMBER = /^[1-9][0-9]*$/;
+
+export class Registry {
+  readonly aliases: Aliases;
+  readonly urls: FunctionUrls;
+  private readonly resolved = new Map<string, VersionRecord>();
+  private readonly concurrency = new Map<string, number | null>();
+  private readonly listeners: ((e: RegistryEvent) => void)[] = [];
+  private readonly now: () => Date;
+
+  constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
+    this.now = opts.now ?? (() => new Date());
+    this.aliases = new Aliases(opts.aliases, this, this.now, (name) => this.forget(name));
+    this.urls = new FunctionUrls(opts.aliases, this, this.now);
+  }
 
   onChange(listener: (e: RegistryEvent) => void): void {
     this.listeners.push(listener);
@@ -31,20 +51,46 @@ export class Registry {
     return fn;
   }
 
+  /** Published versions, oldest first. */
   versions(name: string): VersionRecord[] {
     this.get(name);
     return this.functions.listVersions(name);
   }
 
+  /** One published version. */
+  version(name: string, number: number): VersionRecord {
+    this.get(name);
+    const v = this.functions.getVersion(name, number);
+    if (!v || !v.published) throw new SkyscaleError('FunctionNotFound', `function "${name}" has no version ${number}`, { hint: `list them with \`skyscale versions --name ${name}\`` });
+    return v;
+  }
+
+  /** The snapshot $LATEST runs (null before the first deploy). */
+  latest(name: string): { fn: FunctionRecord; snapshot: VersionRecord | null } {
+    const fn = this.get(name);
+    return { fn, snapshot: fn.latestVersion === null ? null : this.functions.getVersion(name, fn.latestVersion) ?? null };
+  }
+
   /** Creates the function, failing if it exists. */
   create(name: unknown, raw: RawFunctionConfig): FunctionRecord {
-    const problems = validateFunctionName(name);
-    if (problems.length) throw new SkyscaleError('InvalidFunctionConfig', problems[0]!);
-    const fnName = name as string;
-    if (this.functions.get(fnName)) throw new SkyscaleError('FunctionExists', `function "${fnName}" already exists`, { hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
+    const fnName = this.checkNew(name);
     const settings = normalizeSettings(raw);
     this.functions.insert(fnName, settings, this.now().toISOString());
     return this.get(fnName);
+  }
+
+  /** Creates a function with its code in one step (Lambda CreateFunction): nothing is stored if the package is refused. */
+  async createWithCode(name: unknown, raw: RawFunctionConfig, packageBytes: Buffer, publish: boolean): Promise<VersionRecord> {
+    const fnName = this.checkNew(name);
+    const settings = normalizeSettings(raw);
+    const pkg = await canonicalizePackage(packageBytes, settings.handler);
+    this.checkNew(fnName);
+    const blob = this.code.put(pkg.tar);
+    const now = this.now().toISOString();
+    this.functions.insert(fnName, settings, now);
+    const version = this.functions.addVersion(fnName, blob, now, publish);
+    this.changed({ kind: 'deployed', name: fnName, version: version.version });
+    return version;
   }
 
   /** Creates the function or updates its settings; the next deploy snapshots them. */
@@ -56,13 +102,77 @@ export class Registry {
     return { fn: this.get(existing.name), created: false };
   }
 
-  async deploy(name: string, packageBytes: Buffer): Promise<VersionRecord> {
+  /** The native deploy: new code becomes a new published version (and $LATEST). */
+  async deploy(name: string, packageBytes: Buffer, opts: { publish?: boolean; dryRun?: boolean } = {}): Promise<VersionRecord> {
     const fn = this.get(name);
     const pkg = await canonicalizePackage(packageBytes, fn.handler);
+    if (opts.dryRun) return { ...this.latest(name).snapshot ?? dryRunSnapshot(fn), codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length };
     const blob = this.code.put(pkg.tar);
-    const version = this.functions.addVersion(name, blob, this.now().toISOString());
+    const version = this.functions.addVersion(name, blob, this.now().toISOString(), opts.publish ?? true);
     this.changed({ kind: 'deployed', name, version: version.version });
+    this.code.sweep(this.functions.referencedCode());
     return version;
+  }
+
+  /**
+   * Lambda UpdateFunctionConfiguration: the settings change $LATEST at once. With code
+   * deployed, that is a new unpublished snapshot of the same code with the new settings.
+   */
+  reconfigure(name: string, raw: RawFunctionConfig): FunctionRecord {
+    const { fn, snapshot } = this.latest(name);
+    const settings = normalizeSettings(raw, fn);
+    const now = this.now().toISOString();
+    this.functions.updateSettings(name, settings, now);
+    if (snapshot && !sameSettings(snapshot, settings)) {
+      const version = this.functions.addVersion(name, { sha256: snapshot.codeSha256, size: snapshot.codeSize }, now, false);
+      this.changed({ kind: 'deployed', name, version: version.version });
+    }
+    return this.get(name);
+  }
+
+  /** Lambda PublishVersion: $LATEST becomes a version; publishing an unchanged $LATEST returns the version it already is. */
+  publish(name: string): VersionRecord {
+    const { snapshot } = this.latest(name);
+    if (!snapshot) throw notReady(name);
+    if (!snapshot.published) {
+      this.functions.markPublished(name, snapshot.version);
+      this.forget(name);
+    }
+    return this.functions.getVersion(name, snapshot.version)!;
+  }
+
+  /**
+   * Moves an alias, or without one $LATEST, back to the newest published version
+   * older than the one it points at now.
+   */
+  rollback(name: string, alias?: string): { from: number; to: number; alias?: string } {
+    const current = alias ? this.aliases.get(name, alias).functionVersion : this.latest(name).fn.latestVersion;
+    if (current === null) throw notReady(name);
+    const previous = this.versions(name).filter((v) => v.version < current).at(-1);
+    if (!previous) {
+      throw new SkyscaleError('ValidationError', `${alias ? `alias "${alias}"` : `function "${name}"`} is at version ${current}; there is no earlier version to roll back to`);
+    }
+    if (alias) {
+      this.aliases.put(name, alias, { functionVersion: String(previous.version) }, 'update');
+    } else {
+      this.functions.setLatest(name, previous, this.now().toISOString());
+      this.changed({ kind: 'deployed', name, version: previous.version });
+      this.code.sweep(this.functions.referencedCode());
+    }
+    return { from: current, to: previous.version, ...(alias ? { alias } : {}) };
+  }
+
+  /** Lambda DeleteFunction with a Qualifier: deletes one version nothing points at. */
+  deleteVersion(name: string, number: number): void {
+    const v = this.version(name, number);
+    if (this.get(name).latestVersion === v.version) {
+      throw new SkyscaleError('VersionInUse', `version ${number} is what $LATEST runs; deploy or roll back first`);
+    }
+    const users = this.aliases.list(name).filter((a) => a.functionVersion === number).map((a) => a.name);
+    if (users.length) throw new SkyscaleError('VersionInUse', `version ${number} is used by alias ${users.join(', ')}`);
+    this.functions.deleteVersion(name, number);
+    this.forget(name);
+    this.code.sweep(this.functions.referencedCode());
   }
 
   delete(name: string): void {
@@ -71,21 +181,42 @@ export class Registry {
     this.code.sweep(this.functions.referencedCode());
   }
 
-  /** The version to run: a number, "$LATEST" or nothing (the newest version). */
+  /**
+   * Lambda reserved concurrency; null when unset (or for an unknown function). Stored
+   * here, enforced by the scheduler on every invocation, so it is cached in memory.
+   */
+  reservedConcurrency(name: string): number | null {
+    let limit = this.concurrency.get(name);
+    if (limit === undefined) {
+      limit = this.functions.get(name)?.reservedConcurrency ?? null;
+      this.concurrency.set(name, limit);
+    }
+    return limit;
+  }
+
+  setReservedConcurrency(name: string, value: number | null): void {
+    this.get(name);
+    this.functions.setReservedConcurrency(name, value);
+    this.concurrency.delete(name);
+  }
+
+  /** The version to run: a number, an alias, "$LATEST" or nothing ($LATEST). */
   resolve(name: string, qualifier?: string): VersionRecord {
     const key = `${name}\u0000${qualifier ?? ''}`;
     const hit = this.resolved.get(key);
     if (hit) return hit;
     const fn = this.functions.get(name);
     if (!fn) throw notFound(name);
-    let number: number | null = fn.latestVersion;
-    if (qualifier !== undefined && qualifier !== '' && qualifier !== '$LATEST') {
-      if (!/^[1-9][0-9]*$/.test(qualifier)) throw new SkyscaleError('ValidationError', `version must be a positive whole number or $LATEST (got "${qualifier}")`);
-      number = Number(qualifier);
+    let version: VersionRecord | undefined;
+    if (qualifier === undefined || qualifier === '' || qualifier === LATEST) {
+      if (fn.latestVersion === null) throw notReady(name);
+      version = this.functions.getVersion(name, fn.latestVersion);
+    } else if (VERSION_NUMBER.test(qualifier)) {
+      version = this.version(name, Number(qualifier));
+    } else {
+      version = this.version(name, this.aliases.get(name, qualifier).functionVersion);
     }
-    if (number === null) throw new SkyscaleError('FunctionNotReady', `function "${name}" has no code yet`, { hint: `run \`skyscale deploy --name ${name}\`` });
-    const version = this.functions.getVersion(name, number);
-    if (!version) throw new SkyscaleError('FunctionNotFound', `function "${name}" has no version ${number}`);
+    if (!version) throw notFound(name);
     this.resolved.set(key, version);
     return version;
   }
@@ -94,12 +225,39 @@ export class Registry {
     return this.code.get(version.codeSha256);
   }
 
+  private checkNew(name: unknown): string {
+    const problems = validateFunctionName(name);
+    if (problems.length) throw new SkyscaleError('InvalidFunctionConfig', problems[0]!);
+    const fnName = name as string;
+    if (this.functions.get(fnName)) throw new SkyscaleError('FunctionExists', `function "${fnName}" already exists`, { hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
+    return fnName;
+  }
+
+  /** Drops cached resolutions of a function (an alias moved, a version was published or deleted). */
+  private forget(name: string): void {
+    for (const key of this.resolved.keys()) if (key.startsWith(`${name}\u0000`)) this.resolved.delete(key);
+  }
+
   private changed(e: RegistryEvent): void {
-    for (const key of this.resolved.keys()) if (key.startsWith(`${e.name}\u0000`)) this.resolved.delete(key);
+    this.forget(e.name);
+    this.concurrency.delete(e.name);
     for (const l of this.listeners) l(e);
   }
 }
 
+function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
+  return a.runtime === b.runtime && a.handler === b.handler && a.memoryMb === b.memoryMb && a.timeoutS === b.timeoutS
+    && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env);
+}
+
+function dryRunSnapshot(fn: FunctionRecord): VersionRecord {
+  return { ...fn, functionName: fn.name, version: 0, codeSha256: '', codeSize: 0, createdAt: fn.updatedAt, published: false };
+}
+
 function notFound(name: string): SkyscaleError {
   return new SkyscaleError('FunctionNotFound', `function "${name}" does not exist`, { hint: 'list functions with `skyscale list`' });
+}
+
+function notReady(name: string): SkyscaleError {
+  return new SkyscaleError('FunctionNotReady', `function "${name}" has no code yet`, { hint: `run \`skyscale deploy --name ${name}\`` });
 }

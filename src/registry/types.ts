@@ -1,5 +1,6 @@
 // The registry's domain types: a function, its immutable numbered versions, and the
-// settings both carry (a version snapshots the function's settings at deploy time).
+// settings both carry (a version snapshots the function's settings at deploy time),
+// aliases naming versions, and function URL configurations.
 
 export interface FunctionSettings {
   runtime: string;
@@ -12,7 +13,10 @@ export interface FunctionSettings {
 
 export interface FunctionRecord extends FunctionSettings {
   name: string;
+  /** the snapshot $LATEST runs: the newest deploy, an unpublished Lambda-API update, or a rollback target */
   latestVersion: number | null;
+  /** Lambda's reserved concurrency (PutFunctionConcurrency); null when unset. The scheduler enforces it. */
+  reservedConcurrency: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -23,4 +27,32 @@ export interface VersionRecord extends FunctionSettings {
   codeSha256: string;
   codeSize: number;
   createdAt: string;
+  /**
+   * false for a $LATEST state made by the Lambda API (UpdateFunctionCode/Configuration
+   * without Publish) that PublishVersion has not published yet: it runs as $LATEST but
+   * is not a version a qualifier can name.
+   */
+  published: boolean;
+}
+
+export interface AliasRecord {
+  functionName: string;
+  name: string;
+  functionVersion: number;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type UrlAuthType = 'NONE' | 'AWS_IAM';
+
+export interface FunctionUrlRecord {
+  functionName: string;
+  /** '' for the unqualified URL (runs $LATEST), else an alias name */
+  qualifier: string;
+  authType: UrlAuthType;
+  cors: Record<string, unknown> | null;
+  invokeMode: 'BUFFERED';
+  createdAt: string;
+  updatedAt: string;
 }

@@ -62,6 +62,10 @@ class ChildSandbox implements Sandbox {
     private readonly cleanup?: () => Promise<void>,
   ) {}
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       shutdownQuietly(this.channel);

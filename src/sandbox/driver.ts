@@ -17,6 +17,14 @@ export interface SandboxSpec {
   /** unique per start (gVisor refuses reused ids after a crash) */
   id: string;
   memoryMb: number;
+  /**
+   * Start the agent in pre-warmed mode (`--prestart python`): the runtime's interpreter
+   * is started before `ready`, holding no user code, so `init` only unpacks the code and
+   * imports the handler. `ready` then carries `prestarted: "python"`, or no
+   * `prestarted` when the interpreter could not be made ready (the sandbox still works,
+   * init just starts the runtime the normal way).
+   */
+  prestart?: 'python';
 }
 
 export interface SandboxExit {
@@ -28,6 +36,8 @@ export interface SandboxExit {
 
 export interface Sandbox {
   readonly id: string;
+  /** host pid of the sandbox's root process (its whole tree is the sandbox's footprint) */
+  readonly pid: number | undefined;
   readonly channel: AgentChannel;
   /** resolves when the sandbox's process is gone */
   readonly exited: Promise<SandboxExit>;

@@ -10,8 +10,9 @@ import type { InvocationStatus } from '../observe/invocation-record.js';
 import type { Registry } from '../registry/registry.js';
 import type { VersionRecord } from '../registry/types.js';
 import { AgentTimeoutError, type InitRequest, type InvokeResult } from '../sandbox/agent-channel.js';
-import type { Instance } from './instance.js';
-import type { InstancePool } from './instance-pool.js';
+import type { Instance } from '../pool/instance.js';
+import type { InstancePool } from '../pool/instance-pool.js';
+import type { Admission } from './admission.js';
 
 export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 export const LOG_LIMIT_BYTES = 256 * 1024;
@@ -28,6 +29,8 @@ export interface InvocationOutcome {
   errorType: string | null;
   payload: Buffer;
   cold: boolean;
+  /** where the sandbox came from: an idle warm instance, the pre-warmed pool, or a fresh boot */
+  start: 'warm' | 'pool' | 'boot';
   initMs: number | null;
   durationMs: number | null;
   log: string;
@@ -51,6 +54,7 @@ export class Invoker {
   constructor(
     private readonly registry: Registry,
     private readonly pool: InstancePool,
+    private readonly admission: Admission,
     private readonly recorder: InvocationRecorder,
     private readonly log: Logger,
   ) {}
@@ -62,13 +66,20 @@ export class Invoker {
     const version = this.registry.resolve(functionName, qualifier);
     const requestId = randomUUID();
     const startedAt = new Date();
-    const acquired = await this.pool.acquire(version);
-    const { instance } = acquired;
+    await this.admission.admit(version.functionName);
     let outcome: InvocationOutcome;
-    if (acquired.kind === 'cold' && !acquired.init.ok) {
-      outcome = this.initFailure(requestId, version, acquired.init);
-    } else {
-      outcome = await this.run(instance, version, requestId, event, acquired.kind === 'cold' ? acquired.init.initMs : null, acquired.kind === 'cold' ? acquired.init.log : '');
+    let instance: Instance;
+    try {
+      const acquired = await this.pool.acquire(version);
+      instance = acquired.instance;
+      if (acquired.kind === 'cold' && !acquired.init.ok) {
+        outcome = this.initFailure(requestId, version, acquired.init);
+      } else {
+        outcome = await this.run(instance, version, requestId, event, acquired.kind === 'cold' ? acquired.init.initMs : null, acquired.kind === 'cold' ? acquired.init.log : '');
+      }
+      outcome.start = acquired.kind === 'warm' ? 'warm' : acquired.pooled ? 'pool' : 'boot';
+    } finally {
+      this.admission.release(version.functionName);
     }
     this.recorder.record({
       id: requestId, functionName: version.functionName, version: version.version, status: outcome.status,
@@ -103,7 +114,7 @@ export class Invoker {
       requestId, functionName: v.functionName, version: v.version, status,
       functionError: result.status === 'ok' ? null : 'Unhandled',
       errorType: result.status === 'ok' ? null : errorTypeOf(result.payload),
-      payload: result.payload, cold: initMs !== null, initMs, durationMs: result.durationMs,
+      payload: result.payload, cold: initMs !== null, start: initMs === null ? 'warm' : 'boot', initMs, durationMs: result.durationMs,
       log: initLog + result.log,
     };
   }
@@ -121,7 +132,7 @@ export class Invoker {
     const payload = Buffer.from(JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, requestId, stackTrace: error.stackTrace ?? [] }));
     return {
       requestId, functionName: v.functionName, version: v.version, status: 'error', functionError: 'Unhandled',
-      errorType: error.errorType, payload, cold: true, initMs: init.initMs, durationMs: null, log: init.log,
+      errorType: error.errorType, payload, cold: true, start: 'boot', initMs: init.initMs, durationMs: null, log: init.log,
     };
   }
 }

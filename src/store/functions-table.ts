@@ -1,14 +1,16 @@
-// Data access for functions and their versions.
+// Data access for functions and their versions (published ones, and $LATEST states
+// the Lambda API made but has not published yet).
 import type { Db } from './database.js';
 import type { FunctionRecord, FunctionSettings, VersionRecord } from '../registry/types.js';
 
 interface FunctionRow {
   name: string; runtime: string; handler: string; memory_mb: number; timeout_s: number;
   env_json: string; description: string; latest_version: number | null; created_at: string; updated_at: string;
+  version_seq: number; reserved_concurrency: number | null;
 }
 interface VersionRow {
   function_name: string; version: number; code_sha256: string; code_size: number; runtime: string; handler: string;
-  memory_mb: number; timeout_s: number; env_json: string; description: string; created_at: string;
+  memory_mb: number; timeout_s: number; env_json: string; description: string; created_at: string; published: number;
 }
 
 export class FunctionsTable {
@@ -37,17 +39,49 @@ export class FunctionsTable {
     return this.db.prepare('DELETE FROM functions WHERE name = ?').run(name).changes > 0;
   }
 
-  /** Numbers and stores a new version from the function's current settings, atomically. */
-  addVersion(name: string, code: { sha256: string; size: number }, now: string): VersionRecord {
+  /**
+   * Numbers and stores a new snapshot from the function's current settings and makes it
+   * $LATEST, atomically. Numbers come from a per-function sequence and are never reused
+   * (a warm sandbox is keyed by function, number and code). An unpublished $LATEST state
+   * that this one replaces is unreachable afterwards, so it is dropped.
+   */
+  addVersion(name: string, code: { sha256: string; size: number }, now: string, published = true): VersionRecord {
     return this.db.transaction(() => {
       const fn = this.get(name);
       if (!fn) throw new Error(`function ${name} vanished while adding a version`);
-      const next = ((this.db.prepare('SELECT MAX(version) FROM versions WHERE function_name = ?').pluck().get(name) as number | null) ?? 0) + 1;
-      this.db.prepare(`INSERT INTO versions (function_name, version, code_sha256, code_size, runtime, handler, memory_mb, timeout_s, env_json, description, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(name, next, code.sha256, code.size, fn.runtime, fn.handler, fn.memoryMb, fn.timeoutS, JSON.stringify(fn.env), fn.description, now);
-      this.db.prepare('UPDATE functions SET latest_version = ?, updated_at = ? WHERE name = ?').run(next, now, name);
+      const next = (this.db.prepare('SELECT version_seq FROM functions WHERE name = ?').pluck().get(name) as number) + 1;
+      this.db.prepare(`INSERT INTO versions (function_name, version, code_sha256, code_size, runtime, handler, memory_mb, timeout_s, env_json, description, created_at, published)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(name, next, code.sha256, code.size, fn.runtime, fn.handler, fn.memoryMb, fn.timeoutS, JSON.stringify(fn.env), fn.description, now, published ? 1 : 0);
+      this.db.prepare('UPDATE functions SET latest_version = ?, version_seq = ?, updated_at = ? WHERE name = ?').run(next, next, now, name);
+      this.dropDraft(name, fn.latestVersion);
       return this.getVersion(name, next)!;
     })();
+  }
+
+  /** Points $LATEST at an existing version and takes its settings (a rollback). */
+  setLatest(name: string, version: VersionRecord, now: string): void {
+    this.db.transaction(() => {
+      const previous = this.get(name)?.latestVersion ?? null;
+      this.updateSettings(name, version, now);
+      this.db.prepare('UPDATE functions SET latest_version = ? WHERE name = ?').run(version.version, name);
+      if (previous !== version.version) this.dropDraft(name, previous);
+    })();
+  }
+
+  markPublished(name: string, version: number): void {
+    this.db.prepare('UPDATE versions SET published = 1 WHERE function_name = ? AND version = ?').run(name, version);
+  }
+
+  deleteVersion(name: string, version: number): boolean {
+    return this.db.prepare('DELETE FROM versions WHERE function_name = ? AND version = ?').run(name, version).changes > 0;
+  }
+
+  setReservedConcurrency(name: string, value: number | null): void {
+    this.db.prepare('UPDATE functions SET reserved_concurrency = ? WHERE name = ?').run(value, name);
+  }
+
+  private dropDraft(name: string, version: number | null): void {
+    if (version !== null) this.db.prepare('DELETE FROM versions WHERE function_name = ? AND version = ? AND published = 0').run(name, version);
   }
 
   getVersion(name: string, version: number): VersionRecord | undefined {
@@ -55,8 +89,9 @@ export class FunctionsTable {
     return row && toVersion(row);
   }
 
+  /** Published versions, oldest first. */
   listVersions(name: string): VersionRecord[] {
-    return (this.db.prepare('SELECT * FROM versions WHERE function_name = ? ORDER BY version').all(name) as VersionRow[]).map(toVersion);
+    return (this.db.prepare('SELECT * FROM versions WHERE function_name = ? AND published = 1 ORDER BY version').all(name) as VersionRow[]).map(toVersion);
   }
 
   /** Code blobs still referenced by any version (the code store keeps these). */
@@ -69,7 +104,7 @@ function toFunction(r: FunctionRow): FunctionRecord {
   return {
     name: r.name, runtime: r.runtime, handler: r.handler, memoryMb: r.memory_mb, timeoutS: r.timeout_s,
     env: JSON.parse(r.env_json) as Record<string, string>, description: r.description,
-    latestVersion: r.latest_version, createdAt: r.created_at, updatedAt: r.updated_at,
+    latestVersion: r.latest_version, reservedConcurrency: r.reserved_concurrency, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 
@@ -78,5 +113,6 @@ function toVersion(r: VersionRow): VersionRecord {
     functionName: r.function_name, version: r.version, codeSha256: r.code_sha256, codeSize: r.code_size,
     runtime: r.runtime, handler: r.handler, memoryMb: r.memory_mb, timeoutS: r.timeout_s,
     env: JSON.parse(r.env_json) as Record<string, string>, description: r.description, createdAt: r.created_at,
+    published: r.published === 1,
   };
 }

@@ -71,4 +71,34 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'Lambda API: published versions, version sequence, aliases, function URLs, reserved concurrency, encrypted key secrets',
+    sql: `
+      ALTER TABLE versions ADD COLUMN published INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE functions ADD COLUMN version_seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE functions SET version_seq = COALESCE((SELECT MAX(version) FROM versions WHERE function_name = functions.name), 0);
+      ALTER TABLE functions ADD COLUMN reserved_concurrency INTEGER;
+      CREATE TABLE aliases (
+        function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        function_version INTEGER NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (function_name, name)
+      );
+      CREATE TABLE function_urls (
+        function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+        qualifier TEXT NOT NULL DEFAULT '',
+        auth_type TEXT NOT NULL,
+        cors_json TEXT,
+        invoke_mode TEXT NOT NULL DEFAULT 'BUFFERED',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (function_name, qualifier)
+      );
+      ALTER TABLE api_keys ADD COLUMN secret_enc TEXT;
+    `,
+  },
 ];

@@ -31,6 +31,7 @@ func main() {
 		{"task-dir", "SKYSCALE_AGENT_TASK_DIR", "/var/task", "directory the code package is extracted into", &cfg.TaskDir},
 		{"python", "SKYSCALE_AGENT_PYTHON", "python3", "Python interpreter for python3.* runtimes", &cfg.Python},
 		{"python-bootstrap", "SKYSCALE_AGENT_PYTHON_BOOTSTRAP", "/opt/skyscale/runtime/python/bootstrap.py", "the built-in Python runtime", &cfg.PythonBootstrap},
+		{"prestart", "SKYSCALE_AGENT_PRESTART", "", "start this runtime (python) before ready, to be assigned a function at init", &cfg.Prestart},
 		{"log-level", "SKYSCALE_AGENT_LOG_LEVEL", "info", "debug, info, warn or error (diagnostics go to stderr)", &level},
 	}
 	for _, s := range settings {

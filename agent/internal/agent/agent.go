@@ -15,6 +15,7 @@ import (
 	"skyscale.dev/agent/internal/hostapi"
 	"skyscale.dev/agent/internal/lifecycle"
 	"skyscale.dev/agent/internal/logcapture"
+	"skyscale.dev/agent/internal/rtpipe"
 	"skyscale.dev/agent/internal/runtimeapi"
 	"skyscale.dev/agent/internal/supervisor"
 )
@@ -47,6 +48,7 @@ type Config struct {
 	TaskDir         string // where the code package is extracted
 	Python          string // interpreter for python3.* runtimes
 	PythonBootstrap string // the built-in Python runtime
+	Prestart        string // "python": start that runtime before `ready` (see prestart.go)
 	Log             *slog.Logger
 }
 
@@ -65,6 +67,11 @@ type Agent struct {
 	initing  *initAttempt        // set while initializing
 	inv      *invocation         // set while busy
 	hostGone bool                // a write to the host failed
+	warmRT   string              // runtime family of a prestarted, unassigned runtime ("python")
+	pipe     *rtpipe.Pipe        // the built-in runtime channel of proc, or nil
+	fast     bool                // the runtime speaks over pipe (it said "next" there)
+	pipeDead bool                // pipe hung up or broke
+	waker    *rtpipe.Waker       // interrupts the loop's ppoll; nil: never ppoll
 }
 
 // New binds the Runtime API listener so that `ready` is true when sent.
@@ -79,13 +86,19 @@ func New(cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Agent{
+	a := &Agent{
 		cfg:   cfg,
 		log:   cfg.Log,
 		api:   api,
 		state: lifecycle.New(),
 		logs:  logcapture.New(defaultLogLimit),
-	}, nil
+	}
+	if a.waker, err = rtpipe.NewWaker(); err != nil {
+		a.log.Warn("no waker; the built-in runtime channel is off", "err", err)
+		a.waker = nil
+	}
+	api.Notify = a.poke
+	return a, nil
 }
 
 // RuntimeAPIAddr is the bound Runtime API address.
@@ -95,15 +108,30 @@ func (a *Agent) RuntimeAPIAddr() string { return a.api.Addr() }
 // and returns the process exit code.
 func (a *Agent) Run(ctx context.Context, in io.Reader, out io.Writer) int {
 	a.host = hostapi.NewConn(in, out)
+	a.host.Notify = a.poke
 	defer a.stop()
+	stopPoke := context.AfterFunc(ctx, a.poke)
+	defer stopPoke()
 
-	a.send(hostapi.Ready{Type: hostapi.TypeReady, Protocol: hostapi.Protocol, AgentVersion: Version, Pid: os.Getpid()}, nil)
+	if a.cfg.Prestart != "" {
+		a.prestart(ctx)
+	}
+	a.send(hostapi.Ready{Type: hostapi.TypeReady, Protocol: hostapi.Protocol, AgentVersion: Version, Pid: os.Getpid(), Prestarted: a.warmRT}, nil)
 	if err := a.state.Fire(lifecycle.Ready); err != nil {
 		a.log.Error("cannot become idle", "err", err)
 		return 1
 	}
 	frames, readErr := a.host.Receive()
+	// pending: is anything queued for the select below? Checked by the ppoll
+	// wait after it raised its flag, so a poke is never lost.
+	pending := func() bool {
+		return len(frames) > 0 || len(readErr) > 0 || ctx.Err() != nil || len(a.api.Events()) > 0 ||
+			isClosed(a.procDone) || isClosed(a.firstNext())
+	}
 	for !a.hostGone {
+		if deadline, ok := a.pollDeadline(); ok && a.waitPipe(deadline, pending) {
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			a.log.Info("stopping", "reason", context.Cause(ctx))
@@ -181,6 +209,12 @@ func (a *Agent) runtimeExited() {
 	}
 	exit := a.proc.Exit()
 	switch a.state.State() {
+	case lifecycle.Idle:
+		// A prestarted runtime died before its assignment: init starts a new
+		// one the normal way.
+		a.log.Warn("prestarted runtime exited; init will start the runtime", "exit", exit.Reason, "output", excerpt(a.logs.Take().Text))
+		a.proc, a.warmRT = nil, ""
+		a.setRuntimePipe(nil)
 	case lifecycle.Initializing:
 		a.initFailed(agentError(errExit, "Runtime exited with error: "+exit.Reason))
 	case lifecycle.Busy:
@@ -216,6 +250,25 @@ func (a *Agent) stop() {
 	a.api.Close()
 	if a.proc != nil {
 		a.proc.KillAndWait(killWait)
+	}
+	if a.pipe != nil {
+		a.pipe.Close()
+	}
+	if a.waker != nil {
+		a.waker.Close()
+	}
+}
+
+// isClosed reports whether c is closed (nil: no).
+func isClosed(c <-chan struct{}) bool {
+	if c == nil {
+		return false
+	}
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -19,6 +19,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv("SKYSCALE_PRESTART") != "" {
+		os.Exit(fakePrestarted())
+	}
 	if mode := os.Getenv("FAKE_RUNTIME"); mode != "" {
 		os.Exit(fakeRuntime(mode))
 	}
@@ -103,6 +106,40 @@ func fakeRuntime(mode string) int {
 			fakePost(base+"/invocation/"+id+"/error", `{"errorMessage":"unknown action"}`, nil)
 		}
 	}
+}
+
+// fakePrestarted is the fake runtime started by --prestart: it waits for its
+// assignment like the Python bootstrap, takes the environment from it, then
+// runs as the mode the function's env names. A bootstrap path containing
+// "broken" makes it die before polling.
+func fakePrestarted() int {
+	fmt.Printf("prestart: waiting pid=%d\n", os.Getpid())
+	if strings.Contains(os.Args[len(os.Args)-1], "broken") {
+		return 3
+	}
+	resp, err := http.Get("http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/skyscale/assignment")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "assignment:", err)
+		return 2
+	}
+	var as struct {
+		Handler       string            `json:"handler"`
+		TaskRoot      string            `json:"taskRoot"`
+		Env           map[string]string `json:"env"`
+		RlimitAsBytes int64             `json:"rlimitAsBytes"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&as)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		fmt.Fprintln(os.Stderr, "assignment:", resp.Status, err)
+		return 2
+	}
+	os.Clearenv()
+	for k, v := range as.Env {
+		os.Setenv(k, v)
+	}
+	os.Setenv("FAKE_ASSIGNMENT", fmt.Sprintf("%s|%s|%d", as.Handler, as.TaskRoot, as.RlimitAsBytes))
+	return fakeRuntime(os.Getenv("FAKE_RUNTIME"))
 }
 
 func fakePost(url, body string, hdr map[string]string) {

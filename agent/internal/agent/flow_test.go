@@ -198,8 +198,16 @@ func TestResponseTooLarge(t *testing.T) {
 	}
 }
 
+// TestRuntimeEnvironment checks the runtime's environment, started at init
+// and prestarted (where it arrives in the assignment): the same either way.
 func TestRuntimeEnvironment(t *testing.T) {
-	h := startAgent(t, agentOpts{})
+	for _, prestart := range []string{"", "python"} {
+		t.Run("prestart="+prestart, func(t *testing.T) { testRuntimeEnvironment(t, prestart) })
+	}
+}
+
+func testRuntimeEnvironment(t *testing.T, prestart string) {
+	h := startAgent(t, agentOpts{prestart: prestart})
 	h.initFake("serve", func(m map[string]any) { m["memoryMb"] = 512 })
 	h.send(map[string]any{"type": "invoke", "requestId": "r-env", "timeoutMs": 3000, "deadlineMs": 1763900000000,
 		"invokedFunctionArn": "arn:aws:lambda:local:000000000000:function:hello:live", "clientContext": map[string]any{"custom": 1}},
@@ -226,6 +234,12 @@ func TestRuntimeEnvironment(t *testing.T) {
 	}
 	if !strings.HasPrefix(env["@trace"], "Root=1-") {
 		t.Errorf("trace id %q", env["@trace"])
+	}
+	if _, ok := env["SKYSCALE_PRESTART"]; ok {
+		t.Error("SKYSCALE_PRESTART survived the assignment")
+	}
+	if prestart != "" && env["FAKE_ASSIGNMENT"] != fmt.Sprintf("handler.handler|%s|%d", h.taskDir, (512+256)<<20) {
+		t.Errorf("assignment %q", env["FAKE_ASSIGNMENT"])
 	}
 	if _, leaked := env["GOFLAGS"]; leaked && os.Getenv("GOFLAGS") != "" {
 		t.Error("the agent's own environment leaked into the runtime")

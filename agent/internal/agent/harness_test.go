@@ -24,10 +24,12 @@ type host struct {
 	toAgent *io.PipeWriter
 	frames  chan hostapi.Frame
 	exit    chan int
+	ready   hostapi.Ready
 }
 
 type agentOpts struct {
 	python, bootstrap string
+	prestart          string
 }
 
 func startAgent(t *testing.T, opts agentOpts) *host {
@@ -37,7 +39,10 @@ func startAgent(t *testing.T, opts agentOpts) *host {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts.python, opts.bootstrap = self, "fake-bootstrap.py"
+		opts.python = self
+		if opts.bootstrap == "" {
+			opts.bootstrap = "fake-bootstrap.py"
+		}
 	}
 	taskDir := t.TempDir()
 	a, err := New(Config{
@@ -45,6 +50,7 @@ func startAgent(t *testing.T, opts agentOpts) *host {
 		TaskDir:         taskDir,
 		Python:          opts.python,
 		PythonBootstrap: opts.bootstrap,
+		Prestart:        opts.prestart,
 		Log:             slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
@@ -81,6 +87,7 @@ func startAgent(t *testing.T, opts agentOpts) *host {
 	if r.Protocol != 1 || r.AgentVersion == "" || r.Pid != os.Getpid() {
 		t.Fatalf("ready = %+v", r)
 	}
+	h.ready = r
 	return h
 }
 

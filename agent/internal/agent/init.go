@@ -8,7 +8,6 @@ import (
 	"skyscale.dev/agent/internal/codepkg"
 	"skyscale.dev/agent/internal/hostapi"
 	"skyscale.dev/agent/internal/lifecycle"
-	"skyscale.dev/agent/internal/supervisor"
 )
 
 const (
@@ -17,8 +16,9 @@ const (
 )
 
 type initAttempt struct {
-	start time.Time
-	timer *time.Timer // runs once the runtime is started
+	start    time.Time
+	timer    *time.Timer // runs once the runtime is started
+	deadline time.Time   // when timer fires
 }
 
 // handleInit checks, unpacks and starts the function. The steps up to starting
@@ -37,6 +37,16 @@ func (a *Agent) handleInit(f hostapi.Frame) {
 	a.fn = msg
 	a.initing = &initAttempt{start: time.Now()}
 	a.logs.SetLimit(orDefault(msg.LogLimitBytes, defaultLogLimit))
+	if a.proc != nil { // prestarted
+		a.proc.Flush()
+		if l := a.logs.Take(); l.Text != "" { // printed while waiting: not the function's
+			a.log.Info("prestarted runtime output", "output", excerpt(l.Text))
+		}
+		if !a.canAdopt(msg) {
+			a.log.Info("prestarted runtime cannot serve this function; starting one for it", "runtime", msg.Runtime)
+			a.dropPrestarted()
+		}
+	}
 
 	if err := codepkg.Verify(f.Body, msg.CodeSha256); err != nil {
 		a.initFailed(agentError(errChecksumMismatch, err.Error()))
@@ -54,18 +64,22 @@ func (a *Agent) handleInit(f hostapi.Frame) {
 		a.initFailed(agentError(errInvalidPackage, err.Error()))
 		return
 	}
-	proc, err := supervisor.Start(spec, a.logs)
-	if err != nil {
-		a.initFailed(agentError(errExit, "Runtime failed to start: "+err.Error()))
-		return
+	if a.proc != nil {
+		a.warmRT = ""
+		a.api.Assign(a.assignmentFor(msg))
+	} else {
+		if _, err := a.startRuntime(spec, a.waker != nil); err != nil {
+			a.initFailed(agentError(errExit, "Runtime failed to start: "+err.Error()))
+			return
+		}
 	}
-	a.proc, a.procDone = proc, proc.Done()
 	timeout := time.Duration(msg.TimeoutMs) * time.Millisecond
 	if timeout <= 0 {
 		timeout = defaultInitTimeout
 	}
 	a.initing.timer = time.NewTimer(timeout)
-	a.log.Debug("runtime started", "pid", proc.Pid(), "runtime", msg.Runtime)
+	a.initing.deadline = time.Now().Add(timeout)
+	a.log.Debug("runtime started", "pid", a.proc.Pid(), "runtime", msg.Runtime)
 }
 
 // initSucceeded: the runtime asked for its first invocation.

@@ -2,10 +2,11 @@ package agent
 
 import (
 	"bytes"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,11 @@ func (a *Agent) handleInvoke(f hostapi.Frame) {
 	}
 	a.logs.Expect(msg.RequestID)
 	a.inv = &invocation{id: msg.RequestID, dispatched: now, timeout: timeout, timer: time.NewTimer(timeout)}
-	a.api.Dispatch(runtimeapi.Invocation{
+	dispatch := a.api.Dispatch
+	if a.fast {
+		dispatch = a.dispatchPipe
+	}
+	dispatch(runtimeapi.Invocation{
 		RequestID:          msg.RequestID,
 		DeadlineMs:         deadline,
 		InvokedFunctionArn: firstNonEmpty(msg.InvokedFunctionArn, a.fn.InvokedFunctionArn),
@@ -88,7 +93,9 @@ func (a *Agent) invocationAnswered(ev runtimeapi.Event) {
 	}
 	a.proc.Flush()
 	a.setLog(&res, a.logs.TakeMarked(logcapture.MaxMarkerWait))
-	if kb, ok := supervisor.PeakRSSKb(a.proc.Pid()); ok {
+	if kb := ev.MaxRssKb; kb > 0 {
+		res.MaxRssKb = &kb
+	} else if kb, ok := supervisor.PeakRSSKb(a.proc.Pid()); ok {
 		res.MaxRssKb = &kb
 	}
 	a.send(res, body)
@@ -184,8 +191,11 @@ func clientContext(raw json.RawMessage) string {
 }
 
 // newTraceID makes an X-Ray-shaped id; tracing clients expect one on /next.
+// It needs to be unique, not secret: math/rand's per-thread ChaCha8 makes it
+// without the getrandom(2) call crypto/rand costs on every invocation.
 func newTraceID(now time.Time) string {
 	var b [12]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
 	return "Root=1-" + strconv.FormatInt(now.Unix(), 16) + "-" + hex.EncodeToString(b[:]) + ";Sampled=0"
 }

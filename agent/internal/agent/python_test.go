@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"skyscale.dev/agent/internal/hostapi"
 )
@@ -15,6 +16,8 @@ import (
 const pythonBootstrap = "../../../runtimes/python/bootstrap.py"
 
 const pythonHandler = `
+print("importing handler")
+
 def handler(event, context):
     print("hello", event["name"])
     if event.get("fail"):
@@ -26,6 +29,12 @@ def handler(event, context):
 // real python3. It fails (rather than skips) when the bootstrap is missing: the
 // agent and the runtime ship together.
 func TestRealPythonRuntime(t *testing.T) {
+	for _, prestart := range []string{"", "python"} {
+		t.Run("prestart="+prestart, func(t *testing.T) { testRealPythonRuntime(t, prestart) })
+	}
+}
+
+func testRealPythonRuntime(t *testing.T, prestart string) {
 	bootstrap, err := filepath.Abs(pythonBootstrap)
 	if err != nil {
 		t.Fatal(err)
@@ -35,13 +44,22 @@ func TestRealPythonRuntime(t *testing.T) {
 	}
 	python := realPython(t)
 
-	h := startAgent(t, agentOpts{python: python, bootstrap: bootstrap})
+	h := startAgent(t, agentOpts{python: python, bootstrap: bootstrap, prestart: prestart})
+	if h.ready.Prestarted != prestart {
+		t.Fatalf("ready = %+v, want prestarted %q", h.ready, prestart)
+	}
 	pkg, sha := codePackage(t, file{"handler.py", pythonHandler})
 	h.send(initMsg(sha, map[string]string{"GREETING": "hi"}), pkg)
 	var ir hostapi.InitResult
 	mustDecode(t, h.expect(hostapi.TypeInitResult), &ir)
 	if !ir.OK {
 		t.Fatalf("init failed: %+v (log %q)", ir.Error, ir.Log)
+	}
+	if ir.Log != "importing handler\n" {
+		t.Errorf("init log %q, want what the import printed", ir.Log)
+	}
+	if !h.agent.fast { // read after init_result: the loop is idle
+		t.Error("the built-in runtime does not use the pipe channel")
 	}
 	t.Logf("init took %.1f ms", ir.InitMs)
 
@@ -86,4 +104,61 @@ func deref(p *int64) any {
 		return nil
 	}
 	return *p
+}
+
+const pythonEdgeHandler = `
+import os, time
+def handler(event, context):
+    a = event.get("action")
+    print("action", a)
+    if a == "big":
+        return "x" * (6 * 1024 * 1024 + 1)
+    if a == "sleep":
+        time.sleep(60)
+    if a == "exit":
+        os._exit(42)
+    if a == "echo":
+        return {"event": event, "ctx": context.client_context.custom if context.client_context else None}
+    return "ok"
+`
+
+// TestRealPythonPipeEdgeCases drives the built-in channel's edges with the
+// real bootstrap: an answer over 6 MB, a client context, a timeout and a crash.
+func TestRealPythonPipeEdgeCases(t *testing.T) {
+	bootstrap, _ := filepath.Abs(pythonBootstrap)
+	h := startAgent(t, agentOpts{python: realPython(t), bootstrap: bootstrap, prestart: "python"})
+	pkg, sha := codePackage(t, file{"handler.py", pythonEdgeHandler})
+	h.send(initMsg(sha, nil), pkg)
+	var ir hostapi.InitResult
+	mustDecode(t, h.expect(hostapi.TypeInitResult), &ir)
+	if !ir.OK || !h.agent.fast {
+		t.Fatalf("init %+v fast=%v", ir, h.agent.fast)
+	}
+	r, body := h.invoke("big", 5000, `{"action":"big"}`)
+	if e := errorBody(t, body); r.Status != hostapi.StatusError || e.ErrorType != "Function.ResponseSizeTooLarge" || r.Log != "action big\n" {
+		t.Fatalf("big: %+v %s", r, body)
+	}
+	h.send(map[string]any{"type": "invoke", "requestId": "cc", "timeoutMs": 3000, "clientContext": map[string]any{"custom": map[string]int{"k": 1}}},
+		[]byte(`{"action":"echo"}`))
+	f := h.expect(hostapi.TypeResult)
+	if string(f.Body) != `{"event": {"action": "echo"}, "ctx": {"k": 1}}` {
+		t.Errorf("client context: %s", f.Body)
+	}
+	start := time.Now()
+	r, body = h.invoke("slow", 300, `{"action":"sleep"}`)
+	if e := errorBody(t, body); r.Status != hostapi.StatusTimeout || e.ErrorType != "Sandbox.Timedout" || time.Since(start) > 2*time.Second {
+		t.Fatalf("timeout: %+v %s after %v", r, body, time.Since(start))
+	}
+}
+
+func TestRealPythonPipeCrash(t *testing.T) {
+	bootstrap, _ := filepath.Abs(pythonBootstrap)
+	h := startAgent(t, agentOpts{python: realPython(t), bootstrap: bootstrap})
+	pkg, sha := codePackage(t, file{"handler.py", pythonEdgeHandler})
+	h.send(initMsg(sha, nil), pkg)
+	h.expect(hostapi.TypeInitResult)
+	r, body := h.invoke("bye", 3000, `{"action":"exit"}`)
+	if e := errorBody(t, body); r.Status != hostapi.StatusCrash || !strings.Contains(e.ErrorMessage, "exit status 42") || r.Log != "action exit\n" {
+		t.Fatalf("crash: %+v %s", r, body)
+	}
 }

@@ -39,9 +39,18 @@ func (a *Agent) runtimeSpec(msg hostapi.Init) (supervisor.Spec, bool) {
 	}, true
 }
 
+// rlimitAsBytes is the address-space limit the Python bootstrap sets on itself.
+func rlimitAsBytes(msg hostapi.Init) int64 {
+	return int64(orDefault(msg.MemoryMb, defaultMemoryMb)+interpreterHeadroomMb) << 20
+}
+
 // runtimeEnv is the function's env with the platform's variables winning, as
 // the contract lists them. The agent's own environment is not inherited.
 func (a *Agent) runtimeEnv(msg hostapi.Init) []string {
+	return envList(a.runtimeEnvMap(msg))
+}
+
+func (a *Agent) runtimeEnvMap(msg hostapi.Init) map[string]string {
 	env := make(map[string]string, len(msg.Env)+24)
 	for k, v := range msg.Env {
 		if k != "" && !strings.ContainsAny(k, "=\x00") && !strings.ContainsRune(v, 0) {
@@ -53,11 +62,11 @@ func (a *Agent) runtimeEnv(msg hostapi.Init) []string {
 	if p := env["PYTHONPATH"]; p != "" {
 		pythonPath += ":" + p
 	}
+	for k, v := range a.platformEnv() {
+		env[k] = v
+	}
 	for k, v := range map[string]string{
-		"AWS_LAMBDA_RUNTIME_API":          a.api.Addr(),
 		"_HANDLER":                        msg.Handler,
-		"LAMBDA_TASK_ROOT":                a.cfg.TaskDir,
-		"LAMBDA_RUNTIME_DIR":              filepath.Dir(a.cfg.PythonBootstrap),
 		"AWS_LAMBDA_FUNCTION_NAME":        msg.FunctionName,
 		"AWS_LAMBDA_FUNCTION_VERSION":     msg.FunctionVersion,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(memoryMb),
@@ -66,17 +75,31 @@ func (a *Agent) runtimeEnv(msg hostapi.Init) []string {
 		"AWS_REGION":                      "local",
 		"AWS_DEFAULT_REGION":              "local",
 		"SKYSCALE_INVOKED_FUNCTION_ARN":   msg.InvokedFunctionArn,
-		"SKYSCALE_RLIMIT_AS_BYTES":        strconv.FormatInt(int64(memoryMb+interpreterHeadroomMb)<<20, 10),
-		"PYTHONUNBUFFERED":                "1",
-		"PYTHONDONTWRITEBYTECODE":         "1",
-		"HOME":                            "/tmp",
-		"PATH":                            "/usr/local/bin:/usr/bin:/bin",
-		"LANG":                            "C.UTF-8",
-		"TZ":                              ":UTC",
+		"SKYSCALE_RLIMIT_AS_BYTES":        strconv.FormatInt(rlimitAsBytes(msg), 10),
 		"PYTHONPATH":                      pythonPath,
 	} {
 		env[k] = v
 	}
+	return env
+}
+
+// platformEnv is the part of the runtime's environment that does not depend on
+// the function: all a prestarted runtime gets before its assignment.
+func (a *Agent) platformEnv() map[string]string {
+	return map[string]string{
+		"AWS_LAMBDA_RUNTIME_API":  a.api.Addr(),
+		"LAMBDA_TASK_ROOT":        a.cfg.TaskDir,
+		"LAMBDA_RUNTIME_DIR":      filepath.Dir(a.cfg.PythonBootstrap),
+		"PYTHONUNBUFFERED":        "1",
+		"PYTHONDONTWRITEBYTECODE": "1",
+		"HOME":                    "/tmp",
+		"PATH":                    "/usr/local/bin:/usr/bin:/bin",
+		"LANG":                    "C.UTF-8",
+		"TZ":                      ":UTC",
+	}
+}
+
+func envList(env map[string]string) []string {
 	out := make([]string, 0, len(env))
 	for k, v := range env {
 		out = append(out, k+"="+v)

@@ -13,9 +13,12 @@ const smallBody = 64 << 10
 // Conn is the agent's end of the host stream. Reading happens in one goroutine
 // (Receive); Send may be called from anywhere and writes whole frames atomically.
 type Conn struct {
-	r  *bufio.Reader
-	mu sync.Mutex
-	w  io.Writer
+	// Notify, if set before Receive, is called after each frame (and the
+	// final error) is queued.
+	Notify func()
+	r      *bufio.Reader
+	mu     sync.Mutex
+	w      io.Writer
 }
 
 func NewConn(r io.Reader, w io.Writer) *Conn {
@@ -33,12 +36,20 @@ func (c *Conn) Receive() (<-chan Frame, <-chan error) {
 			f, err := ReadFrame(c.r)
 			if err != nil {
 				done <- err
+				c.notify()
 				return
 			}
 			out <- f
+			c.notify()
 		}
 	}()
 	return out, done
+}
+
+func (c *Conn) notify() {
+	if c.Notify != nil {
+		c.Notify()
+	}
 }
 
 // Send writes one frame. The mutex keeps frames from interleaving.

@@ -60,6 +60,9 @@ type Ready struct {
 	Protocol     int    `json:"protocol"`
 	AgentVersion string `json:"agentVersion"`
 	Pid          int    `json:"pid"`
+	// Prestarted names the runtime that is already started and waiting for
+	// its assignment ("python"); empty when none is.
+	Prestarted string `json:"prestarted,omitempty"`
 }
 
 // ErrorObject is the Lambda-shaped error carried in init_result and result

@@ -54,3 +54,9 @@ func truncateUTF8(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// ParseErrorBody is parseErrorBody for errors that arrive on the built-in
+// runtime channel rather than over HTTP.
+func ParseErrorBody(body []byte, headerType, fallbackType string) ErrorBody {
+	return parseErrorBody(body, headerType, fallbackType)
+}

@@ -22,6 +22,8 @@ type Spec struct {
 	Args []string
 	Dir  string
 	Env  []string
+	// ExtraFiles become the runtime's fds 3, 4, ... (the built-in runtime channel).
+	ExtraFiles []*os.File
 }
 
 // Exit is how the runtime ended.
@@ -52,6 +54,7 @@ func Start(spec Spec, out io.Writer) (*Process, error) {
 	cmd.Stdin = nil // /dev/null: the runtime talks to us over HTTP only
 	cmd.Stdout = w  // an *os.File: the child writes to the pipe directly,
 	cmd.Stderr = w  // both streams into the same pipe, no copying goroutine
+	cmd.ExtraFiles = spec.ExtraFiles
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		r.Close()

@@ -1,7 +1,7 @@
 // /v1/functions: create, configure, list, get and delete functions; deploy code as a
-// new version; list versions; read recent logs.
+// new version; list, publish and roll back versions; aliases; read recent logs.
 import type { FastifyPluginAsync } from 'fastify';
-import type { FunctionRecord, VersionRecord } from '../../registry/types.js';
+import type { AliasRecord, FunctionRecord, VersionRecord } from '../../registry/types.js';
 import type { AppDeps } from '../app.js';
 import { SkyscaleError } from '../../errors.js';
 import { jsonObjectBody, rawBody } from './body.js';
@@ -11,15 +11,19 @@ type NameParams = { Params: { name: string } };
 export function functionView(fn: FunctionRecord): Record<string, unknown> {
   return {
     name: fn.name, runtime: fn.runtime, handler: fn.handler, memory: fn.memoryMb, timeout: fn.timeoutS, env: fn.env,
-    description: fn.description, latestVersion: fn.latestVersion, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
+    description: fn.description, latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
   };
 }
 
 export function versionView(v: VersionRecord): Record<string, unknown> {
   return {
     function: v.functionName, version: v.version, codeSha256: v.codeSha256, codeSize: v.codeSize, runtime: v.runtime,
-    handler: v.handler, memory: v.memoryMb, timeout: v.timeoutS, env: v.env, description: v.description, createdAt: v.createdAt,
+    handler: v.handler, memory: v.memoryMb, timeout: v.timeoutS, env: v.env, description: v.description, createdAt: v.createdAt, published: v.published,
   };
+}
+
+export function aliasView(a: AliasRecord): Record<string, unknown> {
+  return { function: a.functionName, name: a.name, version: a.functionVersion, description: a.description, createdAt: a.createdAt, updatedAt: a.updatedAt };
 }
 
 export function functionRoutes(deps: AppDeps): FastifyPluginAsync {
@@ -43,10 +47,11 @@ export function functionRoutes(deps: AppDeps): FastifyPluginAsync {
     });
 
     app.get<NameParams>('/functions/:name', async (req) => {
-      const fn = registry.get(req.params.name);
-      const versions = registry.versions(fn.name);
-      const latest = versions.at(-1);
-      return { function: functionView(fn), latest: latest ? versionView(latest) : null, versions: versions.length };
+      const { fn, snapshot } = registry.latest(req.params.name);
+      return {
+        function: functionView(fn), latest: snapshot ? versionView(snapshot) : null, versions: registry.versions(fn.name).length,
+        aliases: registry.aliases.list(fn.name).map(aliasView),
+      };
     });
 
     app.delete<NameParams>('/functions/:name', async (req, reply) => {
@@ -63,6 +68,36 @@ export function functionRoutes(deps: AppDeps): FastifyPluginAsync {
     });
 
     app.get<NameParams>('/functions/:name/versions', async (req) => ({ versions: registry.versions(req.params.name).map(versionView) }));
+
+    app.post<NameParams>('/functions/:name/publish', async (req, reply) => {
+      const version = registry.publish(req.params.name);
+      return reply.status(201).send({ version: versionView(version) });
+    });
+
+    app.post<NameParams>('/functions/:name/rollback', async (req) => {
+      const body = jsonObjectBody(req.body);
+      if (body.alias !== undefined && typeof body.alias !== 'string') throw new SkyscaleError('ValidationError', 'alias must be a string');
+      const moved = registry.rollback(req.params.name, body.alias as string | undefined);
+      req.log.info({ function: req.params.name, ...moved }, 'rolled back');
+      return { rollback: moved };
+    });
+
+    app.get<NameParams>('/functions/:name/aliases', async (req) => ({ aliases: registry.aliases.list(req.params.name).map(aliasView) }));
+
+    type AliasParams = { Params: { name: string; alias: string } };
+    app.get<AliasParams>('/functions/:name/aliases/:alias', async (req) => ({ alias: aliasView(registry.aliases.get(req.params.name, req.params.alias)) }));
+
+    app.put<AliasParams>('/functions/:name/aliases/:alias', async (req) => {
+      const body = jsonObjectBody(req.body);
+      const alias = registry.aliases.put(req.params.name, req.params.alias, { functionVersion: body.version, description: body.description }, 'set');
+      return { alias: aliasView(alias) };
+    });
+
+    app.delete<AliasParams>('/functions/:name/aliases/:alias', async (req, reply) => {
+      registry.aliases.get(req.params.name, req.params.alias);
+      registry.aliases.delete(req.params.name, req.params.alias);
+      return reply.status(204).send();
+    });
 
     app.get<NameParams & { Querystring: { limit?: string } }>('/functions/:name/logs', async (req) => {
       registry.get(req.params.name);

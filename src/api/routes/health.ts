@@ -8,7 +8,8 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsync {
       status: 'ok',
       version: deps.version,
       sandbox: deps.driver.describe(),
-      instances: deps.pool.size,
+      instances: deps.pool.occupied(),
+      prewarmed: deps.generic.size,
     }));
   };
 }

@@ -5,6 +5,7 @@ import type { AppDeps } from '../app.js';
 import { SkyscaleError } from '../../errors.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../scheduler/invoker.js';
 import { rawBody } from './body.js';
+import { treePssKb } from '../../observe/process-memory.js';
 
 const LOG_TAIL_BYTES = 4096;
 
@@ -21,6 +22,7 @@ export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
           .header('x-skyscale-request-id', outcome.requestId)
           .header('x-skyscale-executed-version', String(outcome.version))
           .header('x-skyscale-cold-start', String(outcome.cold))
+          .header('x-skyscale-start', outcome.start)
           .header('x-skyscale-status', outcome.status);
         if (outcome.durationMs !== null) void reply.header('x-skyscale-duration-ms', outcome.durationMs.toFixed(3));
         if (outcome.initMs !== null) void reply.header('x-skyscale-init-ms', outcome.initMs.toFixed(3));
@@ -38,7 +40,14 @@ export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
       return { invocation: record };
     });
 
-    app.get('/pool', async () => ({ sandbox: deps.driver.describe(), instances: pool.list() }));
+    app.get('/pool', async () => {
+      const generic = deps.generic.list();
+      const instances = pool.list();
+      const all = [...generic, ...instances];
+      const memory = await treePssKb(all.map((s) => s.pid).filter((p): p is number => typeof p === 'number'));
+      for (const s of all) s.memoryKb = typeof s.pid === 'number' ? memory.get(s.pid) ?? null : null;
+      return { sandbox: deps.driver.describe(), admission: deps.admission.stats(), generic, instances };
+    });
   };
 }
 

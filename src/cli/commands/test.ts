@@ -31,7 +31,7 @@ export const testCommand: Command = {
     });
     const workDir = mkdtempSync(join(tmpdir(), 'skyscale-test-'));
     const driver = new ProcessDriver({ agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir, log: pino({ level: 'silent' }) });
-    const version = { ...folder.settings, functionName: folder.name, version: 0, codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length, createdAt: new Date().toISOString() };
+    const version = { ...folder.settings, functionName: folder.name, version: 0, codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length, createdAt: new Date().toISOString(), published: true };
     const sandbox = await driver.start({ id: `local-${process.pid}`, memoryMb: version.memoryMb });
     try {
       const init = await sandbox.channel.init(initRequestFor(version, sandbox.id), pkg.tar, version.timeoutS * 1000 + 2000);

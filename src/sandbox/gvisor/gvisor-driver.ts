@@ -45,7 +45,7 @@ export class GvisorDriver implements SandboxDriver {
   async start(spec: SandboxSpec): Promise<Sandbox> {
     const bundle = join(this.bundles, spec.id);
     mkdirSync(bundle, { recursive: true });
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociConfig({ rootfs: this.o.rootfs, kitDir: this.o.kitDir, memoryMb: spec.memoryMb, hostname: 'sandbox' })));
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociConfig({ rootfs: this.o.rootfs, kitDir: this.o.kitDir, memoryMb: spec.memoryMb, hostname: 'sandbox', ...(spec.prestart ? { prestart: spec.prestart } : {}) })));
     const sandbox = await startChildSandbox({
       id: spec.id,
       command: this.o.runsc,

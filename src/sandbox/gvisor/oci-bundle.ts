@@ -8,6 +8,8 @@ export interface BundleSpec {
   kitDir: string;
   memoryMb: number;
   hostname: string;
+  /** pre-warm the runtime before `ready` (the agent's --prestart) */
+  prestart?: 'python';
 }
 
 /** Lambda's default /tmp, and room for the largest package (250 MB unpacked). */
@@ -26,7 +28,8 @@ export function ociConfig(s: BundleSpec): Record<string, unknown> {
       // nobody: even inside gVisor, function code has no root to abuse
       user: { uid: 65534, gid: 65534 },
       args: ['/opt/skyscale/bin/skyscale-agent', '--runtime-api', '127.0.0.1:9001', '--task-dir', '/var/task',
-        '--python', '/usr/bin/python3', '--python-bootstrap', '/opt/skyscale/runtime/python/bootstrap.py'],
+        '--python', '/usr/bin/python3', '--python-bootstrap', '/opt/skyscale/runtime/python/bootstrap.py',
+        ...(s.prestart ? ['--prestart', s.prestart] : [])],
       env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', 'HOME=/tmp'],
       cwd: '/',
       noNewPrivileges: true,

@@ -28,7 +28,8 @@ export class ProcessDriver implements SandboxDriver {
     const sandbox = await startChildSandbox({
       id: spec.id,
       command: this.o.agentPath,
-      args: ['--runtime-api', '127.0.0.1:0', '--task-dir', taskDir, '--python', this.o.python, '--python-bootstrap', this.o.pythonBootstrap],
+      args: ['--runtime-api', '127.0.0.1:0', '--task-dir', taskDir, '--python', this.o.python, '--python-bootstrap', this.o.pythonBootstrap,
+        ...(spec.prestart ? ['--prestart', spec.prestart] : [])],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: taskDir, LANG: 'C.UTF-8' },
       log: this.o.log,
       readyTimeoutMs: 10_000,

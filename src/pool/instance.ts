@@ -6,6 +6,9 @@ export type InstanceState = 'starting' | 'idle' | 'busy' | 'stopping';
 export class Instance {
   state: InstanceState = 'starting';
   lastUsedAt = Date.now();
+  busySince = 0;
+  /** counted among its version's busy instances (the pool's scale-out estimate) */
+  counted = false;
   readonly createdAt = Date.now();
   invocations = 0;
   initMs: number | null = null;
@@ -19,7 +22,7 @@ export class Instance {
 
   describe(): Record<string, unknown> {
     return {
-      id: this.id, function: this.functionName, version: this.version, state: this.state,
+      id: this.id, pid: this.sandbox.pid ?? null, function: this.functionName, version: this.version, state: this.state,
       ageMs: Date.now() - this.createdAt, idleMs: this.state === 'idle' ? Date.now() - this.lastUsedAt : 0,
       invocations: this.invocations, initMs: this.initMs, maxRssKb: this.maxRssKb,
     };

@@ -1,0 +1,161 @@
+// Benchmark of the invoke path against real servers, printing one table per driver:
+// the floor (a bare Node HTTP keep-alive round trip on loopback), warm invoke latency,
+// throughput at concurrency 1/8/32, first-invocation latency with the pre-warmed pool
+// and with sandbox boot on the path, and host memory per idle sandbox.
+// Not part of the test suite.
+//   node dist/bench/invoke.js [--sandbox gvisor|process|all] [--warm 1000] [--seconds 5] [--json]
+import http from 'node:http';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ADMIN_KEY, eventually, startTestServer, type TestServer } from '../test/harness.js';
+
+const { values } = parseArgs({ options: { sandbox: { type: 'string' }, warm: { type: 'string' }, seconds: { type: 'string' }, first: { type: 'string' }, json: { type: 'boolean' } } });
+const WARM = Number(values.warm ?? 1000);
+const SECONDS = Number(values.seconds ?? 5);
+const FIRST = Number(values.first ?? 8);
+const DRIVERS = values.sandbox === 'all' || !values.sandbox ? ['gvisor', 'process'] : [values.sandbox];
+const TRIVIAL = { 'handler.py': 'def handler(event, context):\n    return {"ok": True}\n' };
+const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
+
+function client(maxSockets: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  const post = (url: string, body: string, headers: Record<string, string> = {}) => new Promise<number>((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.setNoDelay(true);
+    req.end(body);
+  });
+  return { post, close: () => agent.destroy() };
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function latencies(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    out.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+async function floor(): Promise<number[]> {
+  const server = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('{"ok":true}')); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  const c = client(1);
+  await latencies(200, () => c.post(url, '{}'));
+  const samples = await latencies(WARM, () => c.post(url, '{}'));
+  c.close();
+  await new Promise((r) => server.close(r));
+  return samples;
+}
+
+async function throughput(url: string, concurrency: number): Promise<{ concurrency: number; perSecond: number; errors: number; p50: number; p99: number }> {
+  const c = client(concurrency);
+  const end = Date.now() + SECONDS * 1000;
+  let ok = 0;
+  let errors = 0;
+  const lat: number[] = [];
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (Date.now() < end) {
+      const t = process.hrtime.bigint();
+      const status = await c.post(url, '{}', AUTH).catch(() => 0);
+      lat.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (status === 200) ok++;
+      else errors++;
+    }
+  }));
+  c.close();
+  lat.sort((a, b) => a - b);
+  return { concurrency, perSecond: ok / SECONDS, errors, p50: pct(lat, 50), p99: pct(lat, 99) };
+}
+
+interface PoolView { generic: { state: string; memoryKb: number | null }[]; instances: { function: string; state: string; memoryKb: number | null }[] }
+
+async function firstInvocations(s: TestServer, prefix: string, waitForPool: boolean) {
+  const times: number[] = [];
+  const inits: number[] = [];
+  const starts: string[] = [];
+  for (let i = 0; i < FIRST; i++) {
+    if (waitForPool) await eventually(async () => ((await s.api('GET', '/v1/pool')).json() as PoolView).generic.filter((g) => g.state === 'ready').length >= 1, 'a ready pooled sandbox', 60_000);
+    await s.deploy(`${prefix}${i}`, TRIVIAL);
+    const t = process.hrtime.bigint();
+    const res = await s.invoke(`${prefix}${i}`);
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    inits.push(Number(res.headers.get('x-skyscale-init-ms')));
+    starts.push(res.headers.get('x-skyscale-start') ?? '?');
+  }
+  times.sort((a, b) => a - b);
+  inits.sort((a, b) => a - b);
+  return { n: FIRST, p50: pct(times, 50), max: times.at(-1)!, initP50: pct(inits, 50), starts: [...new Set(starts)].join(',') };
+}
+
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1]! : null);
+
+async function benchDriver(driver: string, floorSamples: number[]) {
+  process.env.SKYSCALE_TEST_SANDBOX = driver;
+  const warmPool = await startTestServer({ SKYSCALE_WARM_POOL_SIZE: '4', SKYSCALE_MAX_SANDBOXES: '64', SKYSCALE_QUEUE_WAIT_MS: '30000' });
+  let result: Record<string, unknown>;
+  try {
+    await warmPool.deploy('bench', TRIVIAL);
+    const url = `${warmPool.url}/v1/functions/bench/invocations`;
+    const c = client(1);
+    await latencies(100, () => c.post(url, '{}', AUTH));
+    const warm = await latencies(WARM, () => c.post(url, '{}', AUTH));
+    c.close();
+    const tput = [];
+    for (const conc of [1, 8, 32]) tput.push(await throughput(url, conc));
+    const firstPool = await firstInvocations(warmPool, 'pw', true);
+    await eventually(async () => ((await warmPool.api('GET', '/v1/pool')).json() as PoolView).generic.filter((g) => g.state === 'ready').length >= 4, 'the pool to refill', 60_000);
+    const pool = (await warmPool.api('GET', '/v1/pool')).json() as PoolView;
+    result = {
+      driver, sandbox: warmPool.driver.describe(),
+      warm: { n: WARM, p50: pct(warm, 50), p99: pct(warm, 99), p50xFloor: pct(warm, 50) / pct(floorSamples, 50), p99xFloor: pct(warm, 99) / pct(floorSamples, 99) },
+      throughput: tput, firstWithPool: firstPool,
+      memoryKb: {
+        idleGeneric: median(pool.generic.filter((g) => g.state === 'ready' && g.memoryKb !== null).map((g) => g.memoryKb!)),
+        idleWarmInstance: median(pool.instances.filter((i) => i.state === 'idle' && i.memoryKb !== null).map((i) => i.memoryKb!)),
+      },
+    };
+  } finally {
+    await warmPool.stop();
+  }
+  const cold = await startTestServer({ SKYSCALE_WARM_POOL_SIZE: '0' });
+  try {
+    result.firstWithBoot = await firstInvocations(cold, 'boot', false);
+  } finally {
+    await cold.stop();
+  }
+  return result;
+}
+
+const floorSamples = await floor();
+const results = [];
+for (const d of DRIVERS) results.push(await benchDriver(d, floorSamples));
+const report = {
+  machine: `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  floor: { p50: pct(floorSamples, 50), p99: pct(floorSamples, 99) },
+  drivers: results,
+};
+if (values.json) {
+  console.log(JSON.stringify(report, null, 2));
+} else {
+  const ms = (n: unknown) => (typeof n === 'number' ? `${n.toFixed(2)} ms` : '-');
+  const mb = (kb: unknown) => (typeof kb === 'number' ? `${(kb / 1024).toFixed(1)} MB` : '-');
+  console.log(`machine: ${report.machine}`);
+  console.log(`floor: Node HTTP keep-alive round trip on loopback   p50 ${ms(report.floor.p50)}   p99 ${ms(report.floor.p99)}`);
+  for (const r of results as Record<string, any>[]) {
+    const sb = r.sandbox as Record<string, unknown>;
+    console.log(`\n== ${r.driver}${sb.runscVersion ? ` (runsc ${sb.runscVersion}, ${sb.platform})` : ''}`);
+    console.log(`warm invoke, trivial handler (n=${r.warm.n})    p50 ${ms(r.warm.p50)}  p99 ${ms(r.warm.p99)}   = ${r.warm.p50xFloor.toFixed(1)}× / ${r.warm.p99xFloor.toFixed(1)}× the floor`);
+    for (const t of r.throughput) console.log(`throughput, concurrency ${String(t.concurrency).padStart(2)} (${SECONDS} s)    ${t.perSecond.toFixed(0).padStart(6)} invocations/s   errors ${t.errors}   p50 ${ms(t.p50)}  p99 ${ms(t.p99)}`);
+    console.log(`first invocation, pre-warmed pool (n=${r.firstWithPool.n})   p50 ${ms(r.firstWithPool.p50)}  max ${ms(r.firstWithPool.max)}   init p50 ${ms(r.firstWithPool.initP50)}   [${r.firstWithPool.starts}]`);
+    console.log(`first invocation, sandbox boot on path (n=${r.firstWithBoot.n})   p50 ${ms(r.firstWithBoot.p50)}  max ${ms(r.firstWithBoot.max)}   init p50 ${ms(r.firstWithBoot.initP50)}   [${r.firstWithBoot.starts}]`);
+    console.log(`host memory (PSS) per idle sandbox: pre-warmed ${mb(r.memoryKb.idleGeneric)}, warm instance ${mb(r.memoryKb.idleWarmInstance)}`);
+  }
+}

@@ -1,0 +1,127 @@
+// Function URLs speak API Gateway's HTTP API payload 2.0: an HTTP request becomes the
+// event a handler receives, and the handler's result becomes the HTTP response. Pure
+// functions, so both directions are unit-tested without a server.
+
+export interface HttpRequestIn {
+  method: string;
+  /** the path after /fn/{name}, as received (still percent-encoded), starting with "/" */
+  rawPath: string;
+  /** the query string as received, without "?" */
+  rawQueryString: string;
+  /** name/value pairs as received (Node's rawHeaders, paired up) */
+  headers: [string, string][];
+  body: Buffer;
+  sourceIp: string;
+  requestId: string;
+  /** the host the client used */
+  domainName: string;
+  /** stands in for the API id: the function name and alias */
+  apiId: string;
+  protocol: string;
+  now: Date;
+}
+
+export interface HttpResponseOut {
+  statusCode: number;
+  headers: Record<string, string>;
+  cookies: string[];
+  body: Buffer;
+}
+
+const TEXT_TYPES = /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export function httpEvent(r: HttpRequestIn): Record<string, unknown> {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (const [rawName, value] of r.headers) {
+    const name = rawName.toLowerCase();
+    if (name === 'cookie') cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
+    else headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(r.rawQueryString)) query[k] = k in query ? `${query[k]},${v}` : v;
+  const hasBody = r.body.length > 0;
+  const text = hasBody && isText(headers['content-type'], r.body);
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: r.rawPath,
+    rawQueryString: r.rawQueryString,
+    ...(cookies.length ? { cookies } : {}),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: r.apiId,
+      domainName: r.domainName,
+      domainPrefix: r.domainName.split('.')[0]!.split(':')[0],
+      http: { method: r.method, path: safeDecode(r.rawPath), protocol: r.protocol, sourceIp: r.sourceIp, userAgent: headers['user-agent'] ?? '' },
+      requestId: r.requestId,
+      routeKey: '$default',
+      stage: '$default',
+      time: clfTime(r.now),
+      timeEpoch: r.now.getTime(),
+    },
+    ...(hasBody ? { body: text ? r.body.toString('utf8') : r.body.toString('base64') } : {}),
+    isBase64Encoded: hasBody && !text,
+  };
+}
+
+/**
+ * The handler's result as an HTTP response: an object with statusCode is taken as
+ * {statusCode, headers, cookies, body, isBase64Encoded}; a string is a 200 text
+ * response; any other JSON is a 200 JSON response of exactly that JSON.
+ */
+export function httpResponse(payload: Buffer): HttpResponseOut {
+  let result: unknown;
+  try {
+    result = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, cookies: [], body: payload };
+  }
+  if (typeof result === 'string') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, cookies: [], body: Buffer.from(result) };
+  if (typeof result !== 'object' || result === null || Array.isArray(result) || !('statusCode' in result)) {
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: payload };
+  }
+  const r = result as { statusCode: unknown; headers?: unknown; cookies?: unknown; body?: unknown; isBase64Encoded?: unknown };
+  const status = Number(r.statusCode);
+  if (!Number.isInteger(status) || status < 100 || status > 599) return badGateway('the function returned an invalid statusCode');
+  const headers: Record<string, string> = {};
+  if (r.headers && typeof r.headers === 'object') {
+    for (const [k, v] of Object.entries(r.headers as Record<string, unknown>)) if (v !== null && v !== undefined) headers[k.toLowerCase()] = String(v);
+  }
+  headers['content-type'] ??= 'application/json';
+  const cookies = Array.isArray(r.cookies) ? r.cookies.map(String) : [];
+  const bodyText = r.body === undefined || r.body === null ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+  const body = r.isBase64Encoded === true ? Buffer.from(bodyText, 'base64') : Buffer.from(bodyText);
+  return { statusCode: status, headers, cookies, body };
+}
+
+export function badGateway(message = 'Internal Server Error'): HttpResponseOut {
+  return { statusCode: 502, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'FunctionError' }, cookies: [], body: Buffer.from(JSON.stringify({ Message: message })) };
+}
+
+function isText(contentType: string | undefined, body: Buffer): boolean {
+  if (contentType !== undefined && !TEXT_TYPES.test(contentType)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** 02/Mar/2026:12:00:00 +0000 */
+function clfTime(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}

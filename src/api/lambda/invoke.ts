@@ -1,0 +1,74 @@
+// Lambda Invoke: POST /2015-03-31/functions/{FunctionName}/invocations. RequestResponse
+// runs the function and answers its result (a function error is 200 with
+// X-Amz-Function-Error); Event answers 202 and runs it in the background (not yet
+// durable: the async queue will take it over); DryRun checks and answers 204.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { SkyscaleError } from '../../errors.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../../scheduler/invoker.js';
+import type { AppDeps } from '../app.js';
+import { rawBody } from '../routes/body.js';
+import { invalid, LATEST, parseFunctionName } from './shapes.js';
+
+export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
+const LOG_TAIL_BYTES = 4096;
+
+type InvokeReq = { Params: { fn: string }; Querystring: { Qualifier?: string } };
+
+export function lambdaInvokeRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { invoker, registry } = deps;
+
+  app.post<InvokeReq>('/functions/:fn/invocations', { bodyLimit: MAX_SYNC_PAYLOAD_BYTES }, async (req, reply) => {
+    const { name, qualifier } = parseFunctionName(req.params.fn, req.query.Qualifier);
+    const type = header(req.headers['x-amz-invocation-type']) ?? 'RequestResponse';
+    if (type !== 'RequestResponse' && type !== 'Event' && type !== 'DryRun') throw invalid('X-Amz-Invocation-Type must be RequestResponse, Event or DryRun');
+    const event = eventBytes(rawBody(req.body));
+    const executed = (v: number) => (qualifier === undefined || qualifier === LATEST ? LATEST : String(v));
+
+    if (type !== 'RequestResponse') {
+      const version = registry.resolve(name, qualifier);
+      void reply.header('x-amz-executed-version', executed(version.version));
+      if (type === 'DryRun') return reply.status(204).send();
+      if (event.length > MAX_EVENT_PAYLOAD_BYTES) {
+        throw new SkyscaleError('PayloadTooLarge', `the payload is ${event.length} bytes; the limit for an Event invocation is ${MAX_EVENT_PAYLOAD_BYTES} bytes`);
+      }
+      const requestId = randomUUID();
+      // Answered first, run after: not durable yet (a restart loses it); the record is
+      // written like any invocation's, under the invoker's own request id.
+      setImmediate(() => {
+        invoker.invoke(name, qualifier, event).catch((err: unknown) => req.log.warn({ err, function: name, requestId }, 'an Event invocation failed to run'));
+      });
+      return reply.status(202).header('x-amzn-requestid', requestId).send();
+    }
+
+    const outcome = await invoker.invoke(name, qualifier, event);
+    void reply.header('x-amzn-requestid', outcome.requestId).header('x-amz-executed-version', executed(outcome.version));
+    if (outcome.functionError) void reply.header('x-amz-function-error', outcome.functionError);
+    if (header(req.headers['x-amz-log-type']) === 'Tail') void reply.header('x-amz-log-result', Buffer.from(tail(outcome.log)).toString('base64'));
+    return reply.status(200).type('application/json').send(outcome.payload);
+  });
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** An empty body is `{}`; anything else must be JSON (Lambda: InvalidRequestContentException). */
+function eventBytes(body: Buffer): Buffer {
+  if (body.length === 0) return Buffer.from('{}');
+  try {
+    JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new SkyscaleError('InvalidJSON', `Could not parse request body into json: ${(err as Error).message}`);
+  }
+  return body;
+}
+
+/** The last 4 KB of the log, cut on a character boundary. */
+export function tail(log: string): string {
+  const bytes = Buffer.from(log, 'utf8');
+  if (bytes.length <= LOG_TAIL_BYTES) return log;
+  let start = bytes.length - LOG_TAIL_BYTES;
+  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
+  return bytes.subarray(start).toString('utf8');
+}

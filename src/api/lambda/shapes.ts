@@ -1,0 +1,134 @@
+// The Lambda API's wire shapes built from registry records: FunctionConfiguration,
+// AliasConfiguration, function URL configs; the FunctionName forms the API accepts
+// (name, name:qualifier, partial and full ARNs); RevisionIds; request-field mapping.
+import { createHash } from 'node:crypto';
+import { SkyscaleError } from '../../errors.js';
+import type { RawFunctionConfig } from '../../registry/function-config.js';
+import type { AliasRecord, FunctionRecord, FunctionUrlRecord, VersionRecord } from '../../registry/types.js';
+import { functionArn } from '../../scheduler/invoker.js';
+
+export const ROLE_ARN = 'arn:aws:iam::000000000000:role/skyscale-function';
+export const LATEST = '$LATEST';
+
+/** `name`, `name:qualifier`, `123456789012:function:name[:q]` or `arn:aws:lambda:region:acct:function:name[:q]`, reconciled with ?Qualifier=. */
+export function parseFunctionName(raw: string, queryQualifier?: string): { name: string; qualifier: string | undefined } {
+  let parts = raw.split(':');
+  if (parts[0] === 'arn') {
+    if (parts.length < 7 || parts[2] !== 'lambda' || parts[5] !== 'function') throw invalid(`"${raw}" is not a Lambda function ARN`);
+    parts = parts.slice(6);
+  } else if (parts.length >= 3 && parts[1] === 'function') {
+    parts = parts.slice(2);
+  }
+  if (parts.length > 2 || !parts[0]) throw invalid(`"${raw}" is not a function name, name:qualifier or function ARN`);
+  const fromName = parts[1];
+  const fromQuery = queryQualifier === '' ? undefined : queryQualifier;
+  if (fromName !== undefined && fromQuery !== undefined && fromName !== fromQuery) {
+    throw invalid(`the function name's qualifier "${fromName}" contradicts Qualifier "${fromQuery}"`);
+  }
+  return { name: parts[0], qualifier: fromName ?? fromQuery };
+}
+
+export function qualifiedArn(name: string, qualifier: string): string {
+  return `${functionArn(name)}:${qualifier}`;
+}
+
+export function revisionId(...parts: (string | number | null)[]): string {
+  const h = createHash('sha256').update(parts.map(String).join('\u0000')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function latestRevision(fn: FunctionRecord): string {
+  return revisionId(fn.name, LATEST, fn.latestVersion, fn.updatedAt);
+}
+
+export function aliasRevision(a: AliasRecord): string {
+  return revisionId(a.functionName, a.name, a.functionVersion, a.updatedAt);
+}
+
+/** Lambda's timestamp form: 2026-01-02T03:04:05.678+0000 */
+export function lambdaTime(iso: string): string {
+  return iso.replace(/Z$/, '+0000');
+}
+
+/**
+ * A FunctionConfiguration. For $LATEST the settings shown are those of the snapshot
+ * $LATEST runs (the function's own settings before any code was deployed).
+ */
+export function functionConfiguration(fn: FunctionRecord, v: VersionRecord | null, as: 'latest' | 'version'): Record<string, unknown> {
+  const s = v ?? fn;
+  const ready = v !== null;
+  return {
+    FunctionName: fn.name,
+    FunctionArn: as === 'latest' ? functionArn(fn.name) : qualifiedArn(fn.name, String(v!.version)),
+    Runtime: s.runtime,
+    Role: ROLE_ARN,
+    Handler: s.handler,
+    CodeSize: v?.codeSize ?? 0,
+    Description: s.description,
+    Timeout: s.timeoutS,
+    MemorySize: s.memoryMb,
+    LastModified: lambdaTime(as === 'latest' ? fn.updatedAt : v!.createdAt),
+    CodeSha256: v ? Buffer.from(v.codeSha256, 'hex').toString('base64') : '',
+    Version: as === 'latest' ? LATEST : String(v!.version),
+    ...(Object.keys(s.env).length ? { Environment: { Variables: s.env } } : {}),
+    TracingConfig: { Mode: 'PassThrough' },
+    RevisionId: as === 'latest' ? latestRevision(fn) : revisionId(fn.name, v!.version, v!.createdAt),
+    State: ready ? 'Active' : 'Pending',
+    ...(ready ? {} : { StateReason: 'The function has no code yet: deploy a package.', StateReasonCode: 'Creating' }),
+    LastUpdateStatus: 'Successful',
+    PackageType: 'Zip',
+    Architectures: ['x86_64'],
+    EphemeralStorage: { Size: 512 },
+    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: `/skyscale/functions/${fn.name}` },
+  };
+}
+
+export function aliasConfiguration(a: AliasRecord): Record<string, unknown> {
+  return {
+    AliasArn: qualifiedArn(a.functionName, a.name), Name: a.name, FunctionVersion: String(a.functionVersion),
+    Description: a.description, RevisionId: aliasRevision(a),
+  };
+}
+
+export function urlConfiguration(u: FunctionUrlRecord, baseUrl: string): Record<string, unknown> {
+  return {
+    FunctionUrl: `${baseUrl}/fn/${u.functionName}${u.qualifier ? `:${u.qualifier}` : ''}/`,
+    FunctionArn: u.qualifier ? qualifiedArn(u.functionName, u.qualifier) : functionArn(u.functionName),
+    AuthType: u.authType,
+    ...(u.cors ? { Cors: u.cors } : {}),
+    InvokeMode: u.invokeMode,
+    CreationTime: u.createdAt,
+    LastModifiedTime: u.updatedAt,
+  };
+}
+
+/** The Lambda request fields Skyscale honours, as the registry's settings. */
+export function settingsFromLambda(body: Record<string, unknown>): RawFunctionConfig {
+  if (body.PackageType !== undefined && body.PackageType !== 'Zip') throw invalid('PackageType must be Zip (container images are not supported)');
+  const env = body.Environment as { Variables?: unknown } | undefined;
+  if (env !== undefined && (typeof env !== 'object' || env === null)) throw invalid('Environment must be an object {Variables}');
+  return {
+    ...(body.Runtime !== undefined ? { runtime: body.Runtime } : {}),
+    ...(body.Handler !== undefined ? { handler: body.Handler } : {}),
+    ...(body.MemorySize !== undefined ? { memory: body.MemorySize } : {}),
+    ...(body.Timeout !== undefined ? { timeout: body.Timeout } : {}),
+    ...(env !== undefined ? { env: env.Variables ?? {} } : {}),
+    ...(body.Description !== undefined ? { description: body.Description } : {}),
+  };
+}
+
+/** Code{ZipFile} as bytes; S3 and image sources are refused. */
+export function zipFromLambda(code: unknown, limitBytes: number): Buffer {
+  const c = (code ?? {}) as Record<string, unknown>;
+  if (c.S3Bucket !== undefined || c.S3Key !== undefined || c.ImageUri !== undefined) throw invalid('only ZipFile code is supported (S3 and container images are not)');
+  const zip = c.ZipFile;
+  if (typeof zip !== 'string' || zip === '') throw invalid('ZipFile (the base64 of a zip) is required');
+  const bytes = Buffer.from(zip, 'base64');
+  if (bytes.length > limitBytes) throw new SkyscaleError('PayloadTooLarge', `the zip is ${bytes.length} bytes; the limit for a zip sent in the request is ${limitBytes} bytes`);
+  return bytes;
+}
+
+export function invalid(message: string): SkyscaleError {
+  return new SkyscaleError('ValidationError', message);
+}

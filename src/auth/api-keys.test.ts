@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../store/database.js';
+import { ApiKeys } from './api-keys.js';
+import { loadOrCreateMasterKey, seal, unseal } from './master-key.js';
+
+test('key secrets are stored hashed and sealed, never in plain text; SigV4 reads them back', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skyscale-keys-'));
+  const db = openDatabase(join(dir, 'db'));
+  try {
+    const master = loadOrCreateMasterKey(dir);
+    assert.equal(statSync(join(dir, 'master.key')).mode & 0o777, 0o600);
+    assert.deepEqual(loadOrCreateMasterKey(dir), master, 'the same key on the next start');
+    const keys = new ApiKeys(db, master);
+    keys.put('k1.supersecretvalue', 'admin', 't');
+    const row = db.prepare('SELECT * FROM api_keys').get() as Record<string, string>;
+    assert.ok(!JSON.stringify(row).includes('supersecretvalue'));
+    assert.equal(keys.signingSecret('k1')?.secret, 'supersecretvalue');
+    assert.equal(keys.authenticate('Bearer k1.supersecretvalue').id, 'k1');
+    assert.equal(keys.signingSecret('nobody'), undefined);
+    db.prepare("INSERT INTO api_keys (id, secret_sha256, role, name, created_at) VALUES ('old', 'aa', 'admin', 'pre-SigV4', 'x')").run();
+    assert.equal(keys.signingSecret('old')?.secret, null, 'a row from before sealing has no readable secret');
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a sealed secret does not open under another key id or master key', () => {
+  const m = Buffer.alloc(32, 1);
+  const sealed = seal(m, 's3cret', 'id1');
+  assert.equal(unseal(m, sealed, 'id1'), 's3cret');
+  assert.throws(() => unseal(m, sealed, 'id2'));
+  assert.throws(() => unseal(Buffer.alloc(32, 2), sealed, 'id1'));
+});

@@ -1,0 +1,84 @@
+// A sandbox driver for unit tests of the pools: each "sandbox" is an in-memory agent
+// that speaks the real framing and answers `ready`, `init` and `invoke` at once. Only
+// the pools' own logic is under test here; the real drivers have integration tests.
+import { PassThrough } from 'node:stream';
+import { AgentChannel } from '../sandbox/agent-channel.js';
+import type { Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../sandbox/driver.js';
+import { encodeFrame, FrameDecoder } from '../sandbox/protocol.js';
+
+export class FakeSandbox implements Sandbox {
+  readonly channel: AgentChannel;
+  readonly exited: Promise<SandboxExit>;
+  readonly pid = undefined;
+  stopped = false;
+  private exit!: (e: SandboxExit) => void;
+  private readonly toHost = new PassThrough();
+
+  constructor(readonly id: string, readonly spec: SandboxSpec) {
+    const toAgent = new PassThrough();
+    this.channel = new AgentChannel(this.toHost, toAgent);
+    this.exited = new Promise((r) => { this.exit = r; });
+    const decoder = new FrameDecoder();
+    toAgent.on('data', (chunk: Buffer) => {
+      for (const f of decoder.push(chunk)) {
+        if (f.header.type === 'init') this.send({ type: 'init_result', ok: true, initMs: 1, log: '' });
+        if (f.header.type === 'invoke') this.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.1, log: '' }, f.body);
+      }
+    });
+    this.send({ type: 'ready', protocol: 1 });
+  }
+
+  /** The sandbox dies on its own (crash, OOM kill). */
+  die(): void {
+    this.toHost.end();
+    this.exit({ code: 1, signal: null, stderrTail: '' });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.die();
+  }
+
+  private send(header: { type: string; [k: string]: unknown }, body?: Buffer): void {
+    this.toHost.write(encodeFrame(header, body));
+  }
+}
+
+export class FakeDriver implements SandboxDriver {
+  readonly name = 'process' as const;
+  readonly capabilities = { isolated: false, memoryLimit: false, networkOff: false };
+  readonly started: FakeSandbox[] = [];
+  failNext = 0;
+
+  async start(spec: SandboxSpec): Promise<Sandbox> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('boot failed');
+    }
+    const s = new FakeSandbox(spec.id, spec);
+    this.started.push(s);
+    await s.channel.ready;
+    return s;
+  }
+
+  live(): FakeSandbox[] {
+    return this.started.filter((s) => !s.stopped && !s.channel.isClosed);
+  }
+
+  describe(): Record<string, unknown> {
+    return { driver: 'fake' };
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(this.started.map((s) => s.stop()));
+  }
+}
+
+export async function until(check: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,0 +1,179 @@
+// Pre-warmed generic sandboxes: booted, agent up (and, where the agent supports it,
+// the runtime's interpreter already started), holding no user code. A first
+// invocation takes one and only loads its code into it, so no sandbox boot sits on its
+// path. Each class (runtime family + memory size) is refilled in the background to its
+// target size, a few boots at a time, within the node's sandbox budget.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
+
+export interface PoolClass {
+  runtime: string; // runtime family: "python"
+  memoryMb: number;
+  size: number;
+}
+
+export interface GenericPoolOptions {
+  driver: SandboxDriver;
+  log: Logger;
+  classes: PoolClass[];
+  /** may the pool start one more sandbox now (the node's budget)? */
+  canGrow: () => boolean;
+  /** boots running at once while refilling */
+  parallelBoots?: number;
+}
+
+const REFILL_DELAY_MS = 250;
+
+interface Slot {
+  sandbox: Sandbox;
+  readyAt: number;
+}
+
+export function runtimeFamily(runtime: string): string {
+  return runtime.replace(/[0-9.]+$/, '');
+}
+
+export class GenericPool {
+  private readonly ready = new Map<string, Slot[]>();
+  private readonly booting = new Map<string, number>();
+  private readonly refillTimer: NodeJS.Timeout;
+  private closed = false;
+  private failures = 0;
+  private pausedUntil = 0;
+
+  constructor(private readonly o: GenericPoolOptions) {
+    this.refillTimer = setInterval(() => this.refill(), 1000);
+    this.refillTimer.unref();
+  }
+
+  /** Starts filling every class; resolves when the pool is full (or cannot grow). */
+  async fill(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    this.refill();
+    while (!this.closed && Date.now() < deadline && this.missing() > 0) {
+      if (this.totalBooting() === 0 && (this.failures > 0 || !this.o.canGrow())) return;
+      await new Promise((r) => setTimeout(r, 20));
+      this.refill();
+    }
+  }
+
+  /** A ready sandbox for this runtime and memory size, or null when the class is empty. */
+  take(runtime: string, memoryMb: number): Sandbox | null {
+    const list = this.ready.get(key(runtimeFamily(runtime), memoryMb));
+    let slot: Slot | undefined;
+    while ((slot = list?.shift())) {
+      if (!slot.sandbox.channel.isClosed) break;
+    }
+    // Refill a moment later: a boot right now would compete for the CPU with the
+    // cold start that just took the sandbox.
+    setTimeout(() => this.refill(), REFILL_DELAY_MS).unref();
+    return slot ? slot.sandbox : null;
+  }
+
+  /** Stops one ready sandbox to make room for other work; false when there is none. */
+  evictOne(): boolean {
+    for (const list of this.ready.values()) {
+      const slot = list.pop();
+      if (slot) {
+        void slot.sandbox.stop();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Sandboxes held: ready plus booting. */
+  get size(): number {
+    let n = this.totalBooting();
+    for (const list of this.ready.values()) n += list.length;
+    return n;
+  }
+
+  readyCount(runtime: string, memoryMb: number): number {
+    return this.ready.get(key(runtimeFamily(runtime), memoryMb))?.length ?? 0;
+  }
+
+  list(): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const [k, slots] of this.ready) {
+      const [runtime, memory] = k.split(':');
+      for (const s of slots) out.push({ id: s.sandbox.id, pid: s.sandbox.pid ?? null, runtime, memoryMb: Number(memory), state: 'ready', ageMs: Date.now() - s.readyAt });
+    }
+    for (const [k, n] of this.booting) {
+      const [runtime, memory] = k.split(':');
+      for (let i = 0; i < n; i++) out.push({ id: null, pid: null, runtime, memoryMb: Number(memory), state: 'booting', ageMs: 0 });
+    }
+    return out;
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.refillTimer);
+    const all = [...this.ready.values()].flat();
+    this.ready.clear();
+    await Promise.all(all.map((s) => s.sandbox.stop()));
+  }
+
+  /** Starts boots for classes below their target, within the budget and the parallelism. */
+  refill(): void {
+    if (this.closed || Date.now() < this.pausedUntil) return;
+    const parallel = this.o.parallelBoots ?? 2;
+    for (const c of this.o.classes) {
+      const k = key(c.runtime, c.memoryMb);
+      while (this.have(k) < c.size && this.totalBooting() < parallel && this.o.canGrow()) this.boot(c, k);
+    }
+  }
+
+  /** Ready sandboxes still missing (booting ones are not ready yet). */
+  private missing(): number {
+    return this.o.classes.reduce((n, c) => n + Math.max(0, c.size - (this.ready.get(key(c.runtime, c.memoryMb))?.length ?? 0)), 0);
+  }
+
+  private have(k: string): number {
+    return (this.ready.get(k)?.length ?? 0) + (this.booting.get(k) ?? 0);
+  }
+
+  private totalBooting(): number {
+    let n = 0;
+    for (const v of this.booting.values()) n += v;
+    return n;
+  }
+
+  private boot(c: PoolClass, k: string): void {
+    this.booting.set(k, (this.booting.get(k) ?? 0) + 1);
+    const id = `sky-${randomUUID()}`;
+    void this.o.driver.start({ id, memoryMb: c.memoryMb, prestart: c.runtime === 'python' ? 'python' : undefined })
+      .then((sandbox) => {
+        this.failures = 0;
+        if (this.closed) return void sandbox.stop();
+        const slot: Slot = { sandbox, readyAt: Date.now() };
+        const list = this.ready.get(k) ?? [];
+        list.push(slot);
+        this.ready.set(k, list);
+        // A pooled sandbox that dies is dropped; the refill loop replaces it.
+        void sandbox.exited.then(() => {
+          const l = this.ready.get(k);
+          const i = l?.indexOf(slot) ?? -1;
+          if (l && i !== -1) {
+            l.splice(i, 1);
+            this.o.log.warn({ sandbox: id }, 'a pre-warmed sandbox died while idle; replacing it');
+          }
+        });
+      })
+      .catch((err: Error) => {
+        this.failures++;
+        // Back off when boots keep failing, so a broken host does not spin.
+        this.pausedUntil = Date.now() + Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
+        this.o.log.error({ err: err.message, failures: this.failures }, 'pre-warming a sandbox failed');
+      })
+      .finally(() => {
+        this.booting.set(k, (this.booting.get(k) ?? 1) - 1);
+        this.refill();
+      });
+  }
+}
+
+function key(runtime: string, memoryMb: number): string {
+  return `${runtime}:${memoryMb}`;
+}

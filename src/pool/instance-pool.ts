@@ -1,0 +1,286 @@
+// Warm instances per function version, on top of the generic pool. acquire() hands
+// out an idle instance of the version (warm start), else loads the code into a
+// pre-warmed generic sandbox (cold start, no boot), else boots a sandbox (cold start
+// with boot). release() puts an instance back; discard() stops it in the background.
+// acquire() never waits: the scheduler admits at most `maxSandboxes` invocations, so
+// when the node's sandbox budget is spent an idle instance or a pooled sandbox can
+// always be evicted. Idle instances are reaped after the idle TTL (scale to zero).
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { InitRequest, InitResult } from '../sandbox/agent-channel.js';
+import type { SandboxDriver } from '../sandbox/driver.js';
+import type { VersionRecord } from '../registry/types.js';
+import { SkyscaleError } from '../errors.js';
+import type { GenericPool } from './generic-pool.js';
+import { Instance } from './instance.js';
+
+export interface PoolOptions {
+  driver: SandboxDriver;
+  generic: GenericPool;
+  log: Logger;
+  maxSandboxes: number;
+  idleTtlMs: number;
+  readCode: (v: VersionRecord) => Promise<Buffer>;
+  initRequest: (v: VersionRecord, instanceId: string) => InitRequest;
+}
+
+/** What the pool has learnt about one function version: how long calls take, how many run. */
+interface KeyStats {
+  busy: number;
+  avgBusyMs: number;
+}
+
+interface Waiter {
+  resolve: (instance: Instance | null) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Weight of the newest sample in the moving averages. */
+const EWMA = 0.2;
+
+export type Acquired =
+  | { kind: 'warm'; instance: Instance }
+  | { kind: 'cold'; instance: Instance; init: InitResult; pooled: boolean };
+
+export class InstancePool {
+  private readonly idle = new Map<string, Instance[]>();
+  private readonly all = new Set<Instance>();
+  private starting = 0;
+  private readonly stats = new Map<string, KeyStats>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** moving averages of what a cold start costs, from the pool and with a boot */
+  private coldMs = { pool: 30, boot: 300 };
+  private readonly reaper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly o: PoolOptions) {
+    this.reaper = setInterval(() => this.reapIdle(), Math.min(30_000, Math.max(250, o.idleTtlMs / 4)));
+    this.reaper.unref();
+  }
+
+  static key(v: VersionRecord): string {
+    return `${v.functionName}:${v.version}:${v.codeSha256}`;
+  }
+
+  async acquire(v: VersionRecord): Promise<Acquired> {
+    if (this.closed) throw new SkyscaleError('ServerUnavailable', 'the server is shutting down');
+    const key = InstancePool.key(v);
+    const warm = this.takeIdle(key);
+    if (warm) return this.busy({ kind: 'warm', instance: warm });
+    const waitMs = this.worthWaitingMs(key, v);
+    if (waitMs > 0) {
+      const handed = await this.waitForRelease(key, waitMs);
+      if (handed) return this.busy({ kind: 'warm', instance: handed });
+    }
+    const t = Date.now();
+    const cold = await this.startCold(v);
+    if (cold.kind === 'cold' && cold.init.ok) {
+      const which = cold.pooled ? 'pool' : 'boot';
+      this.coldMs[which] += EWMA * (Date.now() - t - this.coldMs[which]);
+    }
+    return this.busy(cold);
+  }
+
+  release(instance: Instance): void {
+    if (instance.state !== 'busy') return;
+    const st = this.statsOf(instance.key);
+    this.uncount(instance);
+    st.avgBusyMs += EWMA * (Date.now() - instance.busySince - st.avgBusyMs);
+    if (instance.sandbox.channel.isClosed || this.closed) return this.discard(instance, 'its sandbox is gone');
+    // A caller waiting for this version gets the instance straight away.
+    const waiter = this.waiters.get(instance.key)?.shift();
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      instance.lastUsedAt = Date.now();
+      this.statsOf(instance.key).busy++;
+      instance.counted = true;
+      waiter.resolve(instance);
+      return;
+    }
+    instance.state = 'idle';
+    instance.lastUsedAt = Date.now();
+    const list = this.idle.get(instance.key) ?? [];
+    list.push(instance);
+    this.idle.set(instance.key, list);
+  }
+
+  discard(instance: Instance, reason: string): void {
+    if (instance.state === 'stopping') return;
+    this.uncount(instance);
+    this.removeIdle(instance);
+    instance.state = 'stopping';
+    this.o.log.debug({ instance: instance.id, function: instance.functionName, reason }, 'stopping instance');
+    void instance.sandbox.stop().finally(() => {
+      this.all.delete(instance);
+      this.o.generic.refill();
+    });
+  }
+
+  /** Stops the idle instances of a function except those of the versions to keep. */
+  drain(functionName: string, keep: Set<number>): void {
+    for (const inst of [...this.all]) {
+      if (inst.functionName === functionName && !keep.has(inst.version) && inst.state === 'idle') this.discard(inst, 'a newer version was deployed');
+    }
+  }
+
+  list(): Record<string, unknown>[] {
+    return [...this.all].map((i) => i.describe());
+  }
+
+  /** Sandboxes running or starting for instances, not counting those being torn down. */
+  occupied(): number {
+    let n = this.starting;
+    for (const inst of this.all) if (inst.state !== 'stopping') n++;
+    return n;
+  }
+
+  /** May one more sandbox start without passing the node's budget? */
+  hasRoom(): boolean {
+    return this.occupied() + this.o.generic.size < this.o.maxSandboxes;
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.reaper);
+    await Promise.all([...this.all].map((i) => i.sandbox.stop()));
+    this.all.clear();
+    this.idle.clear();
+  }
+
+  reapIdle(now = Date.now()): number {
+    let reaped = 0;
+    for (const inst of [...this.all]) {
+      if (inst.state === 'idle' && now - inst.lastUsedAt >= this.o.idleTtlMs) {
+        this.discard(inst, 'idle TTL passed');
+        reaped++;
+      }
+    }
+    return reaped;
+  }
+
+  /**
+   * Scale-out with judgement: when every instance of the version is busy, but one will
+   * likely free up sooner than a cold start would take (short calls, a few queued
+   * behind them), wait for it instead of starting another sandbox. Long-running
+   * functions scale out at once, as on Lambda. Returns how long to wait, 0 for none.
+   */
+  private worthWaitingMs(key: string, v: VersionRecord): number {
+    const st = this.stats.get(key);
+    if (!st || st.busy === 0) return 0;
+    const queued = this.waiters.get(key)?.length ?? 0;
+    const expected = (st.avgBusyMs * (queued + 1)) / st.busy;
+    const cold = this.o.generic.readyCount(v.runtime, v.memoryMb) > 0 ? this.coldMs.pool : this.coldMs.boot;
+    return expected < cold ? Math.max(cold, 5) : 0;
+  }
+
+  private waitForRelease(key: string, ms: number): Promise<Instance | null> {
+    return new Promise((resolve) => {
+      const list = this.waiters.get(key) ?? [];
+      const waiter: Waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          const i = list.indexOf(waiter);
+          if (i !== -1) list.splice(i, 1);
+          resolve(null);
+        }, ms),
+      };
+      list.push(waiter);
+      this.waiters.set(key, list);
+    });
+  }
+
+  private busy<T extends Acquired>(a: T): T {
+    a.instance.busySince = Date.now();
+    if (a.instance.state === 'busy' && !a.instance.counted) {
+      a.instance.counted = true;
+      this.statsOf(a.instance.key).busy++;
+    }
+    return a;
+  }
+
+  private uncount(instance: Instance): void {
+    if (!instance.counted) return;
+    instance.counted = false;
+    this.statsOf(instance.key).busy--;
+  }
+
+  private statsOf(key: string): KeyStats {
+    let st = this.stats.get(key);
+    if (!st) {
+      st = { busy: 0, avgBusyMs: 0 };
+      this.stats.set(key, st);
+    }
+    return st;
+  }
+
+  private async startCold(v: VersionRecord): Promise<Acquired> {
+    this.starting++;
+    let instance: Instance | null = null;
+    try {
+      const pooled = this.o.generic.take(v.runtime, v.memoryMb);
+      if (!pooled) this.makeRoom();
+      const id = pooled?.id ?? `sky-${randomUUID()}`;
+      const [sandbox, code] = await Promise.all([
+        pooled ?? this.o.driver.start({ id, memoryMb: v.memoryMb }).catch((err: unknown) => {
+          throw new SkyscaleError('SandboxStartFailed', `could not start a ${this.o.driver.name} sandbox: ${(err as Error).message}`, { cause: err });
+        }),
+        this.o.readCode(v),
+      ]);
+      instance = new Instance(InstancePool.key(v), v.functionName, v.version, sandbox);
+      instance.state = 'busy';
+      this.all.add(instance);
+      this.watch(instance);
+      const init = await sandbox.channel.init(this.o.initRequest(v, id), code, v.timeoutS * 1000 + 2000);
+      instance.initMs = init.initMs;
+      if (!init.ok) this.discard(instance, 'init failed');
+      return { kind: 'cold', instance, init, pooled: pooled !== null };
+    } catch (err) {
+      if (instance) this.discard(instance, 'init did not complete');
+      if (err instanceof SkyscaleError) throw err;
+      throw new SkyscaleError('SandboxStartFailed', `the sandbox failed while loading the function: ${(err as Error).message}`, { cause: err });
+    } finally {
+      this.starting--;
+    }
+  }
+
+  /** At the budget, stop the least recently used idle instance, else a pooled sandbox. */
+  private makeRoom(): void {
+    if (this.occupied() + this.o.generic.size <= this.o.maxSandboxes) return;
+    let oldest: Instance | null = null;
+    for (const inst of this.all) if (inst.state === 'idle' && (!oldest || inst.lastUsedAt < oldest.lastUsedAt)) oldest = inst;
+    if (oldest) this.discard(oldest, 'evicted to make room');
+    else this.o.generic.evictOne();
+  }
+
+  /** A sandbox that dies or whose runtime exits while idle is dropped, not handed out. */
+  private watch(instance: Instance): void {
+    instance.sandbox.channel.onRuntimeExit(() => {
+      if (instance.state === 'idle') this.discard(instance, 'its runtime exited while idle');
+    });
+    void instance.sandbox.exited.then(() => {
+      if (instance.state === 'idle') this.discard(instance, 'its sandbox exited while idle');
+    });
+  }
+
+  private takeIdle(key: string): Instance | undefined {
+    const list = this.idle.get(key);
+    while (list && list.length) {
+      const inst = list.pop()!; // most recently used first: keeps the warmest caches in use
+      if (inst.sandbox.channel.isClosed) {
+        this.discard(inst, 'its sandbox is gone');
+        continue;
+      }
+      inst.state = 'busy';
+      return inst;
+    }
+    return undefined;
+  }
+
+  private removeIdle(instance: Instance): void {
+    const list = this.idle.get(instance.key);
+    if (!list) return;
+    const i = list.indexOf(instance);
+    if (i !== -1) list.splice(i, 1);
+    if (!list.length) this.idle.delete(instance.key);
+  }
+}

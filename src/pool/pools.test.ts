@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { GenericPool } from './generic-pool.js';
+import { InstancePool } from './instance-pool.js';
+import { FakeDriver, until } from './fake-driver.test-helper.js';
+import type { VersionRecord } from '../registry/types.js';
+
+const log = pino({ level: 'silent' });
+
+function version(name: string, n = 1, memoryMb = 128): VersionRecord {
+  return { functionName: name, version: n, codeSha256: `${name}${n}`.padEnd(64, '0'), codeSize: 1, runtime: 'python3.11', handler: 'handler.handler',
+    memoryMb, timeoutS: 3, env: {}, description: '', createdAt: '', published: true } as VersionRecord;
+}
+
+function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number }) {
+  const driver = new FakeDriver();
+  let pool: InstancePool | null = null;
+  const generic = new GenericPool({ driver, log, classes: [{ runtime: 'python', memoryMb: 128, size: opts.size }], canGrow: () => pool!.hasRoom() });
+  pool = new InstancePool({
+    driver, generic, log, maxSandboxes: opts.maxSandboxes, idleTtlMs: opts.idleTtlMs ?? 60_000,
+    readCode: async () => Buffer.from('code'),
+    initRequest: (v, id) => ({ runtime: v.runtime, handler: v.handler, codeSha256: v.codeSha256, functionName: v.functionName, functionVersion: String(v.version),
+      memoryMb: v.memoryMb, timeoutMs: 3000, env: {}, invokedFunctionArn: id, logGroupName: '', logStreamName: '', logLimitBytes: 1024 }),
+  });
+  const instances = pool;
+  return { driver, generic, pool: instances, close: async () => { await generic.shutdown(); await instances.shutdown(); } };
+}
+
+test('the generic pool fills to its size and refills after a take', async () => {
+  const { driver, generic, close } = setup({ size: 3, maxSandboxes: 10 });
+  try {
+    await generic.fill();
+    assert.equal(generic.readyCount('python3.11', 128), 3);
+    assert.ok(generic.take('python3.12', 128), 'any python3.x takes from the python class');
+    assert.equal(generic.take('python3.11', 256), null, 'no class for 256 MB');
+    await until(() => generic.readyCount('python3.11', 128) === 3, 'refill');
+    assert.equal(driver.started.length, 4);
+    assert.ok(driver.started.every((s) => s.spec.prestart === 'python'), 'pooled sandboxes are booted with the interpreter pre-started');
+  } finally { await close(); }
+});
+
+test('a pooled sandbox that dies is replaced', async () => {
+  const { driver, generic, close } = setup({ size: 2, maxSandboxes: 10 });
+  try {
+    await generic.fill();
+    driver.live()[0]!.die();
+    await until(() => driver.started.length === 3 && generic.readyCount('python3.11', 128) === 2, 'replacement');
+  } finally { await close(); }
+});
+
+test('failing boots back off instead of spinning', async () => {
+  const { driver, generic, close } = setup({ size: 1, maxSandboxes: 10 });
+  try {
+    driver.failNext = 1000;
+    generic.refill();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(1000 - driver.failNext <= 4, `only a few attempts in 300 ms (made ${1000 - driver.failNext})`);
+  } finally { await close(); }
+});
+
+test('first invocations take a pooled sandbox; the next one reuses the warm instance', async () => {
+  const { driver, generic, pool, close } = setup({ size: 1, maxSandboxes: 10 });
+  try {
+    await generic.fill();
+    const first = await pool.acquire(version('f'));
+    assert.equal(first.kind, 'cold');
+    assert.equal(first.kind === 'cold' && first.pooled, true);
+    pool.release(first.instance);
+    const second = await pool.acquire(version('f'));
+    assert.equal(second.kind, 'warm');
+    assert.equal(second.instance, first.instance);
+    pool.release(second.instance);
+    const other = await pool.acquire(version('f', 2));
+    assert.notEqual(other.instance, first.instance, 'another version never shares an instance');
+    assert.ok(driver.started.length >= 2);
+  } finally { await close(); }
+});
+
+test('at the sandbox budget, the least recently used idle instance is evicted', async () => {
+  const { driver, pool, close } = setup({ size: 0, maxSandboxes: 2 });
+  try {
+    const a = await pool.acquire(version('a'));
+    pool.release(a.instance);
+    const b = await pool.acquire(version('b'));
+    pool.release(b.instance);
+    const c = await pool.acquire(version('c'));
+    assert.equal(c.kind, 'cold');
+    await until(() => a.instance.state === 'stopping' || driver.live().length === 2, 'eviction');
+    assert.equal(a.instance.state, 'stopping', 'a was the least recently used');
+    assert.equal(b.instance.state, 'idle');
+  } finally { await close(); }
+});
+
+test('idle instances past the TTL are reaped, busy ones never', async () => {
+  const { pool, close } = setup({ size: 0, maxSandboxes: 5, idleTtlMs: 1000 });
+  try {
+    const idle = await pool.acquire(version('a'));
+    pool.release(idle.instance);
+    const busy = await pool.acquire(version('b'));
+    const t0 = idle.instance.lastUsedAt;
+    assert.equal(pool.reapIdle(t0 + 999), 0);
+    assert.equal(pool.reapIdle(t0 + 1000), 1);
+    assert.equal(idle.instance.state, 'stopping');
+    assert.equal(busy.instance.state, 'busy');
+  } finally { await close(); }
+});
+
+test('a deploy drains idle instances of older versions only', async () => {
+  const { pool, close } = setup({ size: 0, maxSandboxes: 5 });
+  try {
+    const v1 = await pool.acquire(version('f', 1));
+    pool.release(v1.instance);
+    const v2 = await pool.acquire(version('f', 2));
+    pool.release(v2.instance);
+    pool.drain('f', new Set([2]));
+    assert.equal(v1.instance.state, 'stopping');
+    assert.equal(v2.instance.state, 'idle');
+  } finally { await close(); }
+});
+
+test('when calls are short, a busy version waits for its instance instead of starting more sandboxes', async () => {
+  const { driver, pool, close } = setup({ size: 0, maxSandboxes: 10 });
+  try {
+    for (let i = 0; i < 3; i++) pool.release((await pool.acquire(version('quick'))).instance);
+    assert.equal(driver.started.length, 1);
+    const held = await pool.acquire(version('quick'));
+    const next = pool.acquire(version('quick'));
+    setTimeout(() => pool.release(held.instance), 5);
+    const got = await next;
+    assert.equal(got.kind, 'warm');
+    assert.equal(got.instance, held.instance, 'handed over on release');
+    assert.equal(driver.started.length, 1, 'no second sandbox');
+  } finally { await close(); }
+});
+
+test('long calls scale out at once', async () => {
+  const { driver, pool, close } = setup({ size: 0, maxSandboxes: 10 });
+  try {
+    const a = await pool.acquire(version('slow'));
+    a.instance.busySince = Date.now() - 10_000; // it has been running for 10 s
+    pool.release(a.instance);
+    const held = await pool.acquire(version('slow'));
+    const second = await pool.acquire(version('slow'));
+    assert.equal(second.kind, 'cold');
+    assert.notEqual(second.instance, held.instance);
+    assert.equal(driver.started.length, 2);
+  } finally { await close(); }
+});

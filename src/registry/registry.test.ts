@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yazl from 'yazl';
+import { openDatabase } from '../store/database.js';
+import { FunctionsTable } from '../store/functions-table.js';
+import { AliasesTable } from '../store/aliases-table.js';
+import { CodeStore } from './code-store.js';
+import { Registry } from './registry.js';
+
+async function zip(text: string): Promise<Buffer> {
+  const z = new yazl.ZipFile();
+  z.addBuffer(Buffer.from(text), 'handler.py', { mtime: new Date(0) });
+  z.end();
+  const chunks: Buffer[] = [];
+  for await (const c of z.outputStream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function withRegistry(fn: (r: Registry) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skyscale-registry-'));
+    const db = openDatabase(join(dir, 'db'));
+    try {
+      await fn(new Registry(new FunctionsTable(db), new CodeStore(join(dir, 'code')), { aliases: new AliasesTable(db) }));
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test('Lambda-style updates make unpublished $LATEST states; publishing numbers them; numbers are never reused', withRegistry(async (r) => {
+  const v1 = await r.createWithCode('f', { timeout: 3 }, await zip('def handler(e, c): return 1'), false);
+  assert.equal(v1.published, false);
+  assert.deepEqual(r.versions('f'), [], 'nothing published yet');
+  assert.equal(r.resolve('f').version, v1.version, '$LATEST runs it');
+  assert.throws(() => r.resolve('f', String(v1.version)), /no version/, 'but a qualifier cannot name it');
+  r.reconfigure('f', { timeout: 9 });
+  assert.equal(r.resolve('f').timeoutS, 9, 'new settings run at once');
+  const p = r.publish('f');
+  assert.equal(p.timeoutS, 9);
+  assert.equal(r.publish('f').version, p.version, 'an unchanged $LATEST publishes as the same version');
+  r.reconfigure('f', { timeout: 9 });
+  assert.equal(r.latest('f').snapshot!.version, p.version, 'an update that changes nothing makes no new state');
+  const d = await r.deploy('f', await zip('def handler(e, c): return 2'));
+  assert.ok(d.version > p.version);
+  assert.deepEqual(r.versions('f').map((v) => v.version), [p.version, d.version]);
+}));
+
+test('rollback moves an alias, or $LATEST with its settings, back one published version', withRegistry(async (r) => {
+  r.create('g', {});
+  const a = await r.deploy('g', await zip('def handler(e, c): return 1'));
+  r.upsert('g', { memory: 256 });
+  const b = await r.deploy('g', await zip('def handler(e, c): return 2'));
+  r.aliases.put('g', 'live', { functionVersion: b.version }, 'create');
+  assert.equal(r.resolve('g', 'live').version, b.version);
+  assert.deepEqual(r.rollback('g', 'live'), { from: b.version, to: a.version, alias: 'live' });
+  assert.equal(r.resolve('g', 'live').version, a.version, 'the cached resolution was dropped');
+  assert.throws(() => r.rollback('g', 'live'), /no earlier version/);
+  assert.deepEqual(r.rollback('g'), { from: b.version, to: a.version });
+  assert.equal(r.get('g').memoryMb, 128, 'the function takes the settings of the version rolled back to');
+  assert.throws(() => r.deleteVersion('g', a.version), /alias|\$LATEST/);
+  r.reconfigure('g', { memory: 512 });
+  const c = await r.deploy('g', await zip('def handler(e, c): return 3'));
+  assert.ok(c.version > b.version, 'numbers keep growing after a rollback');
+  r.aliases.delete('g', 'live');
+  r.deleteVersion('g', a.version);
+  assert.deepEqual(r.versions('g').map((v) => v.version), [b.version, c.version]);
+}));

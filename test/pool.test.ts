@@ -1,0 +1,127 @@
+// The warm pool and the scheduler with real sandboxes: bounded queueing with 429s and
+// no lost or duplicated invocations, idle reaping, the pre-warmed pool serving first
+// invocations and refilling, and sandboxes that die while idle being replaced.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { eventually, startTestServer, testSandbox, type TestServer } from './harness.js';
+
+interface PoolView {
+  generic: { id: string | null; state: string; memoryMb: number }[];
+  instances: { id: string; function: string; version: number; state: string }[];
+  admission: { inFlight: number; queued: number };
+}
+
+async function poolOf(s: TestServer): Promise<PoolView> {
+  return (await s.api('GET', '/v1/pool')).json() as PoolView;
+}
+
+function killSandbox(s: TestServer, id: string): void {
+  execFileSync(s.driver.describe().runsc as string, [`--root=${join(s.dataDir, 'gvisor', 'runsc')}`, 'kill', '--all', id, 'KILL']);
+}
+
+const SLEEPER = 'import time\n\ndef handler(event, context):\n    time.sleep(event.get("sleep", 0))\n    return event["id"]\n';
+
+test('a burst over the concurrency limit gets 429s after the bounded wait; nothing is lost or run twice', async () => {
+  const s = await startTestServer({ SKYSCALE_MAX_SANDBOXES: '2', SKYSCALE_QUEUE_WAIT_MS: '300', SKYSCALE_WARM_POOL_SIZE: '0' });
+  try {
+    await s.deploy('burst', { 'handler.py': SLEEPER }, { timeout: 10 });
+    const ids = Array.from({ length: 6 }, (_, i) => `call-${i}`);
+    const results = await Promise.all(ids.map((id) => s.invoke('burst', { id, sleep: 1.5 })));
+    const ok = results.filter((r) => r.status === 200);
+    const throttled = results.filter((r) => r.status === 429);
+    assert.equal(ok.length, 2, 'two ran (the node limit)');
+    assert.equal(throttled.length, 4, 'the rest waited, then got 429');
+    for (const r of throttled) {
+      assert.equal(r.json().error.type, 'TooManyRequests');
+      assert.match(r.json().error.message, /maximum of 2 invocations/);
+    }
+    const ran = ok.map((r) => r.json() as string).sort();
+    assert.equal(new Set(ran).size, 2, 'each admitted call ran once');
+    const logs = (await s.api('GET', '/v1/functions/burst/logs?limit=100')).json().invocations as { id: string; status: string }[];
+    assert.deepEqual(logs.map((l) => l.id).sort(), ok.map((r) => r.headers.get('x-skyscale-request-id')).sort(), 'exactly the admitted calls are recorded');
+    const after = await s.invoke('burst', { id: 'after' });
+    assert.equal(after.json(), 'after', 'still serving');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('reserved concurrency throttles one function while another keeps running', async () => {
+  const s = await startTestServer({ SKYSCALE_QUEUE_WAIT_MS: '300', SKYSCALE_WARM_POOL_SIZE: '0' });
+  try {
+    await s.deploy('limited', { 'handler.py': SLEEPER }, { timeout: 10 });
+    await s.deploy('free', { 'handler.py': SLEEPER }, { timeout: 10 });
+    const put = await s.api('PUT', '/2017-10-31/functions/limited/concurrency', { ReservedConcurrentExecutions: 1 }, { 'content-type': 'application/json' });
+    assert.equal(put.status, 200, put.body.toString());
+    const results = await Promise.all([
+      ...['l1', 'l2', 'l3'].map((id) => s.invoke('limited', { id, sleep: 1.2 })),
+      ...['f1', 'f2'].map((id) => s.invoke('free', { id, sleep: 1.2 })),
+    ]);
+    const statuses = results.map((r) => r.status);
+    assert.deepEqual(statuses.slice(0, 3).sort(), [200, 429, 429], 'one limited call ran, two were throttled');
+    assert.deepEqual(statuses.slice(3), [200, 200], 'the other function was not held up');
+    const throttled = results.find((r) => r.status === 429)!;
+    assert.match(throttled.json().error.message, /concurrency limit \(1\)/);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('idle instances are reaped after the idle TTL (scale to zero); the next call starts cold', async () => {
+  const s = await startTestServer({ SKYSCALE_IDLE_TTL_SECONDS: '1', SKYSCALE_WARM_POOL_SIZE: '0' });
+  try {
+    await s.deploy('reaped', { 'handler.py': SLEEPER });
+    assert.equal((await s.invoke('reaped', { id: 'a' })).headers.get('x-skyscale-cold-start'), 'true');
+    assert.equal((await poolOf(s)).instances.filter((i) => i.function === 'reaped').length, 1);
+    await eventually(async () => (await poolOf(s)).instances.every((i) => i.function !== 'reaped'), 'the idle instance to be reaped');
+    assert.equal((await s.invoke('reaped', { id: 'b' })).headers.get('x-skyscale-cold-start'), 'true');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('first invocations take pre-warmed sandboxes, and the pool refills after being drained', async () => {
+  const s = await startTestServer({ SKYSCALE_WARM_POOL_SIZE: '2' });
+  try {
+    const ready = async () => (await poolOf(s)).generic.filter((g) => g.state === 'ready').length;
+    await eventually(async () => (await ready()) === 2, 'the pool to fill', 30_000);
+    await s.deploy('p1', { 'handler.py': SLEEPER });
+    await s.deploy('p2', { 'handler.py': SLEEPER });
+    const [a, b] = await Promise.all([s.invoke('p1', { id: 'x' }), s.invoke('p2', { id: 'y' })]);
+    assert.equal(a.json(), 'x');
+    assert.equal(b.json(), 'y');
+    assert.equal(a.headers.get('x-skyscale-start'), 'pool');
+    assert.equal(b.headers.get('x-skyscale-start'), 'pool');
+    await eventually(async () => (await ready()) === 2, 'the pool to refill', 30_000);
+    const big = await s.deploy('big', { 'handler.py': SLEEPER }, { memory: 1024 });
+    assert.equal(big, 1);
+    assert.equal((await s.invoke('big', { id: 'z' })).headers.get('x-skyscale-start'), 'boot', 'no pre-warmed class for 1024 MB: booted');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('sandboxes that die while idle are replaced: warm instances dropped, pooled ones refilled', { skip: testSandbox() !== 'gvisor' ? 'needs gVisor' : false }, async () => {
+  const s = await startTestServer({ SKYSCALE_WARM_POOL_SIZE: '1' });
+  try {
+    await s.deploy('fragile', { 'handler.py': SLEEPER });
+    assert.equal((await s.invoke('fragile', { id: '1' })).json(), '1');
+    const instance = (await poolOf(s)).instances.find((i) => i.function === 'fragile')!;
+    killSandbox(s, instance.id);
+    await eventually(async () => !(await poolOf(s)).instances.some((i) => i.id === instance.id), 'the dead instance to be dropped');
+    const next = await s.invoke('fragile', { id: '2' });
+    assert.equal(next.json(), '2');
+    assert.equal(next.headers.get('x-skyscale-cold-start'), 'true');
+
+    const pooled = (await eventually(async () => (await poolOf(s)).generic.find((g) => g.state === 'ready' && g.id), 'a pre-warmed sandbox', 30_000))!;
+    killSandbox(s, pooled.id!);
+    await eventually(async () => {
+      const ready = (await poolOf(s)).generic.filter((g) => g.state === 'ready');
+      return ready.length === 1 && ready[0]!.id !== pooled.id;
+    }, 'the pool to replace its dead sandbox', 30_000);
+  } finally {
+    await s.stop();
+  }
+});
