@@ -55,7 +55,7 @@ async function floor(): Promise<number[]> {
   return samples;
 }
 
-async function throughput(url: string, concurrency: number): Promise<{ concurrency: number; perSecond: number; errors: number; p50: number; p99: number }> {
+async function throughput(url: string, concurrency: number): Promise<{ concurrency: number; perSecond: number; errors: number; p50: number; p99: number; instances?: number }> {
   const c = client(concurrency);
   const end = Date.now() + SECONDS * 1000;
   let ok = 0;
@@ -102,6 +102,8 @@ async function benchDriver(driver: string, floorSamples: number[]) {
   const warmPool = await startTestServer({ SKYSCALE_WARM_POOL_SIZE: '4', SKYSCALE_MAX_SANDBOXES: '64', SKYSCALE_QUEUE_WAIT_MS: '30000' });
   let result: Record<string, unknown>;
   try {
+    // Measure on a settled node: the pre-warmed pool boots in the background at start.
+    await eventually(async () => ((await warmPool.api('GET', '/v1/pool')).json() as PoolView).generic.filter((g) => g.state === 'ready').length >= 4, 'the pool to fill', 60_000);
     await warmPool.deploy('bench', TRIVIAL);
     const url = `${warmPool.url}/v1/functions/bench/invocations`;
     const c = client(1);
@@ -109,7 +111,11 @@ async function benchDriver(driver: string, floorSamples: number[]) {
     const warm = await latencies(WARM, () => c.post(url, '{}', AUTH));
     c.close();
     const tput = [];
-    for (const conc of [1, 8, 32]) tput.push(await throughput(url, conc));
+    for (const conc of [1, 8, 32]) {
+      const t = await throughput(url, conc);
+      const instances = ((await warmPool.api('GET', '/v1/pool')).json() as PoolView).instances.filter((i) => i.function === 'bench').length;
+      tput.push({ ...t, instances });
+    }
     const firstPool = await firstInvocations(warmPool, 'pw', true);
     await eventually(async () => ((await warmPool.api('GET', '/v1/pool')).json() as PoolView).generic.filter((g) => g.state === 'ready').length >= 4, 'the pool to refill', 60_000);
     const pool = (await warmPool.api('GET', '/v1/pool')).json() as PoolView;
@@ -153,7 +159,7 @@ if (values.json) {
     const sb = r.sandbox as Record<string, unknown>;
     console.log(`\n== ${r.driver}${sb.runscVersion ? ` (runsc ${sb.runscVersion}, ${sb.platform})` : ''}`);
     console.log(`warm invoke, trivial handler (n=${r.warm.n})    p50 ${ms(r.warm.p50)}  p99 ${ms(r.warm.p99)}   = ${r.warm.p50xFloor.toFixed(1)}× / ${r.warm.p99xFloor.toFixed(1)}× the floor`);
-    for (const t of r.throughput) console.log(`throughput, concurrency ${String(t.concurrency).padStart(2)} (${SECONDS} s)    ${t.perSecond.toFixed(0).padStart(6)} invocations/s   errors ${t.errors}   p50 ${ms(t.p50)}  p99 ${ms(t.p99)}`);
+    for (const t of r.throughput) console.log(`throughput, concurrency ${String(t.concurrency).padStart(2)} (${SECONDS} s)    ${t.perSecond.toFixed(0).padStart(6)} invocations/s   errors ${t.errors}   p50 ${ms(t.p50)}  p99 ${ms(t.p99)}   instances ${t.instances}`);
     console.log(`first invocation, pre-warmed pool (n=${r.firstWithPool.n})   p50 ${ms(r.firstWithPool.p50)}  max ${ms(r.firstWithPool.max)}   init p50 ${ms(r.firstWithPool.initP50)}   [${r.firstWithPool.starts}]`);
     console.log(`first invocation, sandbox boot on path (n=${r.firstWithBoot.n})   p50 ${ms(r.firstWithBoot.p50)}  max ${ms(r.firstWithBoot.max)}   init p50 ${ms(r.firstWithBoot.initP50)}   [${r.firstWithBoot.starts}]`);
     console.log(`host memory (PSS) per idle sandbox: pre-warmed ${mb(r.memoryKb.idleGeneric)}, warm instance ${mb(r.memoryKb.idleWarmInstance)}`);

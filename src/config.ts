@@ -2,7 +2,7 @@
 // SKYSCALE_* environment variables, which win over the seed README's names (PORT,
 // DB_PATH, LOG_LEVEL, WARM_POOL_SIZE), which win over the defaults. Nothing else in
 // the control plane reads process.env.
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
 import { repoPath } from './paths.js';
@@ -25,6 +25,7 @@ export interface ServerConfig {
   pythonBootstrap: string;
   hostPython: string;
   maxSandboxes: number;
+  maxColdStarts: number;
   idleTtlMs: number;
   queueWaitMs: number;
   maxQueued: number;
@@ -53,6 +54,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'rootfs', env: ['SKYSCALE_ROOTFS'], flag: 'rootfs', describe: 'sandbox root filesystem (default <cache>/rootfs/current)' },
   { key: 'agentPath', env: ['SKYSCALE_AGENT'], flag: 'agent', describe: 'the agent binary (default build/agent/skyscale-agent)' },
   { key: 'maxSandboxes', env: ['SKYSCALE_MAX_SANDBOXES'], flag: 'max-sandboxes', describe: 'sandboxes this node runs at once (default 32)' },
+  { key: 'maxColdStarts', env: ['SKYSCALE_MAX_COLD_STARTS'], flag: 'max-cold-starts', describe: 'cold starts at once (default: the number of CPU cores)' },
   { key: 'idleTtlMs', env: ['SKYSCALE_IDLE_TTL_SECONDS'], flag: 'idle-ttl', describe: 'seconds an idle warm instance is kept (default 600)' },
   { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free slot before 429 (default 10000)' },
   { key: 'maxQueued', env: ['SKYSCALE_QUEUE_MAX'], flag: 'queue-max', describe: 'invocations waiting for a slot at most (default 1000)' },
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     pythonBootstrap: repoPath('runtimes/python/bootstrap.py'),
     hostPython: 'python3',
     maxSandboxes: int('maxSandboxes', 32, 1, 10_000),
+    maxColdStarts: int('maxColdStarts', Math.max(2, availableParallelism()), 1, 1000),
     idleTtlMs: int('idleTtlMs', 600, 1, 86_400) * 1000,
     queueWaitMs: int('queueWaitMs', 10_000, 0, 600_000),
     maxQueued: int('maxQueued', 1000, 0, 1_000_000),

@@ -49,7 +49,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   let pool: InstancePool | null = null;
   const generic = new GenericPool({ driver, log, classes: config.warmPools, canGrow: () => pool?.hasRoom() ?? false });
   pool = new InstancePool({
-    driver, generic, log, maxSandboxes: config.maxSandboxes, idleTtlMs: config.idleTtlMs,
+    driver, generic, log, maxSandboxes: config.maxSandboxes, maxColdStarts: config.maxColdStarts, idleTtlMs: config.idleTtlMs,
     readCode: (v) => registry.readCode(v), initRequest: initRequestFor,
   });
   const instances = pool;

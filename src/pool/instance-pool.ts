@@ -19,6 +19,8 @@ export interface PoolOptions {
   generic: GenericPool;
   log: Logger;
   maxSandboxes: number;
+  /** cold starts at once; more only contend for the CPU (default: the core count) */
+  maxColdStarts: number;
   idleTtlMs: number;
   readCode: (v: VersionRecord) => Promise<Buffer>;
   initRequest: (v: VersionRecord, instanceId: string) => InitRequest;
@@ -30,9 +32,11 @@ interface KeyStats {
   avgBusyMs: number;
 }
 
+/** A caller waiting for an instance of its version to be released (or for a cold-start slot). */
 interface Waiter {
-  resolve: (instance: Instance | null) => void;
-  timer: NodeJS.Timeout;
+  key: string;
+  /** an instance handed over, or null: stop waiting (timed out, or a cold-start slot freed) */
+  settle: (instance: Instance | null) => void;
 }
 
 /** Weight of the newest sample in the moving averages. */
@@ -48,6 +52,8 @@ export class InstancePool {
   private starting = 0;
   private readonly stats = new Map<string, KeyStats>();
   private readonly waiters = new Map<string, Waiter[]>();
+  private readonly slotWaiters: Waiter[] = [];
+  private coldInFlight = 0;
   /** moving averages of what a cold start costs, from the pool and with a boot */
   private coldMs = { pool: 30, boot: 300 };
   private readonly reaper: NodeJS.Timeout;
@@ -63,22 +69,38 @@ export class InstancePool {
   }
 
   async acquire(v: VersionRecord): Promise<Acquired> {
-    if (this.closed) throw new SkyscaleError('ServerUnavailable', 'the server is shutting down');
     const key = InstancePool.key(v);
-    const warm = this.takeIdle(key);
-    if (warm) return this.busy({ kind: 'warm', instance: warm });
-    const waitMs = this.worthWaitingMs(key, v);
-    if (waitMs > 0) {
-      const handed = await this.waitForRelease(key, waitMs);
+    for (;;) {
+      if (this.closed) throw new SkyscaleError('ServerUnavailable', 'the server is shutting down');
+      const warm = this.takeIdle(key);
+      if (warm) return this.busy({ kind: 'warm', instance: warm });
+      if (this.coldInFlight < this.o.maxColdStarts) {
+        const waitMs = this.worthWaitingMs(key, v);
+        const handed = waitMs > 0 ? await this.wait(key, waitMs, false) : null;
+        if (handed) return this.busy({ kind: 'warm', instance: handed });
+        if (this.coldInFlight < this.o.maxColdStarts) return this.busy(await this.coldStart(v));
+      }
+      // Enough cold starts are under way: take the first instance of this version that
+      // frees up, or the next cold-start slot, whichever comes first.
+      const handed = await this.wait(key, 1000, true);
       if (handed) return this.busy({ kind: 'warm', instance: handed });
     }
+  }
+
+  private async coldStart(v: VersionRecord): Promise<Acquired> {
+    this.coldInFlight++;
     const t = Date.now();
-    const cold = await this.startCold(v);
-    if (cold.kind === 'cold' && cold.init.ok) {
-      const which = cold.pooled ? 'pool' : 'boot';
-      this.coldMs[which] += EWMA * (Date.now() - t - this.coldMs[which]);
+    try {
+      const cold = await this.startCold(v);
+      if (cold.kind === 'cold' && cold.init.ok) {
+        const which = cold.pooled ? 'pool' : 'boot';
+        this.coldMs[which] += EWMA * (Date.now() - t - this.coldMs[which]);
+      }
+      return cold;
+    } finally {
+      this.coldInFlight--;
+      this.slotWaiters.shift()?.settle(null);
     }
-    return this.busy(cold);
   }
 
   release(instance: Instance): void {
@@ -88,13 +110,12 @@ export class InstancePool {
     st.avgBusyMs += EWMA * (Date.now() - instance.busySince - st.avgBusyMs);
     if (instance.sandbox.channel.isClosed || this.closed) return this.discard(instance, 'its sandbox is gone');
     // A caller waiting for this version gets the instance straight away.
-    const waiter = this.waiters.get(instance.key)?.shift();
+    const waiter = this.waiters.get(instance.key)?.[0];
     if (waiter) {
-      clearTimeout(waiter.timer);
       instance.lastUsedAt = Date.now();
       this.statsOf(instance.key).busy++;
       instance.counted = true;
-      waiter.resolve(instance);
+      waiter.settle(instance);
       return;
     }
     instance.state = 'idle';
@@ -173,19 +194,26 @@ export class InstancePool {
     return expected < cold ? Math.max(cold, 5) : 0;
   }
 
-  private waitForRelease(key: string, ms: number): Promise<Instance | null> {
+  /** Waits for an instance of `key` (and, with `forSlot`, for a cold-start slot) at most `ms`. */
+  private wait(key: string, ms: number, forSlot: boolean): Promise<Instance | null> {
     return new Promise((resolve) => {
       const list = this.waiters.get(key) ?? [];
+      this.waiters.set(key, list);
+      const timer = setTimeout(() => waiter.settle(null), ms);
       const waiter: Waiter = {
-        resolve,
-        timer: setTimeout(() => {
+        key,
+        settle: (instance) => {
+          clearTimeout(timer);
           const i = list.indexOf(waiter);
           if (i !== -1) list.splice(i, 1);
-          resolve(null);
-        }, ms),
+          if (!list.length && this.waiters.get(key) === list) this.waiters.delete(key);
+          const j = this.slotWaiters.indexOf(waiter);
+          if (j !== -1) this.slotWaiters.splice(j, 1);
+          resolve(instance);
+        },
       };
       list.push(waiter);
-      this.waiters.set(key, list);
+      if (forSlot) this.slotWaiters.push(waiter);
     });
   }
 

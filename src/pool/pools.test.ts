@@ -13,12 +13,12 @@ function version(name: string, n = 1, memoryMb = 128): VersionRecord {
     memoryMb, timeoutS: 3, env: {}, description: '', createdAt: '', published: true } as VersionRecord;
 }
 
-function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number }) {
+function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; maxColdStarts?: number }) {
   const driver = new FakeDriver();
   let pool: InstancePool | null = null;
   const generic = new GenericPool({ driver, log, classes: [{ runtime: 'python', memoryMb: 128, size: opts.size }], canGrow: () => pool!.hasRoom() });
   pool = new InstancePool({
-    driver, generic, log, maxSandboxes: opts.maxSandboxes, idleTtlMs: opts.idleTtlMs ?? 60_000,
+    driver, generic, log, maxSandboxes: opts.maxSandboxes, maxColdStarts: opts.maxColdStarts ?? 4, idleTtlMs: opts.idleTtlMs ?? 60_000,
     readCode: async () => Buffer.from('code'),
     initRequest: (v, id) => ({ runtime: v.runtime, handler: v.handler, codeSha256: v.codeSha256, functionName: v.functionName, functionVersion: String(v.version),
       memoryMb: v.memoryMb, timeoutMs: 3000, env: {}, invokedFunctionArn: id, logGroupName: '', logStreamName: '', logLimitBytes: 1024 }),
@@ -145,5 +145,22 @@ test('long calls scale out at once', async () => {
     assert.equal(second.kind, 'cold');
     assert.notEqual(second.instance, held.instance);
     assert.equal(driver.started.length, 2);
+  } finally { await close(); }
+});
+
+test('cold starts beyond the limit wait, and take an instance released meanwhile', async () => {
+  const { driver, pool, close } = setup({ size: 0, maxSandboxes: 10, maxColdStarts: 1 });
+  try {
+    const calls = await Promise.all([pool.acquire(version('burst')), pool.acquire(version('burst')), pool.acquire(version('burst'))]);
+    // With one cold start at a time, the 2nd and 3rd calls started theirs only after the 1st finished.
+    assert.equal(new Set(calls.map((c) => c.instance)).size, 3);
+    for (const c of calls) pool.release(c.instance);
+    const held = await pool.acquire(version('other'));
+    const [a, b] = [pool.acquire(version('other2')), pool.acquire(version('other'))];
+    pool.release(held.instance);
+    const got = await b;
+    assert.equal(got.instance, held.instance, 'waiting for the slot, it took the released instance');
+    await a;
+    assert.equal(driver.started.length, 5);
   } finally { await close(); }
 });
