@@ -62,9 +62,18 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const admission = new Admission({ nodeLimit: config.maxSandboxes, queueWaitMs: config.queueWaitMs, maxQueued: config.maxQueued, limitFor: (name) => registry.reservedConcurrency(name) });
   const invoker = new Invoker(registry, instances, admission, recorder, log);
   generic.refill();
+  // Provisioned concurrency: top up functions' minimum warm instances every second.
+  let maintaining = false;
+  const maintainer = setInterval(() => {
+    if (maintaining) return;
+    maintaining = true;
+    void instances.maintain(registry.minWarmTargets()).finally(() => { maintaining = false; });
+  }, 1000);
+  maintainer.unref();
   const app = buildApp({ log, keys, registry, invoker, pool: instances, generic, admission, recorder, driver, version: VERSION });
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
+    clearInterval(maintainer);
     await app.close();
     await generic.shutdown();
     await instances.shutdown();

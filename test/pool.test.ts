@@ -69,6 +69,27 @@ test('reserved concurrency throttles one function while another keeps running', 
   }
 });
 
+test('provisioned concurrency keeps warm instances ready, even past the idle TTL', async () => {
+  const s = await startTestServer({ SKYSCALE_IDLE_TTL_SECONDS: '1', SKYSCALE_WARM_POOL_SIZE: '0' });
+  try {
+    await s.deploy('provisioned', { 'handler.py': SLEEPER });
+    const put = await s.api('PUT', '/v1/functions/provisioned', { minWarm: 2 });
+    assert.equal(put.json().function.minWarm, 2);
+    const idleOf = async () => (await poolOf(s)).instances.filter((i) => i.function === 'provisioned' && i.state === 'idle').length;
+    await eventually(async () => (await idleOf()) === 2, 'two provisioned instances', 20_000);
+    const first = await s.invoke('provisioned', { id: 'p' });
+    assert.equal(first.headers.get('x-skyscale-start'), 'warm', 'the first call found a ready instance');
+    await new Promise((r) => setTimeout(r, 2500)); // past the TTL: nothing may be reaped
+    assert.equal(await idleOf(), 2);
+    await s.api('PUT', '/v1/functions/provisioned', { minWarm: 0 });
+    await eventually(async () => (await idleOf()) === 0, 'scale to zero once unprovisioned', 20_000);
+    const bad = await s.api('PUT', '/v1/functions/provisioned', { minWarm: -1 });
+    assert.equal(bad.status, 400);
+  } finally {
+    await s.stop();
+  }
+});
+
 test('idle instances are reaped after the idle TTL (scale to zero); the next call starts cold', async () => {
   const s = await startTestServer({ SKYSCALE_IDLE_TTL_SECONDS: '1', SKYSCALE_WARM_POOL_SIZE: '0' });
   try {

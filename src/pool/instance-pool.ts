@@ -54,6 +54,8 @@ export class InstancePool {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly slotWaiters: Waiter[] = [];
   private coldInFlight = 0;
+  /** provisioned concurrency: instances per version key that are kept, idle or not */
+  private minimums = new Map<string, number>();
   /** moving averages of what a cold start costs, from the pool and with a boot */
   private coldMs = { pool: 30, boot: 300 };
   private readonly reaper: NodeJS.Timeout;
@@ -168,9 +170,42 @@ export class InstancePool {
     this.idle.clear();
   }
 
+  /**
+   * Provisioned concurrency: brings each version up to its minimum of instances
+   * (started and initialised, then left idle), one cold start at a time per call and
+   * only while the node has room. Called periodically.
+   */
+  async maintain(targets: { version: VersionRecord; minWarm: number }[]): Promise<void> {
+    this.minimums = new Map(targets.map((t) => [InstancePool.key(t.version), t.minWarm]));
+    for (const { version, minWarm } of targets) {
+      const have = this.countOf(InstancePool.key(version));
+      if (this.closed || have >= minWarm || !this.hasRoom() || this.coldInFlight >= this.o.maxColdStarts) continue;
+      try {
+        const cold = this.busy(await this.coldStart(version));
+        if (cold.kind === 'cold' && cold.init.ok) this.release(cold.instance);
+      } catch (err) {
+        this.o.log.warn({ err: (err as Error).message, function: version.functionName }, 'starting a provisioned instance failed');
+      }
+    }
+  }
+
+  private countOf(key: string): number {
+    let n = 0;
+    for (const inst of this.all) if (inst.key === key && inst.state !== 'stopping') n++;
+    return n;
+  }
+
   reapIdle(now = Date.now()): number {
     let reaped = 0;
+    const kept = new Map<string, number>();
     for (const inst of [...this.all]) {
+      const min = this.minimums.get(inst.key) ?? 0;
+      if (min > 0 && inst.state !== 'stopping') {
+        // provisioned instances are never reaped: count them first
+        const n = (kept.get(inst.key) ?? 0) + 1;
+        kept.set(inst.key, n);
+        if (n <= min) continue;
+      }
       if (inst.state === 'idle' && now - inst.lastUsedAt >= this.o.idleTtlMs) {
         this.discard(inst, 'idle TTL passed');
         reaped++;

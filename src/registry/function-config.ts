@@ -27,6 +27,8 @@ export interface RawFunctionConfig {
   timeout?: unknown;
   env?: unknown;
   description?: unknown;
+  /** provisioned concurrency; applied to the function, not snapshotted per version */
+  minWarm?: unknown;
 }
 
 export function validateFunctionName(name: unknown): string[] {

@@ -28,6 +28,7 @@ export class Registry {
   readonly urls: FunctionUrls;
   private readonly resolved = new Map<string, VersionRecord>();
   private readonly concurrency = new Map<string, number | null>();
+  private warmTargets: { version: VersionRecord; minWarm: number }[] | null = null;
   private readonly listeners: ((e: RegistryEvent) => void)[] = [];
   private readonly now: () => Date;
 
@@ -194,6 +195,28 @@ export class Registry {
     return limit;
   }
 
+  setMinWarm(name: string, value: unknown): FunctionRecord {
+    if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 100) {
+      throw new SkyscaleError('InvalidFunctionConfig', `minWarm must be a whole number from 0 to 100 (got ${JSON.stringify(value)})`);
+    }
+    this.get(name);
+    this.functions.setMinWarm(name, value as number);
+    this.warmTargets = null;
+    return this.get(name);
+  }
+
+  /** The versions to keep warm and how many instances of each (cached; dropped on change). */
+  minWarmTargets(): { version: VersionRecord; minWarm: number }[] {
+    this.warmTargets ??= this.functions.withMinWarm().flatMap(({ name, minWarm }) => {
+      try {
+        return [{ version: this.resolve(name), minWarm }];
+      } catch {
+        return []; // no code yet
+      }
+    });
+    return this.warmTargets;
+  }
+
   setReservedConcurrency(name: string, value: number | null): void {
     this.get(name);
     this.functions.setReservedConcurrency(name, value);
@@ -241,6 +264,7 @@ export class Registry {
   private changed(e: RegistryEvent): void {
     this.forget(e.name);
     this.concurrency.delete(e.name);
+    this.warmTargets = null;
     for (const l of this.listeners) l(e);
   }
 }

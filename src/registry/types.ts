@@ -17,6 +17,8 @@ export interface FunctionRecord extends FunctionSettings {
   latestVersion: number | null;
   /** Lambda's reserved concurrency (PutFunctionConcurrency); null when unset. The scheduler enforces it. */
   reservedConcurrency: number | null;
+  /** provisioned concurrency: warm instances of $LATEST kept ready, never reaped while idle */
+  minWarm: number;
   createdAt: string;
   updatedAt: string;
 }

@@ -6,7 +6,7 @@ import type { FunctionRecord, FunctionSettings, VersionRecord } from '../registr
 interface FunctionRow {
   name: string; runtime: string; handler: string; memory_mb: number; timeout_s: number;
   env_json: string; description: string; latest_version: number | null; created_at: string; updated_at: string;
-  version_seq: number; reserved_concurrency: number | null;
+  version_seq: number; reserved_concurrency: number | null; min_warm: number;
 }
 interface VersionRow {
   function_name: string; version: number; code_sha256: string; code_size: number; runtime: string; handler: string;
@@ -76,6 +76,16 @@ export class FunctionsTable {
     return this.db.prepare('DELETE FROM versions WHERE function_name = ? AND version = ?').run(name, version).changes > 0;
   }
 
+  setMinWarm(name: string, value: number): void {
+    this.db.prepare('UPDATE functions SET min_warm = ? WHERE name = ?').run(value, name);
+  }
+
+  /** Functions that keep warm instances ready, with how many. */
+  withMinWarm(): { name: string; minWarm: number }[] {
+    return (this.db.prepare('SELECT name, min_warm FROM functions WHERE min_warm > 0').all() as { name: string; min_warm: number }[])
+      .map((r) => ({ name: r.name, minWarm: r.min_warm }));
+  }
+
   setReservedConcurrency(name: string, value: number | null): void {
     this.db.prepare('UPDATE functions SET reserved_concurrency = ? WHERE name = ?').run(value, name);
   }
@@ -104,7 +114,7 @@ function toFunction(r: FunctionRow): FunctionRecord {
   return {
     name: r.name, runtime: r.runtime, handler: r.handler, memoryMb: r.memory_mb, timeoutS: r.timeout_s,
     env: JSON.parse(r.env_json) as Record<string, string>, description: r.description,
-    latestVersion: r.latest_version, reservedConcurrency: r.reserved_concurrency, createdAt: r.created_at, updatedAt: r.updated_at,
+    latestVersion: r.latest_version, reservedConcurrency: r.reserved_concurrency, minWarm: r.min_warm, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 

@@ -101,4 +101,9 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ALTER TABLE api_keys ADD COLUMN secret_enc TEXT;
     `,
   },
+  {
+    version: 3,
+    name: 'provisioned concurrency: warm instances kept ready per function',
+    sql: `ALTER TABLE functions ADD COLUMN min_warm INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

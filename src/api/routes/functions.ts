@@ -11,7 +11,7 @@ type NameParams = { Params: { name: string } };
 export function functionView(fn: FunctionRecord): Record<string, unknown> {
   return {
     name: fn.name, runtime: fn.runtime, handler: fn.handler, memory: fn.memoryMb, timeout: fn.timeoutS, env: fn.env,
-    description: fn.description, latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
+    description: fn.description, latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, minWarm: fn.minWarm, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
   };
 }
 
@@ -42,7 +42,9 @@ export function functionRoutes(deps: AppDeps): FastifyPluginAsync {
       if (body.name !== undefined && body.name !== req.params.name) {
         throw new SkyscaleError('ValidationError', `the body names "${String(body.name)}" but the path names "${req.params.name}"`);
       }
-      const { fn, created } = registry.upsert(req.params.name, body);
+      const { minWarm, ...settings } = body;
+      let { fn, created } = registry.upsert(req.params.name, settings);
+      if (minWarm !== undefined) fn = registry.setMinWarm(fn.name, minWarm);
       return reply.status(created ? 201 : 200).send({ function: functionView(fn) });
     });
 

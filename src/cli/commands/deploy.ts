@@ -18,6 +18,7 @@ export const deployCommand: Command = {
     const s = folder.settings;
     await client.json('PUT', `/v1/functions/${encodeURIComponent(folder.name)}`, {
       runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, env: s.env, description: s.description,
+      ...(folder.raw.minWarm !== undefined ? { minWarm: folder.raw.minWarm } : {}),
     });
     progress(`uploading ${(zip.length / 1024).toFixed(1)} KiB`);
     const { version } = await client.json<{ version: { version: number; codeSha256: string; codeSize: number } }>(
