@@ -108,6 +108,9 @@ async function benchDriver(driver: string, floorSamples: number[]) {
     const url = `${warmPool.url}/v1/functions/bench/invocations`;
     const c = client(1);
     await latencies(100, () => c.post(url, '{}', AUTH));
+    // The first call took a pooled sandbox: let the pool refill before measuring.
+    await eventually(async () => ((await warmPool.api('GET', '/v1/pool')).json() as PoolView).generic.filter((g) => g.state === 'ready').length >= 4, 'the pool to refill', 60_000);
+    await latencies(WARM, () => c.post(url, '{}', AUTH));
     const warm = await latencies(WARM, () => c.post(url, '{}', AUTH));
     c.close();
     const tput = [];

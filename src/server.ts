@@ -56,7 +56,10 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   // A new $LATEST retires idle instances of older versions, except those an alias still
   // points at (their callers would pay a cold start for nothing).
   registry.onChange((e) => {
-    if (e.kind === 'deleted') return instances.drain(e.name, new Set());
+    if (e.kind === 'deleted') {
+      recorder.forgetFunction(e.name);
+      return instances.drain(e.name, new Set());
+    }
     instances.drain(e.name, new Set([e.version, ...registry.aliases.list(e.name).map((a) => a.functionVersion)]));
   });
   const admission = new Admission({ nodeLimit: config.maxSandboxes, queueWaitMs: config.queueWaitMs, maxQueued: config.maxQueued, limitFor: (name) => registry.reservedConcurrency(name) });
@@ -99,17 +102,20 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
  * start generates a key, saves it (mode 0600) in the data dir and returns it once.
  */
 function bootstrapAdminKey(config: ServerConfig, keys: ApiKeys): string | null {
+  // Exactly one bootstrap admin key works at a time: setting or changing
+  // SKYSCALE_ADMIN_KEY revokes the previous one (rotation).
+  const keep = (key: string, name: string) => keys.revokeOthers('bootstrap admin', keys.put(key, 'admin', name).id);
   if (config.adminKey) {
-    keys.put(config.adminKey, 'admin', 'bootstrap admin (SKYSCALE_ADMIN_KEY)');
+    keep(config.adminKey, 'bootstrap admin (SKYSCALE_ADMIN_KEY)');
     return null;
   }
   const file = join(config.dataDir, 'admin-key');
   if (existsSync(file)) {
-    keys.put(readFileSync(file, 'utf8').trim(), 'admin', 'bootstrap admin (generated)');
+    keep(readFileSync(file, 'utf8').trim(), 'bootstrap admin (generated)');
     return null;
   }
   const key = ApiKeys.generate();
-  keys.put(key, 'admin', 'bootstrap admin (generated)');
+  keep(key, 'bootstrap admin (generated)');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }

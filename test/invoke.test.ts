@@ -123,4 +123,6 @@ test('deleting a function removes it', async () => {
   assert.equal((await s.api('DELETE', '/v1/functions/doomed')).status, 204);
   assert.equal((await s.invoke('doomed')).status, 404);
   assert.equal((await s.api('GET', '/v1/functions')).json().functions.some((f: { name: string }) => f.name === 'doomed'), false);
+  await s.deploy('doomed', { 'handler.py': 'def handler(e, c):\n    return 2\n' });
+  assert.deepEqual((await s.api('GET', '/v1/functions/doomed/logs')).json().invocations, [], 'a new function of the same name starts with no logs');
 });

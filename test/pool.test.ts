@@ -48,6 +48,28 @@ test('a burst over the concurrency limit gets 429s after the bounded wait; nothi
   }
 });
 
+test('Event invocations that find the node busy are retried, and each one is recorded under its request id', async () => {
+  const s = await startTestServer({ SKYSCALE_MAX_SANDBOXES: '1', SKYSCALE_QUEUE_WAIT_MS: '100', SKYSCALE_WARM_POOL_SIZE: '0' });
+  try {
+    await s.deploy('events', { 'handler.py': SLEEPER }, { timeout: 10 });
+    const ids: string[] = [];
+    for (const id of ['e1', 'e2', 'e3']) {
+      const res = await s.api('POST', '/2015-03-31/functions/events/invocations', JSON.stringify({ id, sleep: 0.5 }), { 'x-amz-invocation-type': 'Event' });
+      assert.equal(res.status, 202);
+      ids.push(res.headers.get('x-amzn-requestid')!);
+    }
+    for (const id of ids) {
+      const record = await eventually(async () => {
+        const r = await s.api('GET', `/v1/invocations/${id}`);
+        return r.status === 200 ? r.json().invocation : null;
+      }, `the record of ${id}`, 20_000);
+      assert.equal(record.status, 'success', `${id} ran despite being throttled at first`);
+    }
+  } finally {
+    await s.stop();
+  }
+});
+
 test('reserved concurrency throttles one function while another keeps running', async () => {
   const s = await startTestServer({ SKYSCALE_QUEUE_WAIT_MS: '300', SKYSCALE_WARM_POOL_SIZE: '0' });
   try {

@@ -46,6 +46,16 @@ export class ApiKeys {
   }
 
   /** Stores a key (replacing one with the same id). */
+  /** Deletes every key whose name starts with `prefix` except `keepId`; returns how many. */
+  revokeOthers(prefix: string, keepId: string): number {
+    const ids = this.db.prepare('SELECT id FROM api_keys WHERE name LIKE ? AND id != ?').pluck().all(`${prefix}%`, keepId) as string[];
+    for (const id of ids) {
+      this.db.prepare('DELETE FROM api_keys WHERE id = ?').run(id);
+      this.cache.delete(id);
+    }
+    return ids.length;
+  }
+
   put(key: string, role: Role, name: string): ApiKey {
     const [id, secret] = splitKey(key);
     if (!id || !secret) throw new SkyscaleError('ValidationError', 'an API key must look like <id>.<secret>');

@@ -36,6 +36,12 @@ export class InvocationRecorder {
     return [...queued, ...stored].slice(0, limit);
   }
 
+  /** Drops a deleted function's records and logs, queued or stored. */
+  forgetFunction(functionName: string): void {
+    for (const [id, r] of this.pending) if (r.functionName === functionName) this.pending.delete(id);
+    this.table.deleteForFunction(functionName);
+  }
+
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

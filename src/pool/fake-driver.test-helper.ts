@@ -14,14 +14,14 @@ export class FakeSandbox implements Sandbox {
   private exit!: (e: SandboxExit) => void;
   private readonly toHost = new PassThrough();
 
-  constructor(readonly id: string, readonly spec: SandboxSpec) {
+  constructor(readonly id: string, readonly spec: SandboxSpec, initDelayMs = 0) {
     const toAgent = new PassThrough();
     this.channel = new AgentChannel(this.toHost, toAgent);
     this.exited = new Promise((r) => { this.exit = r; });
     const decoder = new FrameDecoder();
     toAgent.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
-        if (f.header.type === 'init') this.send({ type: 'init_result', ok: true, initMs: 1, log: '' });
+        if (f.header.type === 'init') setTimeout(() => this.send({ type: 'init_result', ok: true, initMs: 1, log: '' }), initDelayMs);
         if (f.header.type === 'invoke') this.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.1, log: '' }, f.body);
       }
     });
@@ -50,16 +50,29 @@ export class FakeDriver implements SandboxDriver {
   readonly capabilities = { isolated: false, memoryLimit: false, networkOff: false };
   readonly started: FakeSandbox[] = [];
   failNext = 0;
+  /** boots take this long, so overlapping boots can be observed */
+  bootMs = 0;
+  /** loading code takes this long */
+  initMs = 0;
+  booting = 0;
+  peakBooting = 0;
 
   async start(spec: SandboxSpec): Promise<Sandbox> {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('boot failed');
     }
-    const s = new FakeSandbox(spec.id, spec);
-    this.started.push(s);
-    await s.channel.ready;
-    return s;
+    this.booting++;
+    this.peakBooting = Math.max(this.peakBooting, this.booting);
+    try {
+      if (this.bootMs) await new Promise((r) => setTimeout(r, this.bootMs));
+      const s = new FakeSandbox(spec.id, spec, this.initMs);
+      this.started.push(s);
+      await s.channel.ready;
+      return s;
+    } finally {
+      this.booting--;
+    }
   }
 
   live(): FakeSandbox[] {

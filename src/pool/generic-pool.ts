@@ -64,6 +64,7 @@ export class GenericPool {
     let slot: Slot | undefined;
     while ((slot = list?.shift())) {
       if (!slot.sandbox.channel.isClosed) break;
+      this.stop(slot.sandbox);
     }
     // Refill a moment later: a boot right now would compete for the CPU with the
     // cold start that just took the sandbox.
@@ -76,7 +77,7 @@ export class GenericPool {
     for (const list of this.ready.values()) {
       const slot = list.pop();
       if (slot) {
-        void slot.sandbox.stop();
+        this.stop(slot.sandbox);
         return true;
       }
     }
@@ -113,6 +114,10 @@ export class GenericPool {
     const all = [...this.ready.values()].flat();
     this.ready.clear();
     await Promise.all(all.map((s) => s.sandbox.stop()));
+  }
+
+  private stop(sandbox: Sandbox): void {
+    void sandbox.stop().catch((err: Error) => this.o.log.warn({ err: err.message, sandbox: sandbox.id }, 'stopping a sandbox failed'));
   }
 
   /** Starts boots for classes below their target, within the budget and the parallelism. */
@@ -157,6 +162,7 @@ export class GenericPool {
           const i = l?.indexOf(slot) ?? -1;
           if (l && i !== -1) {
             l.splice(i, 1);
+            this.stop(sandbox); // removes what the dead sandbox left (runsc state, bundle)
             this.o.log.warn({ sandbox: id }, 'a pre-warmed sandbox died while idle; replacing it');
           }
         });

@@ -2,13 +2,16 @@
 // out an idle instance of the version (warm start), else loads the code into a
 // pre-warmed generic sandbox (cold start, no boot), else boots a sandbox (cold start
 // with boot). release() puts an instance back; discard() stops it in the background.
-// acquire() never waits: the scheduler admits at most `maxSandboxes` invocations, so
-// when the node's sandbox budget is spent an idle instance or a pooled sandbox can
-// always be evicted. Idle instances are reaped after the idle TTL (scale to zero).
+// The scheduler admits at most `maxSandboxes` invocations, so when the node's sandbox
+// budget is spent an idle instance or a pooled sandbox can always be evicted; acquire()
+// only waits for a cold-start slot (at most `maxColdStarts` at once) or for a busy
+// instance of the version that will free up sooner than a cold start would take.
+// Idle instances are reaped after the idle TTL (scale to zero).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { InitRequest, InitResult } from '../sandbox/agent-channel.js';
-import type { SandboxDriver } from '../sandbox/driver.js';
+import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
+import { ChannelClosedError } from '../sandbox/agent-channel.js';
 import type { VersionRecord } from '../registry/types.js';
 import { SkyscaleError } from '../errors.js';
 import type { GenericPool } from './generic-pool.js';
@@ -101,7 +104,9 @@ export class InstancePool {
       return cold;
     } finally {
       this.coldInFlight--;
-      this.slotWaiters.shift()?.settle(null);
+      // Wake every caller waiting for a slot: whoever does not need it (it found an
+      // idle instance meanwhile) must not leave the others asleep until their timer.
+      for (const w of [...this.slotWaiters]) w.settle(null);
     }
   }
 
@@ -133,8 +138,10 @@ export class InstancePool {
     this.removeIdle(instance);
     instance.state = 'stopping';
     this.o.log.debug({ instance: instance.id, function: instance.functionName, reason }, 'stopping instance');
-    void instance.sandbox.stop().finally(() => {
+    void instance.sandbox.stop().catch((err: Error) => this.o.log.warn({ err: err.message, instance: instance.id }, 'stopping a sandbox failed')).finally(() => {
       this.all.delete(instance);
+      // forget what was learnt about a version once nothing of it is left
+      if (this.countOf(instance.key) === 0 && !this.waiters.has(instance.key) && this.stats.get(instance.key)?.busy === 0) this.stats.delete(instance.key);
       this.o.generic.refill();
     });
   }
@@ -277,10 +284,24 @@ export class InstancePool {
   }
 
   private async startCold(v: VersionRecord): Promise<Acquired> {
+    const pooled = this.o.generic.take(v.runtime, v.memoryMb);
+    try {
+      return await this.load(v, pooled);
+    } catch (err) {
+      // A pooled sandbox can die between take() and init: boot one instead of failing.
+      if (!pooled || !(err instanceof SkyscaleError) || !(err.cause instanceof ChannelClosedError)) throw err;
+      this.o.log.warn({ sandbox: pooled.id, function: v.functionName }, 'a pre-warmed sandbox died before use; booting another');
+      return this.load(v, null);
+    }
+  }
+
+  /** Starts (or takes) a sandbox and loads the version's code into it. */
+  private async load(v: VersionRecord, pooled: Sandbox | null): Promise<Acquired> {
+    // `starting` covers the sandbox until it is an instance in `all`, so it is never counted twice.
     this.starting++;
+    let counted = true;
     let instance: Instance | null = null;
     try {
-      const pooled = this.o.generic.take(v.runtime, v.memoryMb);
       if (!pooled) this.makeRoom();
       const id = pooled?.id ?? `sky-${randomUUID()}`;
       const [sandbox, code] = await Promise.all([
@@ -292,6 +313,8 @@ export class InstancePool {
       instance = new Instance(InstancePool.key(v), v.functionName, v.version, sandbox);
       instance.state = 'busy';
       this.all.add(instance);
+      this.starting--;
+      counted = false;
       this.watch(instance);
       const init = await sandbox.channel.init(this.o.initRequest(v, id), code, v.timeoutS * 1000 + 2000);
       instance.initMs = init.initMs;
@@ -299,10 +322,11 @@ export class InstancePool {
       return { kind: 'cold', instance, init, pooled: pooled !== null };
     } catch (err) {
       if (instance) this.discard(instance, 'init did not complete');
+      else if (pooled) void pooled.stop().catch((e: Error) => this.o.log.warn({ err: e.message }, 'stopping a sandbox failed'));
       if (err instanceof SkyscaleError) throw err;
       throw new SkyscaleError('SandboxStartFailed', `the sandbox failed while loading the function: ${(err as Error).message}`, { cause: err });
     } finally {
-      this.starting--;
+      if (counted) this.starting--;
     }
   }
 

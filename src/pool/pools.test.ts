@@ -148,19 +148,43 @@ test('long calls scale out at once', async () => {
   } finally { await close(); }
 });
 
-test('cold starts beyond the limit wait, and take an instance released meanwhile', async () => {
+for (const limit of [1, 3]) {
+  test(`at most ${limit} cold start(s) run at once; the others wait for a slot`, async () => {
+    const { driver, pool, close } = setup({ size: 0, maxSandboxes: 10, maxColdStarts: limit });
+    try {
+      driver.bootMs = 20;
+      const calls = await Promise.all(Array.from({ length: 4 }, (_, i) => pool.acquire(version(`f${i}`))));
+      assert.equal(new Set(calls.map((c) => c.instance)).size, 4);
+      assert.equal(driver.peakBooting, limit, 'boots overlapped up to the limit and no further');
+    } finally { await close(); }
+  });
+}
+
+test('a caller waiting for a cold-start slot takes an instance of its version released meanwhile', async () => {
   const { driver, pool, close } = setup({ size: 0, maxSandboxes: 10, maxColdStarts: 1 });
   try {
-    const calls = await Promise.all([pool.acquire(version('burst')), pool.acquire(version('burst')), pool.acquire(version('burst'))]);
-    // With one cold start at a time, the 2nd and 3rd calls started theirs only after the 1st finished.
-    assert.equal(new Set(calls.map((c) => c.instance)).size, 3);
-    for (const c of calls) pool.release(c.instance);
     const held = await pool.acquire(version('other'));
-    const [a, b] = [pool.acquire(version('other2')), pool.acquire(version('other'))];
+    driver.bootMs = 50;
+    const slow = pool.acquire(version('other2')); // takes the only cold-start slot for 50 ms
+    const waiting = pool.acquire(version('other'));
     pool.release(held.instance);
-    const got = await b;
-    assert.equal(got.instance, held.instance, 'waiting for the slot, it took the released instance');
-    await a;
-    assert.equal(driver.started.length, 5);
+    const got = await waiting;
+    assert.equal(got.instance, held.instance, 'handed the released instance instead of waiting for the slot');
+    await slow;
+    assert.equal(driver.started.length, 2);
+  } finally { await close(); }
+});
+
+test('a sandbox is counted once while it loads its code, so nothing is evicted early', async () => {
+  const { driver, pool, close } = setup({ size: 0, maxSandboxes: 3 });
+  try {
+    const a = await pool.acquire(version('a'));
+    pool.release(a.instance);
+    driver.initMs = 50;
+    const b = pool.acquire(version('b'));
+    await until(() => pool.list().length === 2, 'b to be loading its code');
+    await Promise.all([b, pool.acquire(version('c'))]);
+    assert.equal(a.instance.state, 'idle', 'three sandboxes fit the budget of three');
+    assert.equal(pool.occupied(), 3);
   } finally { await close(); }
 });

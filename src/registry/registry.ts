@@ -196,9 +196,7 @@ export class Registry {
   }
 
   setMinWarm(name: string, value: unknown): FunctionRecord {
-    if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 100) {
-      throw new SkyscaleError('InvalidFunctionConfig', `minWarm must be a whole number from 0 to 100 (got ${JSON.stringify(value)})`);
-    }
+    validateMinWarm(value);
     this.get(name);
     this.functions.setMinWarm(name, value as number);
     this.warmTargets = null;
@@ -284,4 +282,10 @@ function notFound(name: string): SkyscaleError {
 
 function notReady(name: string): SkyscaleError {
   return new SkyscaleError('FunctionNotReady', `function "${name}" has no code yet`, { hint: `run \`skyscale deploy --name ${name}\`` });
+}
+
+export function validateMinWarm(value: unknown): asserts value is number {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 100) {
+    throw new SkyscaleError('InvalidFunctionConfig', `minWarm must be a whole number from 0 to 100 (got ${JSON.stringify(value)})`);
+  }
 }

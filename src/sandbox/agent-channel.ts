@@ -1,7 +1,7 @@
 // The host's side of the agent protocol over one byte stream: waits for `ready`,
 // sends `init` / `invoke`, and matches the agent's answers to them. One request at a
 // time, as the agent serves one invocation at a time. When the stream ends every
-// pending request fails with SandboxDied, so a dead sandbox never leaves a caller
+// pending request fails with ChannelClosedError, so a dead sandbox never leaves a caller
 // waiting.
 import type { Readable, Writable } from 'node:stream';
 import { encodeFrame, FrameDecoder, type Frame, type FrameHeader } from './protocol.js';

@@ -9,7 +9,7 @@ import type { InvocationRecorder } from '../observe/invocation-recorder.js';
 import type { InvocationStatus } from '../observe/invocation-record.js';
 import type { Registry } from '../registry/registry.js';
 import type { VersionRecord } from '../registry/types.js';
-import { AgentTimeoutError, type InitRequest, type InvokeResult } from '../sandbox/agent-channel.js';
+import { AgentTimeoutError, ChannelClosedError, type InitRequest, type InvokeResult } from '../sandbox/agent-channel.js';
 import type { Instance } from '../pool/instance.js';
 import type { InstancePool } from '../pool/instance-pool.js';
 import type { Admission } from './admission.js';
@@ -59,12 +59,11 @@ export class Invoker {
     private readonly log: Logger,
   ) {}
 
-  async invoke(functionName: string, qualifier: string | undefined, event: Buffer): Promise<InvocationOutcome> {
+  async invoke(functionName: string, qualifier: string | undefined, event: Buffer, requestId: string = randomUUID()): Promise<InvocationOutcome> {
     if (event.length > MAX_SYNC_PAYLOAD_BYTES) {
       throw new SkyscaleError('PayloadTooLarge', `the payload is ${event.length} bytes; the limit is ${MAX_SYNC_PAYLOAD_BYTES} bytes (6 MB)`);
     }
     const version = this.registry.resolve(functionName, qualifier);
-    const requestId = randomUUID();
     const startedAt = new Date();
     await this.admission.admit(version.functionName);
     let outcome: InvocationOutcome;
@@ -78,6 +77,11 @@ export class Invoker {
         outcome = await this.run(instance, version, requestId, event, acquired.kind === 'cold' ? acquired.init.initMs : null, acquired.kind === 'cold' ? acquired.init.log : '');
       }
       outcome.start = acquired.kind === 'warm' ? 'warm' : acquired.pooled ? 'pool' : 'boot';
+    } catch (err) {
+      // Admitted but not run (no sandbox could be had, the agent refused): the caller
+      // gets the error, and the record says what happened.
+      this.recordFailure(requestId, version, event.length, startedAt, err);
+      throw err;
     } finally {
       this.admission.release(version.functionName);
     }
@@ -92,6 +96,46 @@ export class Invoker {
     return outcome;
   }
 
+  /**
+   * An Event (asynchronous) invocation, already answered with 202: retried like
+   * Lambda's (2 more attempts, with backoff) when it could not run (throttled, no
+   * sandbox), and recorded as failed when every attempt could not, so an accepted
+   * invocation is never silently dropped. (Durability across restarts is the async
+   * queue's job.)
+   */
+  async invokeEvent(functionName: string, qualifier: string | undefined, event: Buffer, requestId: string, retryDelaysMs = [1000, 2000]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.invoke(functionName, qualifier, event, requestId);
+        return;
+      } catch (err) {
+        const retriable = err instanceof SkyscaleError && ['TooManyRequests', 'SandboxStartFailed', 'InternalError'].includes(err.type);
+        if (retriable && attempt < retryDelaysMs.length) {
+          await new Promise((r) => setTimeout(r, retryDelaysMs[attempt]));
+          continue;
+        }
+        this.log.warn({ err, function: functionName, requestId, attempts: attempt + 1 }, 'an Event invocation could not run');
+        if (err instanceof SkyscaleError && err.type === 'TooManyRequests') {
+          // throttled before admission: no record was written yet
+          let version: VersionRecord | null = null;
+          try { version = this.registry.resolve(functionName, qualifier); } catch { /* deleted meanwhile */ }
+          if (version) this.recordFailure(requestId, version, event.length, new Date(), err);
+        }
+        return;
+      }
+    }
+  }
+
+  private recordFailure(requestId: string, v: VersionRecord, requestBytes: number, startedAt: Date, err: unknown): void {
+    const type = err instanceof SkyscaleError ? err.type : 'InternalError';
+    this.recorder.record({
+      id: requestId, functionName: v.functionName, version: v.version, status: 'failed', errorType: type,
+      errorMessage: (err as Error).message?.slice(0, 1024) ?? String(err), cold: false, initMs: null, durationMs: null, billedMs: null,
+      maxMemoryKb: null, requestBytes, responseBytes: 0, logTruncated: false, startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(), log: '',
+    });
+  }
+
   private async run(instance: Instance, v: VersionRecord, requestId: string, event: Buffer, initMs: number | null, initLog: string): Promise<InvocationOutcome> {
     const timeoutMs = v.timeoutS * 1000;
     let result: InvokeResult;
@@ -102,8 +146,11 @@ export class Invoker {
         timeoutMs + BACKSTOP_MS,
       );
     } catch (err) {
+      const died = err instanceof ChannelClosedError; // judged before discard() kills the sandbox itself
       this.pool.discard(instance, 'the invocation did not complete');
-      result = err instanceof AgentTimeoutError ? timedOut(requestId, v.timeoutS) : await this.sandboxDied(instance, requestId, err as Error);
+      if (err instanceof AgentTimeoutError) result = timedOut(requestId, v.timeoutS);
+      else if (died) result = await this.sandboxDied(instance, requestId, err);
+      else throw new SkyscaleError('InternalError', `the sandbox's agent refused the invocation: ${(err as Error).message}`, { cause: err });
     }
     instance.invocations++;
     if (result.maxRssKb !== null) instance.maxRssKb = Math.max(instance.maxRssKb ?? 0, result.maxRssKb);

@@ -9,9 +9,9 @@ import { MAX_SYNC_PAYLOAD_BYTES } from '../../scheduler/invoker.js';
 import type { AppDeps } from '../app.js';
 import { rawBody } from '../routes/body.js';
 import { invalid, LATEST, parseFunctionName } from './shapes.js';
+import { eventBytes, tail } from '../payload.js';
 
 export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
-const LOG_TAIL_BYTES = 4096;
 
 type InvokeReq = { Params: { fn: string }; Querystring: { Qualifier?: string } };
 
@@ -22,7 +22,7 @@ export function lambdaInvokeRoutes(app: FastifyInstance, deps: AppDeps): void {
     const { name, qualifier } = parseFunctionName(req.params.fn, req.query.Qualifier);
     const type = header(req.headers['x-amz-invocation-type']) ?? 'RequestResponse';
     if (type !== 'RequestResponse' && type !== 'Event' && type !== 'DryRun') throw invalid('X-Amz-Invocation-Type must be RequestResponse, Event or DryRun');
-    const event = eventBytes(rawBody(req.body));
+    const event = eventBytes(rawBody(req.body), 'Could not parse request body into json');
     const executed = (v: number) => (qualifier === undefined || qualifier === LATEST ? LATEST : String(v));
 
     if (type !== 'RequestResponse') {
@@ -33,11 +33,9 @@ export function lambdaInvokeRoutes(app: FastifyInstance, deps: AppDeps): void {
         throw new SkyscaleError('PayloadTooLarge', `the payload is ${event.length} bytes; the limit for an Event invocation is ${MAX_EVENT_PAYLOAD_BYTES} bytes`);
       }
       const requestId = randomUUID();
-      // Answered first, run after: not durable yet (a restart loses it); the record is
-      // written like any invocation's, under the invoker's own request id.
-      setImmediate(() => {
-        invoker.invoke(name, qualifier, event).catch((err: unknown) => req.log.warn({ err, function: name, requestId }, 'an Event invocation failed to run'));
-      });
+      // Answered first, run after, under the same request id (GET /v1/invocations/{id}
+      // finds it); retried and recorded by the invoker. Not durable across a restart yet.
+      setImmediate(() => void invoker.invokeEvent(name, qualifier, event, requestId));
       return reply.status(202).header('x-amzn-requestid', requestId).send();
     }
 
@@ -51,24 +49,4 @@ export function lambdaInvokeRoutes(app: FastifyInstance, deps: AppDeps): void {
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
-}
-
-/** An empty body is `{}`; anything else must be JSON (Lambda: InvalidRequestContentException). */
-function eventBytes(body: Buffer): Buffer {
-  if (body.length === 0) return Buffer.from('{}');
-  try {
-    JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new SkyscaleError('InvalidJSON', `Could not parse request body into json: ${(err as Error).message}`);
-  }
-  return body;
-}
-
-/** The last 4 KB of the log, cut on a character boundary. */
-export function tail(log: string): string {
-  const bytes = Buffer.from(log, 'utf8');
-  if (bytes.length <= LOG_TAIL_BYTES) return log;
-  let start = bytes.length - LOG_TAIL_BYTES;
-  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
-  return bytes.subarray(start).toString('utf8');
 }

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AliasRecord, FunctionRecord, VersionRecord } from '../../registry/types.js';
 import type { AppDeps } from '../app.js';
 import { SkyscaleError } from '../../errors.js';
+import { validateMinWarm } from '../../registry/registry.js';
 import { jsonObjectBody, rawBody } from './body.js';
 
 type NameParams = { Params: { name: string } };
@@ -43,6 +44,7 @@ export function functionRoutes(deps: AppDeps): FastifyPluginAsync {
         throw new SkyscaleError('ValidationError', `the body names "${String(body.name)}" but the path names "${req.params.name}"`);
       }
       const { minWarm, ...settings } = body;
+      if (minWarm !== undefined) validateMinWarm(minWarm); // before anything is written
       let { fn, created } = registry.upsert(req.params.name, settings);
       if (minWarm !== undefined) fn = registry.setMinWarm(fn.name, minWarm);
       return reply.status(created ? 201 : 200).send({ function: functionView(fn) });

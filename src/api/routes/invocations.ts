@@ -5,9 +5,9 @@ import type { AppDeps } from '../app.js';
 import { SkyscaleError } from '../../errors.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../scheduler/invoker.js';
 import { rawBody } from './body.js';
+import { eventBytes, tail } from '../payload.js';
 import { treePssKb } from '../../observe/process-memory.js';
 
-const LOG_TAIL_BYTES = 4096;
 
 export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
   const { invoker, recorder, pool } = deps;
@@ -49,20 +49,4 @@ export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
       return { sandbox: deps.driver.describe(), admission: deps.admission.stats(), generic, instances };
     });
   };
-}
-
-/** Lambda semantics: an empty body is `{}`; anything else must be JSON. */
-function eventBytes(body: Buffer): Buffer {
-  if (body.length === 0) return Buffer.from('{}');
-  try {
-    JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new SkyscaleError('InvalidJSON', `the invocation payload is not valid JSON: ${(err as Error).message}`);
-  }
-  return body;
-}
-
-function tail(log: string): string {
-  const bytes = Buffer.from(log, 'utf8');
-  return bytes.length <= LOG_TAIL_BYTES ? log : bytes.subarray(bytes.length - LOG_TAIL_BYTES).toString('utf8');
 }
