@@ -93,4 +93,14 @@ test('an alias URL with AWS_IAM auth takes a Skyscale key; unknown URLs are 404'
   assert.equal(missing.status, 404);
   assert.equal((await missing.json()).Message, 'The resource you requested does not exist.');
   assert.equal((await fetch(`${s.url}/fn/web:other/`)).status, 404);
+  const wrong = await fetch(`${s.url}/fn/web:live/plain`, { headers: { authorization: 'Bearer testadmin.wrongwrongwrongwrongwrong' } });
+  assert.equal(wrong.status, 401, 'a wrong key is refused');
+});
+
+test('a deleted URL config stops answering at once', async () => {
+  await s.deploy('shortlived', { 'handler.py': 'def handler(e, c):\n    return "up"\n' });
+  await urlConfig('shortlived', '', 'NONE');
+  assert.equal(await (await fetch(`${s.url}/fn/shortlived/`)).text(), 'up');
+  assert.equal((await s.api('DELETE', '/2021-10-31/functions/shortlived/url')).status, 204);
+  assert.equal((await fetch(`${s.url}/fn/shortlived/`)).status, 404);
 });

@@ -78,13 +78,23 @@ export interface FunctionUrlInput {
 }
 
 export class FunctionUrls {
-  constructor(private readonly table: AliasesTable, private readonly registry: Registry, private readonly now: () => Date) {}
+  /** URL configs by function and qualifier: every public URL request reads one, so they are cached. */
+  private readonly cache = new Map<string, FunctionUrlRecord>();
+
+  constructor(private readonly table: AliasesTable, private readonly registry: Registry, private readonly now: () => Date) {
+    registry.onChange((e) => {
+      if (e.kind === 'deleted') for (const k of this.cache.keys()) if (k.startsWith(`${e.name}\u0000`)) this.cache.delete(k);
+    });
+  }
 
   /** The URL config of a function ('' qualifier) or of one of its aliases. */
   get(fn: string, qualifier = ''): FunctionUrlRecord {
+    const hit = this.cache.get(`${fn}\u0000${qualifier}`);
+    if (hit) return hit;
     this.registry.get(fn);
     const url = this.table.getUrl(fn, qualifier);
     if (!url) throw new SkyscaleError('FunctionUrlNotFound', `function "${fn}"${qualifier ? ` (alias "${qualifier}")` : ''} has no function URL`);
+    this.cache.set(`${fn}\u0000${qualifier}`, url);
     return url;
   }
 
@@ -112,11 +122,13 @@ export class FunctionUrls {
       invokeMode: 'BUFFERED', createdAt: existing?.createdAt ?? now, updatedAt: now,
     };
     this.table.putUrl(record);
+    this.cache.delete(`${fn}\u0000${qualifier}`);
     return record;
   }
 
   delete(fn: string, qualifier = ''): void {
     this.get(fn, qualifier);
     this.table.deleteUrl(fn, qualifier);
+    this.cache.delete(`${fn}\u0000${qualifier}`);
   }
 }
