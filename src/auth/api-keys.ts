@@ -34,6 +34,7 @@ interface CachedKey {
 
 export class ApiKeys {
   private readonly cache = new Map<string, CachedKey>();
+  private readonly misses = new Map<string, number>();
 
   constructor(private readonly db: Db, private readonly masterKey: Buffer) {}
 
@@ -62,6 +63,7 @@ export class ApiKeys {
     this.db.prepare('INSERT OR REPLACE INTO api_keys (id, secret_sha256, secret_enc, role, name, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(id, sha256(secret).toString('hex'), seal(this.masterKey, secret, id), role, name, new Date().toISOString());
     this.cache.delete(id);
+    this.misses.delete(id);
     return { id, role, name };
   }
 
@@ -95,8 +97,15 @@ export class ApiKeys {
   private lookup(id: string): CachedKey | undefined {
     const hit = this.cache.get(id);
     if (hit) return hit;
+    const missUntil = this.misses.get(id);
+    if (missUntil !== undefined && missUntil > Date.now()) return undefined;
     const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
-    if (!row) return undefined;
+    if (!row) {
+      // Remember unknown ids briefly, so a flood of made-up keys costs no database reads.
+      if (this.misses.size > 10_000) this.misses.clear();
+      this.misses.set(id, Date.now() + 5_000);
+      return undefined;
+    }
     const entry: CachedKey = { row, secretSha: Buffer.from(row.secret_sha256, 'hex') };
     this.cache.set(id, entry);
     return entry;

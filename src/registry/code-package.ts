@@ -4,7 +4,10 @@
 // more than the unpacked size limit, no file for the handler.
 import yauzl from 'yauzl';
 import { Parser, type ReadEntry } from 'tar';
-import { gunzipSync } from 'node:zlib';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gunzipAsync = promisify(gunzip);
 import { posix } from 'node:path';
 import { SkyscaleError } from '../errors.js';
 import { writeTar, type TarEntry } from './tar-writer.js';
@@ -57,7 +60,8 @@ async function readArchive(bytes: Buffer, limits: PackageLimits): Promise<RawEnt
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     let tar: Buffer;
     try {
-      tar = gunzipSync(bytes, { maxOutputLength: limits.maxUnpackedBytes + 64 * 1024 * 1024 });
+      // off the event loop: invocations keep being served while a large package unpacks
+      tar = await gunzipAsync(bytes, { maxOutputLength: limits.maxUnpackedBytes + 64 * 1024 * 1024 });
     } catch (err) {
       throw invalid(`the gzip stream is corrupt or unpacks to more than ${mb(limits.maxUnpackedBytes)}: ${(err as Error).message}`);
     }
