@@ -4,8 +4,9 @@
 // invocation's path. The driver owns a private runsc state root so it can find and
 // remove sandboxes left over by a crashed earlier run.
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { startChildSandbox } from '../child-sandbox.js';
@@ -44,8 +45,8 @@ export class GvisorDriver implements SandboxDriver {
 
   async start(spec: SandboxSpec): Promise<Sandbox> {
     const bundle = join(this.bundles, spec.id);
-    mkdirSync(bundle, { recursive: true });
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociConfig({ rootfs: this.o.rootfs, kitDir: this.o.kitDir, memoryMb: spec.memoryMb, hostname: 'sandbox', ...(spec.prestart ? { prestart: spec.prestart } : {}) })));
+    await mkdir(bundle, { recursive: true });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(ociConfig({ rootfs: this.o.rootfs, kitDir: this.o.kitDir, memoryMb: spec.memoryMb, hostname: 'sandbox', ...(spec.prestart ? { prestart: spec.prestart } : {}) })));
     const sandbox = await startChildSandbox({
       id: spec.id,
       command: this.o.runsc,
