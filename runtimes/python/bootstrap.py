@@ -202,6 +202,10 @@ class PipeTransport:
     def __init__(self, events_fd, answers_fd):
         self.rfd, self.wfd = events_fd, answers_fd
         self.buf = bytearray()
+        # Reads land in this reusable buffer: os.read(fd, 256 KiB) would mmap a
+        # fresh 256 KiB bytes object, mremap it down and munmap it, three
+        # syscalls per event on top of the read (each one a gVisor trap).
+        self.rbuf = bytearray(RECV_SIZE)
         self.announced = False
 
     @staticmethod
@@ -231,10 +235,13 @@ class PipeTransport:
 
     def _read_exactly(self, n):
         while len(self.buf) < n:
-            chunk = os.read(self.rfd, max(RECV_SIZE, n - len(self.buf)))
-            if not chunk:
+            rbuf = self.rbuf
+            if len(rbuf) < n - len(self.buf):  # a big event: one read for all of it
+                rbuf = bytearray(n - len(self.buf))
+            got = os.readv(self.rfd, [rbuf])
+            if not got:
                 raise ConnectionDropped()
-            self.buf += chunk
+            self.buf += memoryview(rbuf)[:got]
         data = bytes(self.buf[:n])
         del self.buf[:n]
         return data

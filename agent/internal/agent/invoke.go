@@ -91,7 +91,9 @@ func (a *Agent) invocationAnswered(ev runtimeapi.Event) {
 	default:
 		res.Status, body = hostapi.StatusError, marshal(errorObject(ev.Error))
 	}
-	a.proc.Flush()
+	if !a.logs.Marked() { // the marker precedes the answer: usually read already
+		a.proc.Flush()
+	}
 	a.setLog(&res, a.logs.TakeMarked(logcapture.MaxMarkerWait))
 	if kb := ev.MaxRssKb; kb > 0 {
 		res.MaxRssKb = &kb

@@ -164,11 +164,22 @@ func (c *Capture) Expect(requestID string) {
 	c.mu.Unlock()
 }
 
+// Marked reports whether the expected marker has arrived: everything the
+// runtime wrote before it is then in the ended segment already.
+func (c *Capture) Marked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended != nil
+}
+
 // TakeMarked waits up to wait for the expected marker and returns the log up
 // to it. Without the marker it cuts whatever has arrived.
 func (c *Capture) TakeMarked(wait time.Duration) Log {
 	c.mu.Lock()
 	marked := c.marked
+	if c.ended != nil {
+		marked = nil // there already: no timer to start and stop
+	}
 	c.mu.Unlock()
 	if marked != nil {
 		t := time.NewTimer(wait)

@@ -127,3 +127,23 @@ func splitBytes(s string) []string {
 	}
 	return out
 }
+
+func TestMarkedReportsTheMarkerOnlyOnceItArrived(t *testing.T) {
+	c := New(1 << 20)
+	c.Expect("r-1")
+	c.Write([]byte("printed\n"))
+	if c.Marked() {
+		t.Fatal("Marked before the marker was written")
+	}
+	c.Write([]byte(marker("other")))
+	if c.Marked() {
+		t.Fatal("a marker of another request must not count")
+	}
+	c.Write([]byte(marker("r-1")))
+	if !c.Marked() {
+		t.Fatal("Marked is false after the marker")
+	}
+	if l := c.TakeMarked(MaxMarkerWait); l.Text != "printed\n" {
+		t.Errorf("log = %q", l.Text)
+	}
+}

@@ -253,6 +253,12 @@ func (p *Pipe) Read() ([]Answer, error) {
 				out = append(out, *a)
 			}
 		}
+		// A short read emptied the pipe: reading on would only fetch EAGAIN
+		// (one more syscall, a sentry trap under gVisor). Anything written
+		// from now on makes the next Wait's ppoll report the pipe readable.
+		if n < len(chunk) {
+			return out, nil
+		}
 	}
 }
 

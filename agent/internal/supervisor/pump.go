@@ -45,6 +45,11 @@ func (p *pump) drain(fd int) bool {
 		n, err := syscall.Read(fd, p.buf)
 		if n > 0 {
 			_, _ = p.out.Write(p.buf[:n])
+			if n < len(p.buf) {
+				// A short read emptied the pipe; the next write to it wakes
+				// the poller again, so skip the read that would see EAGAIN.
+				return false
+			}
 			continue
 		}
 		if err == syscall.EINTR {
