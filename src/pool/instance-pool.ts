@@ -79,6 +79,13 @@ export class InstancePool {
       if (this.closed) throw new SkyscaleError('ServerUnavailable', 'the server is shutting down');
       const warm = this.takeIdle(key);
       if (warm) return this.busy({ kind: 'warm', instance: warm });
+      if (this.enoughForShortCalls(key)) {
+        // Short calls are bound by the CPU, not by instances: more sandboxes than the
+        // cores can keep busy only add contention. Queue for the next free one.
+        const handed = await this.wait(key, 1000, false);
+        if (handed) return this.busy({ kind: 'warm', instance: handed });
+        continue;
+      }
       if (this.coldInFlight < this.o.maxColdStarts) {
         const waitMs = this.worthWaitingMs(key, v);
         const handed = waitMs > 0 ? await this.wait(key, waitMs, false) : null;
@@ -234,6 +241,16 @@ export class InstancePool {
     const expected = (st.avgBusyMs * (queued + 1)) / st.busy;
     const cold = this.o.generic.readyCount(v.runtime, v.memoryMb) > 0 ? this.coldMs.pool : this.coldMs.boot;
     return expected < cold ? Math.max(cold, 5) : 0;
+  }
+
+  /**
+   * A version whose calls are shorter than a cold start already has two instances per
+   * core (maxColdStarts is the core count): enough to keep the CPU busy.
+   */
+  private enoughForShortCalls(key: string): boolean {
+    const st = this.stats.get(key);
+    if (!st || st.avgBusyMs === 0 || st.avgBusyMs >= this.coldMs.pool) return false;
+    return this.countOf(key) >= 2 * this.o.maxColdStarts;
   }
 
   /** Waits for an instance of `key` (and, with `forSlot`, for a cold-start slot) at most `ms`. */

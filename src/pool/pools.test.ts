@@ -188,3 +188,26 @@ test('a sandbox is counted once while it loads its code, so nothing is evicted e
     assert.equal(pool.occupied(), 3);
   } finally { await close(); }
 });
+
+test('short calls do not scale past two instances per cold-start slot (per core); callers queue instead', async () => {
+  const { driver, pool, close } = setup({ size: 0, maxSandboxes: 10, maxColdStarts: 1 });
+  try {
+    const [a, b] = await Promise.all([pool.acquire(version('short')), pool.acquire(version('short'))]);
+    pool.release(a.instance);
+    pool.release(b.instance);
+    for (let i = 0; i < 20; i++) {
+      const got = await pool.acquire(version('short'));
+      await new Promise((r) => setTimeout(r, 1));
+      pool.release(got.instance); // the version's calls take about a millisecond: far below a cold start
+    }
+    const held = [await pool.acquire(version('short')), await pool.acquire(version('short'))];
+    // A queue this long would, by expected wait alone, justify more sandboxes.
+    const queued = Array.from({ length: 800 }, () => pool.acquire(version('short')).then((got) => { pool.release(got.instance); return got; }));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(driver.started.length, 2, 'no third sandbox for short calls');
+    for (const h of held) pool.release(h.instance);
+    const all = await Promise.all(queued);
+    assert.ok(all.every((g) => g.instance === held[0]!.instance || g.instance === held[1]!.instance), 'all served by the two instances');
+    assert.equal(driver.started.length, 2);
+  } finally { await close(); }
+});
