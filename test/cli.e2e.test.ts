@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoPath } from '../src/paths.js';
-import { ADMIN_KEY, startTestServer, type TestServer } from './harness.js';
+import { ADMIN_KEY, eventually, startTestServer, type TestServer } from './harness.js';
 
 let s: TestServer;
 let work: string;
@@ -90,6 +90,21 @@ test('deploy, invoke (inline, file and stdin payloads), logs, list and info', as
   assert.equal(pool.code, 0, pool.stderr);
   assert.match(pool.stdout, /warm instances: [1-9]/);
   assert.match(pool.stdout, /hello_fire\s+1\s+idle/);
+});
+
+test('logs --follow prints invocations as they happen', async () => {
+  const child = spawn(repoPath('bin/skyscale'), ['logs', '--name', 'hello_fire', '--follow', '--limit', '1'], {
+    cwd: work, env: { PATH: process.env.PATH, HOME: work, SKYSCALE_ENDPOINT: s.url, SKYSCALE_API_KEY: ADMIN_KEY },
+  });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  try {
+    await eventually(() => out.includes('hello '), 'the newest invocation to be printed');
+    assert.equal((await cli(['invoke', '--name', 'hello_fire', '--payload', '{"name":"Follower"}'])).code, 0);
+    await eventually(() => out.includes('hello Follower'), 'the new invocation to be printed', 15_000);
+  } finally {
+    child.kill('SIGINT');
+  }
 });
 
 test("the seeds' noun-first commands work: function create / deploy / invoke / logs / list", async () => {
