@@ -8,7 +8,7 @@ cd "$root"
 bash scripts/setup.sh
 
 echo "== agent (go vet, go test)"
-(cd agent && go vet ./... && go test -count=1 ./...)
+(cd agent && go vet ./... && go test -count=1 -race ./...)
 
 echo "== python runtime (unittest)"
 python3 -m unittest discover -s runtimes/python -p 'test_*.py'

@@ -97,7 +97,7 @@ func New(cfg Config) (*Agent, error) {
 		a.log.Warn("no waker; the built-in runtime channel is off", "err", err)
 		a.waker = nil
 	}
-	api.Notify = a.poke
+	api.SetNotify(a.poke)
 	return a, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -70,10 +71,11 @@ type Server struct {
 	assignWait chan struct{} // closed when the runtime first polls for it
 	assignOnce sync.Once
 
-	// Notify, when set before the runtime starts, is called after every
-	// event, the first /next and the first assignment poll: the agent's
-	// loop may be waiting in a ppoll rather than on these channels.
-	Notify func()
+	// notifyFn (SetNotify) is called after every event, the first /next and
+	// the first assignment poll: the agent's loop may be waiting in a ppoll
+	// rather than on these channels. Atomic: the server is serving (a stray
+	// client may call in) before the agent has set it.
+	notifyFn atomic.Pointer[func()]
 
 	mu       sync.Mutex
 	current  string // the dispatched request id
@@ -206,9 +208,12 @@ func (s *Server) emit(ev Event) {
 	}
 }
 
+// SetNotify sets the function called after every event (see notifyFn).
+func (s *Server) SetNotify(f func()) { s.notifyFn.Store(&f) }
+
 func (s *Server) notify() {
-	if s.Notify != nil {
-		s.Notify()
+	if f := s.notifyFn.Load(); f != nil && *f != nil {
+		(*f)()
 	}
 }
 
