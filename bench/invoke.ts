@@ -3,7 +3,7 @@
 // throughput at concurrency 1/8/32, first-invocation latency with the pre-warmed pool
 // and with sandbox boot on the path, and host memory per idle sandbox.
 // Not part of the test suite.
-//   node dist/bench/invoke.js [--sandbox gvisor|process|all] [--warm 1000] [--seconds 5] [--json]
+//   node dist/bench/invoke.js [--sandbox gvisor|namespace|process|all] [--warm 1000] [--seconds 5] [--json]
 import http from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -13,7 +13,7 @@ const { values } = parseArgs({ options: { sandbox: { type: 'string' }, warm: { t
 const WARM = Number(values.warm ?? 1000);
 const SECONDS = Number(values.seconds ?? 5);
 const FIRST = Number(values.first ?? 8);
-const DRIVERS = values.sandbox === 'all' || !values.sandbox ? ['gvisor', 'process'] : [values.sandbox];
+const DRIVERS = values.sandbox === 'all' || !values.sandbox ? ['gvisor', 'namespace', 'process'] : [values.sandbox];
 const TRIVIAL = { 'handler.py': 'def handler(event, context):\n    return {"ok": True}\n' };
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
 

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
 import { repoPath } from './paths.js';
 
-export type SandboxChoice = 'gvisor' | 'process' | 'auto';
+export type SandboxChoice = 'gvisor' | 'namespace' | 'process' | 'auto';
 
 export interface ServerConfig {
   host: string;
@@ -45,7 +45,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'port', env: ['SKYSCALE_PORT', 'PORT'], flag: 'port', describe: 'port to listen on (default 8080)' },
   { key: 'dataDir', env: ['SKYSCALE_DATA_DIR'], flag: 'data-dir', describe: 'database, code blobs and sandbox state (default ~/.skyscale)' },
   { key: 'dbPath', env: ['SKYSCALE_DB_PATH', 'DB_PATH'], flag: 'db-path', describe: 'SQLite file (default <data-dir>/skyscale.db)' },
-  { key: 'sandbox', env: ['SKYSCALE_SANDBOX'], flag: 'sandbox', describe: 'gvisor | process | auto (default auto: gvisor where it works)' },
+  { key: 'sandbox', env: ['SKYSCALE_SANDBOX'], flag: 'sandbox', describe: 'gvisor | namespace | process | auto (default auto: gvisor where it works)' },
   { key: 'adminKey', env: ['SKYSCALE_ADMIN_KEY'], flag: 'admin-key', describe: 'bootstrap admin key <id>.<secret> (default: generated once, saved in the data dir)' },
   { key: 'logLevel', env: ['SKYSCALE_LOG_LEVEL', 'LOG_LEVEL'], flag: 'log-level', describe: 'trace | debug | info | warn | error (default info)' },
   { key: 'cacheDir', env: ['SKYSCALE_CACHE_DIR'], flag: 'cache-dir', describe: 'where setup put runsc and the root filesystem (default ~/.cache/skyscale)' },
@@ -89,7 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
   const dataDir = resolve(raw('dataDir') ?? join(home, '.skyscale'));
   const cacheDir = resolve(raw('cacheDir') ?? join(env.XDG_CACHE_HOME ?? join(home, '.cache'), 'skyscale'));
   const sandbox = (raw('sandbox') ?? 'auto') as SandboxChoice;
-  if (!['gvisor', 'process', 'auto'].includes(sandbox)) problems.push(`sandbox must be gvisor, process or auto (got ${JSON.stringify(sandbox)})`);
+  if (!['gvisor', 'namespace', 'process', 'auto'].includes(sandbox)) problems.push(`sandbox must be gvisor, namespace, process or auto (got ${JSON.stringify(sandbox)})`);
   const adminKey = raw('adminKey') ?? null;
   if (adminKey !== null && !/^[A-Za-z0-9_-]{4,64}\.[A-Za-z0-9_-]{16,128}$/.test(adminKey)) {
     problems.push('admin key must look like <id>.<secret> (id 4-64 and secret 16-128 letters, digits, "-" or "_")');

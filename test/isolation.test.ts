@@ -11,14 +11,10 @@ import { startTestServer, testSandbox, type TestServer } from './harness.js';
 const PROBE = `
 import os, socket, json
 
-def in_gvisor():
-    # gVisor's kernel identifies itself in dmesg-like /proc/version and has no host PIDs
-    try:
-        with open("/proc/version") as f:
-            v = f.read()
-    except OSError:
-        v = ""
-    return os.path.exists("/opt/skyscale/bin/skyscale-agent") and os.getpid() < 100 and ("gVisor" in v or "4.4.0" in v)
+def in_sandbox():
+    # the agent kit is mounted, PIDs are the sandbox's own (no host PIDs), and the
+    # hostname is the sandbox's
+    return os.path.exists("/opt/skyscale/bin/skyscale-agent") and os.getpid() < 100 and socket.gethostname() == "sandbox"
 
 def attempt(fn):
     try:
@@ -41,8 +37,8 @@ def write(path):
     return "written"
 
 def handler(event, context):
-    if not in_gvisor():
-        return {"refused": "not inside a gVisor sandbox; probing nothing"}
+    if not in_sandbox():
+        return {"refused": "not inside a sandbox; probing nothing"}
     return {
         "host_secret": attempt(lambda: read(event["secret_path"])),
         "control_plane": attempt(lambda: connect(event["port"])),
@@ -66,12 +62,12 @@ after(async () => {
   rmSync(secretDir, { recursive: true, force: true });
 });
 
-test('function code cannot reach host files, the control plane, the database or a network', { skip: testSandbox() !== 'gvisor' ? 'needs gVisor' : false }, async () => {
+test('function code cannot reach host files, the control plane, the database or a network', { skip: testSandbox() === 'process' ? 'the process driver does not isolate' : false }, async () => {
   await s.deploy('probe', { 'handler.py': PROBE });
   const port = new URL(s.url).port;
   const res = await s.invoke('probe', { secret_path: join(secretDir, 'secret.txt'), port: Number(port), db_path: join(s.dataDir, 'skyscale.db') });
   const out = res.json();
-  assert.equal(out.refused, undefined, 'the probe ran inside gVisor');
+  assert.equal(out.refused, undefined, 'the probe ran inside a sandbox');
   assert.equal(out.host_secret.ok, false, 'host file not readable');
   assert.equal(out.host_secret.error, 'FileNotFoundError');
   assert.equal(out.database.ok, false, 'the database is not visible');

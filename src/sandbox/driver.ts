@@ -4,7 +4,7 @@
 // above (the instance pool, the invoker) is driver-agnostic.
 import type { AgentChannel } from './agent-channel.js';
 
-export type DriverName = 'gvisor' | 'process';
+export type DriverName = 'gvisor' | 'namespace' | 'process';
 
 export interface DriverCapabilities {
   /** function code cannot reach the host, other sandboxes or the network */

@@ -9,6 +9,7 @@ import { SkyscaleError } from '../errors.js';
 import type { SandboxDriver } from './driver.js';
 import { GvisorDriver, runscVersion } from './gvisor/gvisor-driver.js';
 import { ProcessDriver } from './process/process-driver.js';
+import { bwrapVersion, NamespaceDriver } from './namespace/namespace-driver.js';
 
 export async function createDriver(config: ServerConfig, log: Logger): Promise<SandboxDriver> {
   requireFile(config.agentPath, 'the agent binary', 'run scripts/setup.sh (it builds the agent)');
@@ -17,8 +18,15 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
     log.warn('sandbox driver "process": function code runs UNISOLATED on this host; use it for development only');
     return new ProcessDriver({ agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir: join(config.dataDir, 'process-sandboxes'), log });
   }
-  const runsc = findRunsc(config);
   requireFile(config.rootfs, 'the sandbox root filesystem', 'run scripts/setup.sh (it builds the root filesystem)');
+  if (config.sandbox === 'namespace') {
+    const bwrap = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].find((b) => existsSync(b));
+    if (!bwrap) throw new SkyscaleError('SandboxStartFailed', 'bubblewrap (bwrap) was not found', { hint: 'run scripts/setup.sh (it installs bubblewrap)' });
+    const version = await bwrapVersion(bwrap);
+    log.warn('sandbox driver "namespace": Linux namespaces without a syscall filter or memory cgroup; gVisor isolates more');
+    return new NamespaceDriver({ bwrap, rootfs: realpathSync(config.rootfs), kitDir: prepareKit(config), log }, version);
+  }
+  const runsc = findRunsc(config);
   const version = await runscVersion(runsc).catch((err: Error) => {
     throw new SkyscaleError('SandboxStartFailed', `gVisor's runsc at ${runsc} does not run: ${err.message}`, { hint: 'run scripts/setup.sh, or set SKYSCALE_SANDBOX=process for unisolated development' });
   });
