@@ -1,15 +1,9 @@
 // skyscale publish --name N | alias set|list|delete ... --name N | rollback --name N [--alias A]
 import { CliError } from '../cli-error.js';
-import { NAME_OPTION, table, type Command } from '../command.js';
+import { NAME_OPTION, requireName, table, type Command } from '../command.js';
 
 interface VersionView { version: number; codeSha256: string; createdAt: string }
 interface AliasView { name: string; version: number; description: string; updatedAt: string }
-
-function nameOf(values: Record<string, unknown>, usage: string): string {
-  const name = values.name as string | undefined;
-  if (!name) throw new CliError('MissingArgument', 'a function name is required (--name)', `usage: ${usage}`);
-  return name;
-}
 
 export const publishCommand: Command = {
   name: 'publish',
@@ -17,7 +11,7 @@ export const publishCommand: Command = {
   usage: 'skyscale publish --name NAME',
   options: { ...NAME_OPTION },
   async run(values, positionals, ctx) {
-    const name = (values.name as string | undefined) ?? positionals[0] ?? nameOf(values, this.usage);
+    const name = requireName(values, positionals, this.usage);
     const { version } = await ctx.client().json<{ version: VersionView }>('POST', `/v1/functions/${encodeURIComponent(name)}/publish`);
     ctx.out(ctx.json ? JSON.stringify(version) : `Published ${name} version ${version.version} (sha256 ${version.codeSha256.slice(0, 12)})`);
     return 0;
@@ -30,7 +24,8 @@ export const aliasCommand: Command = {
   usage: 'skyscale alias set ALIAS VERSION --name NAME | skyscale alias list --name NAME | skyscale alias delete ALIAS --name NAME',
   options: { ...NAME_OPTION, description: { type: 'string' } },
   async run(values, positionals, ctx) {
-    const name = nameOf(values, this.usage);
+    // the positionals are the action's, so the function is named with --name only
+    const name = requireName(values, [], this.usage);
     const [action, alias, version] = positionals;
     const base = `/v1/functions/${encodeURIComponent(name)}/aliases`;
     if (action === 'list' || action === undefined) {
@@ -63,7 +58,7 @@ export const rollbackCommand: Command = {
   usage: 'skyscale rollback --name NAME [--alias ALIAS]',
   options: { ...NAME_OPTION, alias: { type: 'string', short: 'a' } },
   async run(values, positionals, ctx) {
-    const name = (values.name as string | undefined) ?? positionals[0] ?? nameOf(values, this.usage);
+    const name = requireName(values, positionals, this.usage);
     const alias = values.alias as string | undefined;
     const { rollback } = await ctx.client().json<{ rollback: { from: number; to: number } }>('POST', `/v1/functions/${encodeURIComponent(name)}/rollback`, alias ? { alias } : {});
     ctx.out(ctx.json ? JSON.stringify(rollback) : `${alias ? `${name}:${alias}` : `${name} ($LATEST)`} rolled back from version ${rollback.from} to ${rollback.to}`);
