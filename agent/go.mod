@@ -1,3 +1,3 @@
 module skyscale.dev/agent
 
-go 1.26
+go 1.25
