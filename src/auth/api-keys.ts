@@ -42,10 +42,6 @@ export class ApiKeys {
     return `${randomBytes(6).toString('hex')}.${randomBytes(24).toString('base64url')}`;
   }
 
-  count(): number {
-    return this.db.prepare('SELECT COUNT(*) FROM api_keys').pluck().get() as number;
-  }
-
   /** Stores a key (replacing one with the same id). */
   /** Deletes every key whose name starts with `prefix` except `keepId`; returns how many. */
   revokeOthers(prefix: string, keepId: string): number {

@@ -47,17 +47,6 @@ export class GenericPool {
     this.refillTimer.unref();
   }
 
-  /** Starts filling every class; resolves when the pool is full (or cannot grow). */
-  async fill(timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    this.refill();
-    while (!this.closed && Date.now() < deadline && this.missing() > 0) {
-      if (this.totalBooting() === 0 && (this.failures > 0 || !this.o.canGrow())) return;
-      await new Promise((r) => setTimeout(r, 20));
-      this.refill();
-    }
-  }
-
   /** A ready sandbox for this runtime and memory size, or null when the class is empty. */
   take(runtime: string, memoryMb: number): Sandbox | null {
     const list = this.ready.get(key(runtimeFamily(runtime), memoryMb));
@@ -128,11 +117,6 @@ export class GenericPool {
       const k = key(c.runtime, c.memoryMb);
       while (this.have(k) < c.size && this.totalBooting() < parallel && this.o.canGrow()) this.boot(c, k);
     }
-  }
-
-  /** Ready sandboxes still missing (booting ones are not ready yet). */
-  private missing(): number {
-    return this.o.classes.reduce((n, c) => n + Math.max(0, c.size - (this.ready.get(key(c.runtime, c.memoryMb))?.length ?? 0)), 0);
   }
 
   private have(k: string): number {

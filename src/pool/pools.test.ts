@@ -27,10 +27,15 @@ function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; m
   return { driver, generic, pool: instances, close: async () => { await generic.shutdown(); await instances.shutdown(); } };
 }
 
+async function filled(generic: GenericPool, size: number): Promise<void> {
+  generic.refill();
+  await until(() => generic.readyCount('python3.11', 128) === size, 'the pool to fill');
+}
+
 test('the generic pool fills to its size and refills after a take', async () => {
   const { driver, generic, close } = setup({ size: 3, maxSandboxes: 10 });
   try {
-    await generic.fill();
+    await filled(generic, 3);
     assert.equal(generic.readyCount('python3.11', 128), 3);
     assert.ok(generic.take('python3.12', 128), 'any python3.x takes from the python class');
     assert.equal(generic.take('python3.11', 256), null, 'no class for 256 MB');
@@ -43,7 +48,7 @@ test('the generic pool fills to its size and refills after a take', async () => 
 test('a pooled sandbox that dies is replaced', async () => {
   const { driver, generic, close } = setup({ size: 2, maxSandboxes: 10 });
   try {
-    await generic.fill();
+    await filled(generic, 2);
     driver.live()[0]!.die();
     await until(() => driver.started.length === 3 && generic.readyCount('python3.11', 128) === 2, 'replacement');
   } finally { await close(); }
@@ -62,7 +67,7 @@ test('failing boots back off instead of spinning', async () => {
 test('first invocations take a pooled sandbox; the next one reuses the warm instance', async () => {
   const { driver, generic, pool, close } = setup({ size: 1, maxSandboxes: 10 });
   try {
-    await generic.fill();
+    await filled(generic, 1);
     const first = await pool.acquire(version('f'));
     assert.equal(first.kind, 'cold');
     assert.equal(first.kind === 'cold' && first.pooled, true);

@@ -27,14 +27,17 @@ export interface InvocationOutcome {
   /** set when the handler (or its runtime) failed: the Lambda X-Amz-Function-Error value */
   functionError: 'Unhandled' | null;
   errorType: string | null;
+  errorMessage: string | null;
   payload: Buffer;
-  cold: boolean;
-  /** where the sandbox came from: an idle warm instance, the pre-warmed pool, or a fresh boot */
-  start: 'warm' | 'pool' | 'boot';
+  /** where the sandbox came from: an idle warm instance (cold: false), the pre-warmed pool, or a fresh boot */
+  start: InvocationStart;
   initMs: number | null;
   durationMs: number | null;
   log: string;
+  logTruncated: boolean;
 }
+
+export type InvocationStart = 'warm' | 'pool' | 'boot';
 
 export function initRequestFor(v: VersionRecord, instanceId: string): InitRequest {
   const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
@@ -71,12 +74,9 @@ export class Invoker {
     try {
       const acquired = await this.pool.acquire(version);
       instance = acquired.instance;
-      if (acquired.kind === 'cold' && !acquired.init.ok) {
-        outcome = this.initFailure(requestId, version, acquired.init);
-      } else {
-        outcome = await this.run(instance, version, requestId, event, acquired.kind === 'cold' ? acquired.init.initMs : null, acquired.kind === 'cold' ? acquired.init.log : '');
-      }
-      outcome.start = acquired.kind === 'warm' ? 'warm' : acquired.pooled ? 'pool' : 'boot';
+      if (acquired.kind === 'warm') outcome = await this.run(instance, version, requestId, event, 'warm', null);
+      else if (!acquired.init.ok) outcome = this.initFailure(requestId, version, acquired.init, acquired.pooled ? 'pool' : 'boot');
+      else outcome = await this.run(instance, version, requestId, event, acquired.pooled ? 'pool' : 'boot', acquired.init);
     } catch (err) {
       // Admitted but not run (no sandbox could be had, the agent refused): the caller
       // gets the error, and the record says what happened.
@@ -87,10 +87,10 @@ export class Invoker {
     }
     this.recorder.record({
       id: requestId, functionName: version.functionName, version: version.version, status: outcome.status,
-      errorType: outcome.errorType, errorMessage: outcome.functionError ? errorMessageOf(outcome.payload) : null,
-      cold: outcome.cold, initMs: outcome.initMs, durationMs: outcome.durationMs,
+      errorType: outcome.errorType, errorMessage: outcome.errorMessage,
+      cold: outcome.start !== 'warm', initMs: outcome.initMs, durationMs: outcome.durationMs,
       billedMs: outcome.durationMs === null ? null : Math.max(1, Math.ceil(outcome.durationMs)), maxMemoryKb: instance.maxRssKb,
-      requestBytes: event.length, responseBytes: outcome.payload.length, logTruncated: outcome.log.includes('[skyscale] log truncated'),
+      requestBytes: event.length, responseBytes: outcome.payload.length, logTruncated: outcome.logTruncated,
       startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), log: outcome.log,
     });
     return outcome;
@@ -136,7 +136,8 @@ export class Invoker {
     });
   }
 
-  private async run(instance: Instance, v: VersionRecord, requestId: string, event: Buffer, initMs: number | null, initLog: string): Promise<InvocationOutcome> {
+  private async run(instance: Instance, v: VersionRecord, requestId: string, event: Buffer, start: InvocationStart,
+    init: { initMs: number; log: string } | null): Promise<InvocationOutcome> {
     const timeoutMs = v.timeoutS * 1000;
     let result: InvokeResult;
     try {
@@ -157,12 +158,12 @@ export class Invoker {
     if (result.status === 'ok' || result.status === 'error') this.pool.release(instance);
     else this.pool.discard(instance, `the invocation ended with ${result.status}`);
     const status: InvocationStatus = result.status === 'ok' ? 'success' : result.status;
+    const error = result.status === 'ok' ? null : errorOf(result.payload);
     return {
       requestId, functionName: v.functionName, version: v.version, status,
-      functionError: result.status === 'ok' ? null : 'Unhandled',
-      errorType: result.status === 'ok' ? null : errorTypeOf(result.payload),
-      payload: result.payload, cold: initMs !== null, start: initMs === null ? 'warm' : 'boot', initMs, durationMs: result.durationMs,
-      log: initLog + result.log,
+      functionError: error ? 'Unhandled' : null, errorType: error?.type ?? null, errorMessage: error?.message ?? null,
+      payload: result.payload, start, initMs: init?.initMs ?? null, durationMs: result.durationMs,
+      log: (init?.log ?? '') + result.log, logTruncated: result.logTruncated,
     };
   }
 
@@ -174,12 +175,14 @@ export class Invoker {
     return { status: 'crash', payload: Buffer.from(JSON.stringify(payload)), durationMs: 0, maxRssKb: null, log: '', logTruncated: false };
   }
 
-  private initFailure(requestId: string, v: VersionRecord, init: { initMs: number; log: string; error?: { errorType: string; errorMessage: string; stackTrace?: unknown } }): InvocationOutcome {
+  private initFailure(requestId: string, v: VersionRecord, init: { initMs: number; log: string; error?: { errorType: string; errorMessage: string; stackTrace?: unknown } },
+    start: InvocationStart): InvocationOutcome {
     const error = init.error ?? { errorType: 'Runtime.Unknown', errorMessage: 'the function failed to initialise' };
     const payload = Buffer.from(JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, requestId, stackTrace: error.stackTrace ?? [] }));
     return {
       requestId, functionName: v.functionName, version: v.version, status: 'error', functionError: 'Unhandled',
-      errorType: error.errorType, payload, cold: true, start: 'boot', initMs: init.initMs, durationMs: null, log: init.log,
+      errorType: error.errorType, errorMessage: error.errorMessage.slice(0, 1024), payload, start, initMs: init.initMs, durationMs: null,
+      log: init.log, logTruncated: false,
     };
   }
 }
@@ -189,21 +192,17 @@ function timedOut(requestId: string, timeoutS: number): InvokeResult {
   return { status: 'timeout', payload: Buffer.from(JSON.stringify(payload)), durationMs: timeoutS * 1000, maxRssKb: null, log: '', logTruncated: false };
 }
 
-function parseError(payload: Buffer): { errorType?: unknown; errorMessage?: unknown } {
+/** The type and message of an error payload, parsed once (not JSON: an Unhandled error without a message). */
+function errorOf(payload: Buffer): { type: string; message: string | null } {
+  let v: unknown;
   try {
-    const v = JSON.parse(payload.toString('utf8')) as unknown;
-    return typeof v === 'object' && v !== null ? (v as { errorType?: unknown; errorMessage?: unknown }) : {};
+    v = JSON.parse(payload.toString('utf8'));
   } catch {
-    return {};
+    v = null;
   }
-}
-
-function errorTypeOf(payload: Buffer): string {
-  const t = parseError(payload).errorType;
-  return typeof t === 'string' ? t : 'Unhandled';
-}
-
-function errorMessageOf(payload: Buffer): string | null {
-  const m = parseError(payload).errorMessage;
-  return typeof m === 'string' ? m.slice(0, 1024) : null;
+  const e = typeof v === 'object' && v !== null ? (v as { errorType?: unknown; errorMessage?: unknown }) : {};
+  return {
+    type: typeof e.errorType === 'string' ? e.errorType : 'Unhandled',
+    message: typeof e.errorMessage === 'string' ? e.errorMessage.slice(0, 1024) : null,
+  };
 }

@@ -21,7 +21,7 @@ export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
         void reply
           .header('x-skyscale-request-id', outcome.requestId)
           .header('x-skyscale-executed-version', String(outcome.version))
-          .header('x-skyscale-cold-start', String(outcome.cold))
+          .header('x-skyscale-cold-start', String(outcome.start !== 'warm'))
           .header('x-skyscale-start', outcome.start)
           .header('x-skyscale-status', outcome.status);
         if (outcome.durationMs !== null) void reply.header('x-skyscale-duration-ms', outcome.durationMs.toFixed(3));
