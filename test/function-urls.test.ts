@@ -97,6 +97,21 @@ test('an alias URL with AWS_IAM auth takes a Skyscale key; unknown URLs are 404'
   assert.equal(wrong.status, 401, 'a wrong key is refused');
 });
 
+test('no caller credential reaches the function: not the key an AWS_IAM URL checked, not a platform key sent to a public URL', async () => {
+  const keyed = await fetch(`${s.url}/fn/web:live/echo`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` }, body: '{}' });
+  assert.equal(keyed.status, 201);
+  const text = await keyed.text();
+  assert.ok(!text.includes(ADMIN_KEY.split('.')[1]!), 'the secret is nowhere in the event');
+  const event = JSON.parse(text);
+  assert.equal(event.headers.authorization, undefined);
+  assert.equal(event.requestContext.authorizer.iam.accessKey, ADMIN_KEY.split('.')[0]);
+
+  const open = await (await fetch(`${s.url}/fn/web/echo`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` }, body: '{}' })).text();
+  assert.ok(!open.includes(ADMIN_KEY.split('.')[1]!), 'a platform key sent to a public URL is dropped too');
+  const own = await (await fetch(`${s.url}/fn/web/echo`, { method: 'POST', headers: { authorization: 'Bearer my.own.jwt' }, body: '{}' })).json();
+  assert.equal(own.headers.authorization, 'Bearer my.own.jwt', "a public URL's own scheme passes through");
+});
+
 test('a deleted URL config stops answering at once', async () => {
   await s.deploy('shortlived', { 'handler.py': 'def handler(e, c):\n    return "up"\n' });
   await urlConfig('shortlived', '', 'NONE');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpEvent, httpResponse, type HttpRequestIn } from './function-url-event.js';
+import { credentialHeaders, httpEvent, httpResponse, type HttpRequestIn } from './function-url-event.js';
 import { splitUrl } from './routes/function-urls.js';
 
 const base: HttpRequestIn = {
@@ -56,4 +56,21 @@ test('a function URL path names the function, an optional alias and the rest of 
   assert.deepEqual(splitUrl('/fn/web'), { target: 'web', rawPath: '/', rawQueryString: '' });
   assert.deepEqual(splitUrl('/fn/web:live/a/b?x=1'), { target: 'web:live', rawPath: '/a/b', rawQueryString: 'x=1' });
   assert.deepEqual(splitUrl('/fn/web%3Alive/'), { target: 'web:live', rawPath: '/', rawQueryString: '' });
+});
+
+test('credentials never reach the event: the checked key on AWS_IAM URLs, SigV4 and platform keys on any URL', () => {
+  const isKey = (k: string) => k === 'abc123.secret';
+  const iam = httpEvent({
+    ...base, caller: { keyId: 'abc123' }, isCredential: credentialHeaders('AWS_IAM', isKey),
+    headers: [['Authorization', 'Bearer abc123.secret'], ['X-Amz-Security-Token', 't'], ['x-keep', 'yes']],
+  }) as any;
+  assert.deepEqual(iam.headers, { 'x-keep': 'yes' });
+  assert.equal(iam.requestContext.authorizer.iam.accessKey, 'abc123');
+  assert.equal(iam.requestContext.accountId, '000000000000');
+
+  const open = (authorization: string) => (httpEvent({ ...base, isCredential: credentialHeaders('NONE', isKey), headers: [['authorization', authorization]] }) as any);
+  assert.equal(open('Bearer abc123.secret').headers.authorization, undefined, 'a platform key sent to a public URL is dropped');
+  assert.equal(open('AWS4-HMAC-SHA256 Credential=abc123/20260302/local/lambda/aws4_request, SignedHeaders=host, Signature=00').headers.authorization, undefined);
+  assert.equal(open('Bearer eyJhbGciOi.eyJzdWIi.sig').headers.authorization, 'Bearer eyJhbGciOi.eyJzdWIi.sig', "the function's own scheme passes through");
+  assert.equal(open('Bearer eyJhbGciOi.eyJzdWIi.sig').requestContext.authorizer, undefined);
 });

@@ -19,6 +19,10 @@ export interface HttpRequestIn {
   apiId: string;
   protocol: string;
   now: Date;
+  /** the API key that authenticated the caller (AuthType AWS_IAM), shown as Lambda shows an IAM caller */
+  caller?: { keyId: string };
+  /** true for a header value the platform must not pass on: a caller's credential */
+  isCredential?: (name: string, value: string) => boolean;
 }
 
 export interface HttpResponseOut {
@@ -28,14 +32,31 @@ export interface HttpResponseOut {
   body: Buffer;
 }
 
+const ACCOUNT_ID = '000000000000';
 const TEXT_TYPES = /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * Credentials never reach a function: the `Authorization` header the platform checked
+ * for an AWS_IAM URL, and on any URL a SigV4 signature or a Bearer value naming one of
+ * the platform's own API keys (a public URL's own schemes, such as a JWT, pass through).
+ */
+export function credentialHeaders(authType: 'NONE' | 'AWS_IAM', isApiKey: (bearer: string) => boolean): (name: string, value: string) => boolean {
+  return (name, value) => {
+    if (name === 'x-amz-security-token') return true;
+    if (name !== 'authorization') return false;
+    if (authType === 'AWS_IAM' || value.startsWith('AWS4-HMAC-SHA256 ')) return true;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(value);
+    return bearer !== null && isApiKey(bearer[1]!);
+  };
+}
 
 export function httpEvent(r: HttpRequestIn): Record<string, unknown> {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [rawName, value] of r.headers) {
     const name = rawName.toLowerCase();
+    if (r.isCredential?.(name, value)) continue;
     if (name === 'cookie') cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
     else headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
@@ -52,8 +73,9 @@ export function httpEvent(r: HttpRequestIn): Record<string, unknown> {
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
     requestContext: {
-      accountId: 'anonymous',
+      accountId: r.caller ? ACCOUNT_ID : 'anonymous',
       apiId: r.apiId,
+      ...(r.caller ? { authorizer: { iam: iamCaller(r.caller.keyId) } } : {}),
       domainName: r.domainName,
       domainPrefix: r.domainName.split('.')[0]!.split(':')[0],
       http: { method: r.method, path: safeDecode(r.rawPath), protocol: r.protocol, sourceIp: r.sourceIp, userAgent: headers['user-agent'] ?? '' },
@@ -100,6 +122,11 @@ export function httpResponse(payload: Buffer): HttpResponseOut {
 
 export function badGateway(message = 'Internal Server Error'): HttpResponseOut {
   return { statusCode: 502, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'FunctionError' }, cookies: [], body: Buffer.from(JSON.stringify({ Message: message })) };
+}
+
+/** requestContext.authorizer.iam as Lambda fills it for an IAM-authenticated caller; the key id stands for the access key. */
+function iamCaller(keyId: string): Record<string, unknown> {
+  return { accessKey: keyId, accountId: ACCOUNT_ID, callerId: keyId, cognitoIdentity: null, principalOrgId: null, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/${keyId}`, userId: keyId };
 }
 
 function isText(contentType: string | undefined, body: Buffer): boolean {

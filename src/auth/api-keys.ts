@@ -76,6 +76,12 @@ export class ApiKeys {
     return { id, role: entry.row.role, name: entry.row.name };
   }
 
+  /** Whether `key` (<id>.<secret>) names a stored key, whatever its secret: such a value is a credential. */
+  isKey(key: string): boolean {
+    const [id] = splitKey(key);
+    return id !== '' && this.lookup(id) !== undefined;
+  }
+
   /**
    * The key and its secret, for SigV4 verification: undefined for an unknown id; a
    * null secret for a key stored before secrets were kept sealed.

@@ -8,7 +8,7 @@ import { SigV4Verifier } from '../../auth/sigv4.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../scheduler/invoker.js';
 import type { AppDeps } from '../app.js';
 import { toSkyscaleError } from '../app.js';
-import { badGateway, httpEvent, httpResponse, type HttpResponseOut } from '../function-url-event.js';
+import { badGateway, credentialHeaders, httpEvent, httpResponse, type HttpResponseOut } from '../function-url-event.js';
 import { authenticateRequest } from '../lambda/plugin.js';
 import { rawBody } from './body.js';
 
@@ -42,6 +42,7 @@ export function functionUrlRoutes(deps: AppDeps): FastifyPluginAsync {
       }
       if (config.authType === 'AWS_IAM') req.apiKey = authenticateRequest(req, keys, verifier);
       const event = httpEvent({
+        caller: req.apiKey ? { keyId: req.apiKey.id } : undefined, isCredential: credentialHeaders(config.authType, (k) => keys.isKey(k)),
         method: req.method, rawPath, rawQueryString, headers: pairs(req.raw.rawHeaders), body: rawBody(req.body), sourceIp: req.ip,
         requestId: req.id, domainName: req.headers.host ?? 'localhost', apiId: target, protocol: `HTTP/${req.raw.httpVersion}`, now: new Date(),
       });
