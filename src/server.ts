@@ -19,6 +19,7 @@ import { initRequestFor, Invoker } from './scheduler/invoker.js';
 import { openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
 import { AliasesTable } from './store/aliases-table.js';
+import { ApiKeysTable } from './store/api-keys-table.js';
 import { InvocationsTable } from './store/invocations-table.js';
 import type { SandboxDriver } from './sandbox/driver.js';
 import { VERSION } from './version.js';
@@ -39,7 +40,7 @@ export function createLogger(level: string): Logger {
 export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(config.dbPath);
-  const keys = new ApiKeys(db, loadOrCreateMasterKey(config.dataDir));
+  const keys = new ApiKeys(new ApiKeysTable(db), loadOrCreateMasterKey(config.dataDir));
   const generatedAdminKey = bootstrapAdminKey(config, keys);
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
   const recorder = new InvocationRecorder(new InvocationsTable(db), log);
@@ -102,9 +103,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
  * start generates a key, saves it (mode 0600) in the data dir and returns it once.
  */
 function bootstrapAdminKey(config: ServerConfig, keys: ApiKeys): string | null {
-  // Exactly one bootstrap admin key works at a time: setting or changing
-  // SKYSCALE_ADMIN_KEY revokes the previous one (rotation).
-  const keep = (key: string, name: string) => keys.revokeOthers('bootstrap admin', keys.put(key, 'admin', name).id);
+  const keep = (key: string, name: string) => keys.putBootstrapAdmin(key, name);
   if (config.adminKey) {
     keep(config.adminKey, 'bootstrap admin (SKYSCALE_ADMIN_KEY)');
     return null;

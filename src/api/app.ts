@@ -19,6 +19,7 @@ import { invocationRoutes } from './routes/invocations.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { registerLambdaApi } from './lambda/plugin.js';
 import { functionUrlRoutes } from './routes/function-urls.js';
+import { UPLOAD_LIMIT_BYTES } from '../model/limits.js';
 
 export interface AppDeps {
   log: Logger;
@@ -32,8 +33,6 @@ export interface AppDeps {
   driver: SandboxDriver;
   version: string;
 }
-
-export const UPLOAD_LIMIT_BYTES = 250 * 1024 * 1024;
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({

@@ -1,6 +1,7 @@
 // Function URLs speak API Gateway's HTTP API payload 2.0: an HTTP request becomes the
 // event a handler receives, and the handler's result becomes the HTTP response. Pure
 // functions, so both directions are unit-tested without a server.
+import { ACCOUNT_ID } from '../model/names.js';
 
 export interface HttpRequestIn {
   method: string;
@@ -32,7 +33,6 @@ export interface HttpResponseOut {
   body: Buffer;
 }
 
-const ACCOUNT_ID = '000000000000';
 const TEXT_TYPES = /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

@@ -1,8 +1,8 @@
 // Request payloads shared by the native and the Lambda invoke routes: Lambda's rule
 // that an empty body is \`{}\` and anything else must be JSON, and the log tail.
 import { SkyscaleError } from '../errors.js';
+import { LOG_TAIL_BYTES } from '../model/limits.js';
 
-export const LOG_TAIL_BYTES = 4096;
 
 /** An empty body is \`{}\`; anything else must be JSON. */
 export function eventBytes(body: Buffer, message = 'the invocation payload is not valid JSON'): Buffer {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../store/database.js';
+import { ApiKeysTable } from '../store/api-keys-table.js';
 import { ApiKeys } from './api-keys.js';
 import { loadOrCreateMasterKey, seal, unseal } from './master-key.js';
 
@@ -14,7 +15,7 @@ test('key secrets are stored hashed and sealed, never in plain text; SigV4 reads
     const master = loadOrCreateMasterKey(dir);
     assert.equal(statSync(join(dir, 'master.key')).mode & 0o777, 0o600);
     assert.deepEqual(loadOrCreateMasterKey(dir), master, 'the same key on the next start');
-    const keys = new ApiKeys(db, master);
+    const keys = new ApiKeys(new ApiKeysTable(db), master);
     keys.put('k1.supersecretvalue', 'admin', 't');
     const row = db.prepare('SELECT * FROM api_keys').get() as Record<string, string>;
     assert.ok(!JSON.stringify(row).includes('supersecretvalue'));
@@ -35,4 +36,23 @@ test('a sealed secret does not open under another key id or master key', () => {
   assert.equal(unseal(m, sealed, 'id1'), 's3cret');
   assert.throws(() => unseal(m, sealed, 'id2'));
   assert.throws(() => unseal(Buffer.alloc(32, 2), sealed, 'id1'));
+});
+
+test('one bootstrap admin key works at a time, found by its flag, not its name', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skyscale-keys-'));
+  const db = openDatabase(join(dir, 'db'));
+  try {
+    const keys = new ApiKeys(new ApiKeysTable(db), Buffer.alloc(32, 7));
+    keys.put('user1.aaaaaaaaaaaaaaaa', 'developer', 'bootstrap admin lookalike');
+    assert.equal(keys.putBootstrapAdmin('boot1.bbbbbbbbbbbbbbbb', 'admin'), 0);
+    assert.equal(keys.authenticate('Bearer boot1.bbbbbbbbbbbbbbbb').role, 'admin');
+    assert.equal(keys.putBootstrapAdmin('boot2.cccccccccccccccc', 'admin'), 1, 'rotation revokes the previous bootstrap key');
+    assert.throws(() => keys.authenticate('Bearer boot1.bbbbbbbbbbbbbbbb'), /not valid/);
+    assert.equal(keys.authenticate('Bearer user1.aaaaaaaaaaaaaaaa').id, 'user1', 'a key merely named like one is kept');
+    assert.equal(keys.isKey('boot2.anything'), true);
+    assert.equal(keys.isKey('nobody.anything'), false);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -7,27 +7,14 @@
 // invoke path does no database read.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SkyscaleError } from '../errors.js';
-import type { Db } from '../store/database.js';
+import type { ApiKey, Role } from '../model/api-key.js';
+import type { ApiKeyRow, ApiKeysTable } from '../store/api-keys-table.js';
 import { seal, unseal } from './master-key.js';
 
-export type Role = 'admin' | 'developer' | 'invoker';
-
-export interface ApiKey {
-  id: string;
-  role: Role;
-  name: string;
-}
-
-interface KeyRow {
-  id: string;
-  secret_sha256: string;
-  secret_enc: string | null;
-  role: Role;
-  name: string;
-}
+export type { ApiKey, Role } from '../model/api-key.js';
 
 interface CachedKey {
-  row: KeyRow;
+  row: ApiKeyRow;
   secretSha: Buffer;
   secret?: string | null;
 }
@@ -36,31 +23,31 @@ export class ApiKeys {
   private readonly cache = new Map<string, CachedKey>();
   private readonly misses = new Map<string, number>();
 
-  constructor(private readonly db: Db, private readonly masterKey: Buffer) {}
+  constructor(private readonly table: ApiKeysTable, private readonly masterKey: Buffer, private readonly now: () => number = Date.now) {}
 
   static generate(): string {
     return `${randomBytes(6).toString('hex')}.${randomBytes(24).toString('base64url')}`;
   }
 
   /** Stores a key (replacing one with the same id). */
-  /** Deletes every key whose name starts with `prefix` except `keepId`; returns how many. */
-  revokeOthers(prefix: string, keepId: string): number {
-    const ids = this.db.prepare('SELECT id FROM api_keys WHERE name LIKE ? AND id != ?').pluck().all(`${prefix}%`, keepId) as string[];
-    for (const id of ids) {
-      this.db.prepare('DELETE FROM api_keys WHERE id = ?').run(id);
-      this.cache.delete(id);
-    }
-    return ids.length;
-  }
-
-  put(key: string, role: Role, name: string): ApiKey {
+  put(key: string, role: Role, name: string, opts: { bootstrap?: boolean } = {}): ApiKey {
     const [id, secret] = splitKey(key);
     if (!id || !secret) throw new SkyscaleError('ValidationError', 'an API key must look like <id>.<secret>');
-    this.db.prepare('INSERT OR REPLACE INTO api_keys (id, secret_sha256, secret_enc, role, name, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, sha256(secret).toString('hex'), seal(this.masterKey, secret, id), role, name, new Date().toISOString());
+    this.table.put({ id, secret_sha256: sha256(secret).toString('hex'), secret_enc: seal(this.masterKey, secret, id), role, name, bootstrap: opts.bootstrap ?? false }, new Date(this.now()).toISOString());
     this.cache.delete(id);
     this.misses.delete(id);
     return { id, role, name };
+  }
+
+  /**
+   * Makes `key` the one bootstrap admin key: exactly one works at a time, so setting or
+   * changing SKYSCALE_ADMIN_KEY revokes the previous one (rotation). Returns how many were revoked.
+   */
+  putBootstrapAdmin(key: string, name: string): number {
+    const { id } = this.put(key, 'admin', name, { bootstrap: true });
+    const revoked = this.table.deleteOtherBootstraps(id);
+    for (const old of revoked) this.cache.delete(old);
+    return revoked.length;
   }
 
   /** Resolves an Authorization header to a key, or throws Unauthorized. */
@@ -100,12 +87,12 @@ export class ApiKeys {
     const hit = this.cache.get(id);
     if (hit) return hit;
     const missUntil = this.misses.get(id);
-    if (missUntil !== undefined && missUntil > Date.now()) return undefined;
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    if (missUntil !== undefined && missUntil > this.now()) return undefined;
+    const row = this.table.get(id);
     if (!row) {
       // Remember unknown ids briefly, so a flood of made-up keys costs no database reads.
       if (this.misses.size > 10_000) this.misses.clear();
-      this.misses.set(id, Date.now() + 5_000);
+      this.misses.set(id, this.now() + 5_000);
       return undefined;
     }
     const entry: CachedKey = { row, secretSha: Buffer.from(row.secret_sha256, 'hex') };

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import yazl from 'yazl';
 import { CliError } from './cli-error.js';
-import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../registry/function-config.js';
-import type { FunctionSettings } from '../registry/types.js';
+import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
+import type { FunctionSettings } from '../model/function.js';
 
 export const METADATA_FILES = ['skyscale.json', 'skyscale_config.json'];
 const SKIP = new Set(['__pycache__', '.git', '.skyscale', 'node_modules', '.venv', '.DS_Store']);

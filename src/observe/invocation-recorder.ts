@@ -3,7 +3,7 @@
 // so a record is visible the moment its invocation has answered.
 import type { Logger } from 'pino';
 import type { InvocationsTable } from '../store/invocations-table.js';
-import type { InvocationWithLog } from './invocation-record.js';
+import type { InvocationWithLog } from '../model/invocation.js';
 
 export class InvocationRecorder {
   private pending = new Map<string, InvocationWithLog>();

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { InitRequest, InitResult } from '../sandbox/agent-channel.js';
 import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
 import { ChannelClosedError } from '../sandbox/agent-channel.js';
-import type { VersionRecord } from '../registry/types.js';
+import type { VersionRecord } from '../model/function.js';
 import { SkyscaleError } from '../errors.js';
 import type { GenericPool } from './generic-pool.js';
 import { Instance } from './instance.js';

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { GenericPool } from './generic-pool.js';
 import { InstancePool } from './instance-pool.js';
 import { FakeDriver, until } from './fake-driver.test-helper.js';
-import type { VersionRecord } from '../registry/types.js';
+import type { VersionRecord } from '../model/function.js';
 
 const log = pino({ level: 'silent' });
 

@@ -2,14 +2,13 @@
 // URL configurations (an HTTP endpoint for a function or one of its aliases, with its
 // auth type). Both are kept beside the functions they belong to and go with them.
 import { SkyscaleError } from '../errors.js';
+import { isAliasName, isVersionNumber, LATEST } from '../model/names.js';
 import type { AliasesTable } from '../store/aliases-table.js';
-import type { Registry } from './registry.js';
-import type { AliasRecord, FunctionUrlRecord, UrlAuthType } from './types.js';
-
-const ALIAS_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+import type { FunctionLookup } from './catalog.js';
+import type { AliasRecord, FunctionUrlRecord, UrlAuthType } from '../model/function.js';
 
 export function validateAliasName(name: unknown): string {
-  if (typeof name !== 'string' || !ALIAS_NAME.test(name) || /^[0-9]+$/.test(name)) {
+  if (!isAliasName(name)) {
     throw new SkyscaleError('ValidationError', `an alias name is 1-128 letters, digits, "-" or "_", and not only digits (got ${JSON.stringify(name)})`);
   }
   return name;
@@ -23,35 +22,35 @@ export interface AliasInput {
 export class Aliases {
   constructor(
     private readonly table: AliasesTable,
-    private readonly registry: Registry,
+    private readonly functions: FunctionLookup,
     private readonly now: () => Date,
     private readonly moved: (functionName: string) => void,
   ) {}
 
   get(fn: string, name: string): AliasRecord {
-    this.registry.get(fn);
+    this.functions.get(fn);
     const alias = this.table.get(fn, name);
     if (!alias) throw new SkyscaleError('AliasNotFound', `function "${fn}" has no alias "${name}"`, { hint: `list them with \`skyscale alias list --name ${fn}\`` });
     return alias;
   }
 
   list(fn: string, functionVersion?: number): AliasRecord[] {
-    this.registry.get(fn);
+    this.functions.get(fn);
     return this.table.list(fn).filter((a) => functionVersion === undefined || a.functionVersion === functionVersion);
   }
 
   /** create: the alias must not exist; update: it must; set: either. Fields left out keep their value (update) or default (create). */
   put(fn: string, name: unknown, input: AliasInput, mode: 'create' | 'update' | 'set'): AliasRecord {
     const aliasName = validateAliasName(name);
-    this.registry.get(fn);
+    this.functions.get(fn);
     const existing = this.table.get(fn, aliasName);
     if (mode === 'create' && existing) throw new SkyscaleError('AliasExists', `function "${fn}" already has an alias "${aliasName}"`);
     if (mode === 'update' && !existing) this.get(fn, aliasName);
     let version = existing?.functionVersion;
     if (input.functionVersion !== undefined) {
       const v = String(input.functionVersion);
-      if (!/^[1-9][0-9]*$/.test(v)) throw new SkyscaleError('ValidationError', `an alias points at a published version number (got ${JSON.stringify(input.functionVersion)}); publish $LATEST first`);
-      version = this.registry.version(fn, Number(v)).version;
+      if (!isVersionNumber(v)) throw new SkyscaleError('ValidationError', `an alias points at a published version number (got ${JSON.stringify(input.functionVersion)}); publish $LATEST first`);
+      version = this.functions.version(fn, Number(v)).version;
     }
     if (version === undefined) throw new SkyscaleError('ValidationError', 'FunctionVersion is required to create an alias');
     if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > 256)) {
@@ -65,7 +64,7 @@ export class Aliases {
 
   /** Deleting an alias that does not exist is not an error (Lambda answers 204 too). */
   delete(fn: string, name: string): void {
-    this.registry.get(fn);
+    this.functions.get(fn);
     if (this.table.getUrl(fn, name)) throw new SkyscaleError('VersionInUse', `alias "${name}" has a function URL; delete the URL first`);
     if (this.table.delete(fn, name)) this.moved(fn);
   }
@@ -81,17 +80,18 @@ export class FunctionUrls {
   /** URL configs by function and qualifier: every public URL request reads one, so they are cached. */
   private readonly cache = new Map<string, FunctionUrlRecord>();
 
-  constructor(private readonly table: AliasesTable, private readonly registry: Registry, private readonly now: () => Date) {
-    registry.onChange((e) => {
-      if (e.kind === 'deleted') for (const k of this.cache.keys()) if (k.startsWith(`${e.name}\u0000`)) this.cache.delete(k);
-    });
+  constructor(private readonly table: AliasesTable, private readonly functions: FunctionLookup, private readonly aliases: Aliases, private readonly now: () => Date) {}
+
+  /** Drops a deleted function's cached URL configs. */
+  forgetFunction(name: string): void {
+    for (const k of this.cache.keys()) if (k.startsWith(`${name}\u0000`)) this.cache.delete(k);
   }
 
   /** The URL config of a function ('' qualifier) or of one of its aliases. */
   get(fn: string, qualifier = ''): FunctionUrlRecord {
     const hit = this.cache.get(`${fn}\u0000${qualifier}`);
     if (hit) return hit;
-    this.registry.get(fn);
+    this.functions.get(fn);
     const url = this.table.getUrl(fn, qualifier);
     if (!url) throw new SkyscaleError('FunctionUrlNotFound', `function "${fn}"${qualifier ? ` (alias "${qualifier}")` : ''} has no function URL`);
     this.cache.set(`${fn}\u0000${qualifier}`, url);
@@ -99,15 +99,15 @@ export class FunctionUrls {
   }
 
   list(fn: string): FunctionUrlRecord[] {
-    this.registry.get(fn);
+    this.functions.get(fn);
     return this.table.listUrls(fn);
   }
 
   put(fn: string, qualifier: string, input: FunctionUrlInput, mode: 'create' | 'update'): FunctionUrlRecord {
-    this.registry.get(fn);
+    this.functions.get(fn);
     if (qualifier !== '') {
-      if (qualifier === '$LATEST' || /^[0-9]+$/.test(qualifier)) throw new SkyscaleError('ValidationError', 'a function URL belongs to the function or to an alias, not to $LATEST or a version number');
-      this.registry.aliases.get(fn, qualifier);
+      if (qualifier === LATEST || /^[0-9]+$/.test(qualifier)) throw new SkyscaleError('ValidationError', 'a function URL belongs to the function or to an alias, not to $LATEST or a version number');
+      this.aliases.get(fn, qualifier);
     }
     const existing = this.table.getUrl(fn, qualifier);
     if (mode === 'create' && existing) throw new SkyscaleError('FunctionUrlExists', `function "${fn}"${qualifier ? ` (alias "${qualifier}")` : ''} already has a function URL`);

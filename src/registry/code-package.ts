@@ -11,8 +11,8 @@ const gunzipAsync = promisify(gunzip);
 import { posix } from 'node:path';
 import { SkyscaleError } from '../errors.js';
 import { writeTar, type TarEntry } from './tar-writer.js';
+import { UNPACKED_LIMIT_BYTES } from '../model/limits.js';
 
-export const MAX_UNPACKED_BYTES = 250 * 1024 * 1024;
 export const MAX_ENTRIES = 20_000;
 
 export interface CanonicalPackage {
@@ -36,7 +36,7 @@ export interface PackageLimits {
   maxEntries: number;
 }
 
-const DEFAULT_LIMITS: PackageLimits = { maxUnpackedBytes: MAX_UNPACKED_BYTES, maxEntries: MAX_ENTRIES };
+const DEFAULT_LIMITS: PackageLimits = { maxUnpackedBytes: UNPACKED_LIMIT_BYTES, maxEntries: MAX_ENTRIES };
 
 export async function canonicalizePackage(bytes: Buffer, handler: string, limits: PackageLimits = DEFAULT_LIMITS): Promise<CanonicalPackage> {
   const raw = await readArchive(bytes, limits);

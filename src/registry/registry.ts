@@ -5,13 +5,15 @@
 // change, so the invoke path does no database read. Aliases and function URL
 // configurations live in aliases.ts; this class owns the versions they point at.
 import { SkyscaleError } from '../errors.js';
+import { isVersionNumber, LATEST } from '../model/names.js';
 import type { AliasesTable } from '../store/aliases-table.js';
 import type { FunctionsTable } from '../store/functions-table.js';
 import { Aliases, FunctionUrls } from './aliases.js';
+import { Catalog, functionNotFound } from './catalog.js';
 import { canonicalizePackage } from './code-package.js';
 import { CodeStore } from './code-store.js';
-import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from './function-config.js';
-import type { FunctionRecord, FunctionSettings, VersionRecord } from './types.js';
+import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
+import type { FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
 
 export type RegistryEvent = { kind: 'deployed'; name: string; version: number } | { kind: 'deleted'; name: string };
 
@@ -20,8 +22,6 @@ export interface RegistryOptions {
   now?: () => Date;
 }
 
-export const LATEST = '$LATEST';
-const VERSION_NUMBER = /^[1-9][0-9]*$/;
 
 export class Registry {
   readonly aliases: Aliases;
@@ -32,10 +32,13 @@ export class Registry {
   private readonly listeners: ((e: RegistryEvent) => void)[] = [];
   private readonly now: () => Date;
 
+  private readonly catalog: Catalog;
+
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
-    this.aliases = new Aliases(opts.aliases, this, this.now, (name) => this.forget(name));
-    this.urls = new FunctionUrls(opts.aliases, this, this.now);
+    this.catalog = new Catalog(functions);
+    this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
+    this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
   }
 
   onChange(listener: (e: RegistryEvent) => void): void {
@@ -47,9 +50,7 @@ export class Registry {
   }
 
   get(name: string): FunctionRecord {
-    const fn = this.functions.get(name);
-    if (!fn) throw notFound(name);
-    return fn;
+    return this.catalog.get(name);
   }
 
   /** Published versions, oldest first. */
@@ -60,10 +61,7 @@ export class Registry {
 
   /** One published version. */
   version(name: string, number: number): VersionRecord {
-    this.get(name);
-    const v = this.functions.getVersion(name, number);
-    if (!v || !v.published) throw new SkyscaleError('FunctionNotFound', `function "${name}" has no version ${number}`, { hint: `list them with \`skyscale versions --name ${name}\`` });
-    return v;
+    return this.catalog.version(name, number);
   }
 
   /** The snapshot $LATEST runs (null before the first deploy). */
@@ -85,7 +83,7 @@ export class Registry {
     const fnName = this.checkNew(name);
     const settings = normalizeSettings(raw);
     const pkg = await canonicalizePackage(packageBytes, settings.handler);
-    this.checkNew(fnName);
+    this.checkNew(fnName); // again: another create may have taken the name while the package was unpacked
     const blob = this.code.put(pkg.tar);
     const now = this.now().toISOString();
     this.functions.insert(fnName, settings, now);
@@ -177,7 +175,8 @@ export class Registry {
   }
 
   delete(name: string): void {
-    if (!this.functions.delete(name)) throw notFound(name);
+    if (!this.functions.delete(name)) throw functionNotFound(name);
+    this.urls.forgetFunction(name);
     this.changed({ kind: 'deleted', name });
     this.code.sweep(this.functions.referencedCode());
   }
@@ -227,17 +226,17 @@ export class Registry {
     const hit = this.resolved.get(key);
     if (hit) return hit;
     const fn = this.functions.get(name);
-    if (!fn) throw notFound(name);
+    if (!fn) throw functionNotFound(name);
     let version: VersionRecord | undefined;
     if (qualifier === undefined || qualifier === '' || qualifier === LATEST) {
       if (fn.latestVersion === null) throw notReady(name);
       version = this.functions.getVersion(name, fn.latestVersion);
-    } else if (VERSION_NUMBER.test(qualifier)) {
+    } else if (isVersionNumber(qualifier)) {
       version = this.version(name, Number(qualifier));
     } else {
       version = this.version(name, this.aliases.get(name, qualifier).functionVersion);
     }
-    if (!version) throw notFound(name);
+    if (!version) throw functionNotFound(name);
     this.resolved.set(key, version);
     return version;
   }
@@ -274,10 +273,6 @@ function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
 
 function dryRunSnapshot(fn: FunctionRecord): VersionRecord {
   return { ...fn, functionName: fn.name, version: 0, codeSha256: '', codeSize: 0, createdAt: fn.updatedAt, published: false };
-}
-
-function notFound(name: string): SkyscaleError {
-  return new SkyscaleError('FunctionNotFound', `function "${name}" does not exist`, { hint: 'list functions with `skyscale list`' });
 }
 
 function notReady(name: string): SkyscaleError {

@@ -5,17 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
+import { LOG_LIMIT_BYTES, MAX_SYNC_PAYLOAD_BYTES } from '../model/limits.js';
+import { functionArn, logGroupName, logStreamName } from '../model/names.js';
 import type { InvocationRecorder } from '../observe/invocation-recorder.js';
-import type { InvocationStatus } from '../observe/invocation-record.js';
+import type { InvocationStatus } from '../model/invocation.js';
 import type { Registry } from '../registry/registry.js';
-import type { VersionRecord } from '../registry/types.js';
+import type { VersionRecord } from '../model/function.js';
 import { AgentTimeoutError, ChannelClosedError, type InitRequest, type InvokeResult } from '../sandbox/agent-channel.js';
 import type { Instance } from '../pool/instance.js';
 import type { InstancePool } from '../pool/instance-pool.js';
 import type { Admission } from './admission.js';
 
-export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
-export const LOG_LIMIT_BYTES = 256 * 1024;
 /** How long past the function's timeout the host waits before it gives up on the agent. */
 const BACKSTOP_MS = 1000;
 
@@ -40,17 +40,12 @@ export interface InvocationOutcome {
 export type InvocationStart = 'warm' | 'pool' | 'boot';
 
 export function initRequestFor(v: VersionRecord, instanceId: string): InitRequest {
-  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
   return {
     runtime: v.runtime, handler: v.handler, codeSha256: v.codeSha256, functionName: v.functionName,
     functionVersion: String(v.version), memoryMb: v.memoryMb, timeoutMs: v.timeoutS * 1000, env: v.env,
-    invokedFunctionArn: functionArn(v.functionName), logGroupName: `/skyscale/functions/${v.functionName}`,
-    logStreamName: `${day}/[${v.version}]${instanceId.slice(4, 36).replaceAll('-', '')}`, logLimitBytes: LOG_LIMIT_BYTES,
+    invokedFunctionArn: functionArn(v.functionName), logGroupName: logGroupName(v.functionName),
+    logStreamName: logStreamName(v.version, instanceId), logLimitBytes: LOG_LIMIT_BYTES,
   };
-}
-
-export function functionArn(name: string): string {
-  return `arn:aws:lambda:local:000000000000:function:${name}`;
 }
 
 export class Invoker {

@@ -1,7 +1,7 @@
 // Data access for aliases (a name pointing at one published version of a function)
 // and function URL configurations (one per function and alias).
 import type { Db } from './database.js';
-import type { AliasRecord, FunctionUrlRecord, UrlAuthType } from '../registry/types.js';
+import type { AliasRecord, FunctionUrlRecord, UrlAuthType } from '../model/function.js';
 
 interface AliasRow { function_name: string; name: string; function_version: number; description: string; created_at: string; updated_at: string }
 interface UrlRow { function_name: string; qualifier: string; auth_type: string; cors_json: string | null; invoke_mode: string; created_at: string; updated_at: string }

@@ -1,7 +1,7 @@
 // Data access for functions and their versions (published ones, and $LATEST states
 // the Lambda API made but has not published yet).
 import type { Db } from './database.js';
-import type { FunctionRecord, FunctionSettings, VersionRecord } from '../registry/types.js';
+import type { FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
 
 interface FunctionRow {
   name: string; runtime: string; handler: string; memory_mb: number; timeout_s: number;

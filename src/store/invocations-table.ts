@@ -1,7 +1,7 @@
 // Data access for invocation records and their logs. Writes come in batches from
 // InvocationRecorder, never one row per request on the invoke path.
 import type { Db } from './database.js';
-import type { InvocationStatus, InvocationWithLog } from '../observe/invocation-record.js';
+import type { InvocationStatus, InvocationWithLog } from '../model/invocation.js';
 
 interface Row {
   id: string; function_name: string; version: number; status: string; error_type: string | null; error_message: string | null;

@@ -106,4 +106,12 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: 'provisioned concurrency: warm instances kept ready per function',
     sql: `ALTER TABLE functions ADD COLUMN min_warm INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 4,
+    name: 'API keys: the bootstrap admin key marked as such, not recognised by its name',
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN bootstrap INTEGER NOT NULL DEFAULT 0;
+      UPDATE api_keys SET bootstrap = 1 WHERE name LIKE 'bootstrap admin%';
+    `,
+  },
 ];

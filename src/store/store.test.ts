@@ -3,14 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { openDatabase, migrate } from './database.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { FunctionsTable } from './functions-table.js';
 import { InvocationsTable } from './invocations-table.js';
-import { InvocationRecorder } from '../observe/invocation-recorder.js';
-import { DEFAULT_SETTINGS } from '../registry/function-config.js';
-import type { InvocationWithLog } from '../observe/invocation-record.js';
+import { DEFAULT_SETTINGS } from '../model/function-config.js';
+import type { InvocationWithLog } from '../model/invocation.js';
 
 function tempDb() {
   const dir = mkdtempSync(join(tmpdir(), 'skyscale-store-'));
@@ -46,24 +44,20 @@ test('versions are numbered per function and snapshot the settings', () => {
   } finally { done(); }
 });
 
+test('invocation records are written in one batch and read back newest first, with their logs', () => {
+  const { db, done } = tempDb();
+  try {
+    const table = new InvocationsTable(db);
+    table.insertMany([record('r1', 'f', '2026-01-01T00:00:01Z'), record('r2', 'f', '2026-01-01T00:00:02Z'), record('x', 'g', '2026-01-01T00:00:03Z')]);
+    assert.equal(table.get('r1')!.log, 'log of r1\n');
+    assert.deepEqual(table.recentForFunction('f', 10).map((r) => r.id), ['r2', 'r1']);
+    table.deleteForFunction('f');
+    assert.equal(table.get('r2'), undefined);
+    assert.equal(table.get('x')!.functionName, 'g');
+  } finally { done(); }
+});
+
 function record(id: string, fn: string, startedAt: string): InvocationWithLog {
   return { id, functionName: fn, version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, initMs: null, durationMs: 1.5,
     billedMs: 2, maxMemoryKb: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log: `log of ${id}\n` };
 }
-
-test('the recorder shows queued records at once and writes them in one batch', () => {
-  const { db, done } = tempDb();
-  try {
-    const table = new InvocationsTable(db);
-    const recorder = new InvocationRecorder(table, pino({ level: 'silent' }), 60_000);
-    recorder.record(record('r1', 'f', '2026-01-01T00:00:01Z'));
-    recorder.record(record('r2', 'f', '2026-01-01T00:00:02Z'));
-    assert.equal(table.get('r1'), undefined, 'not written yet');
-    assert.equal(recorder.get('r1')!.log, 'log of r1\n');
-    assert.deepEqual(recorder.recentForFunction('f', 10).map((r) => r.id), ['r2', 'r1']);
-    recorder.flush();
-    assert.equal(table.get('r2')!.log, 'log of r2\n');
-    recorder.record(record('r3', 'f', '2026-01-01T00:00:03Z'));
-    assert.deepEqual(recorder.recentForFunction('f', 2).map((r) => r.id), ['r3', 'r2'], 'newest first across queue and table');
-  } finally { done(); }
-});

@@ -6,11 +6,12 @@ import { SkyscaleError } from '../../errors.js';
 import type { Registry } from '../../registry/registry.js';
 import type { AppDeps } from '../app.js';
 import { jsonObjectBody } from '../routes/body.js';
+import { ZIP_LIMIT_BYTES } from '../../model/limits.js';
+import { LATEST } from '../../model/names.js';
 import {
-  aliasConfiguration, aliasRevision, functionConfiguration, invalid, LATEST, latestRevision, parseFunctionName, settingsFromLambda, zipFromLambda,
+  aliasConfiguration, aliasRevision, functionConfiguration, invalid, latestRevision, parseFunctionName, settingsFromLambda, zipFromLambda,
 } from './shapes.js';
 
-export const ZIP_LIMIT_BYTES = 50 * 1024 * 1024;
 /** a 50 MB zip grows by a third in base64, plus the JSON around it */
 const CODE_BODY_LIMIT = Math.ceil(ZIP_LIMIT_BYTES * 1.4);
 const DEFAULT_PAGE = 50;

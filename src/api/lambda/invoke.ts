@@ -5,11 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
-import { MAX_SYNC_PAYLOAD_BYTES } from '../../scheduler/invoker.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import type { AppDeps } from '../app.js';
 import { rawBody } from '../routes/body.js';
-import { invalid, LATEST, parseFunctionName } from './shapes.js';
+import { invalid, parseFunctionName } from './shapes.js';
 import { eventBytes, tail } from '../payload.js';
+import { LATEST } from '../../model/names.js';
 
 export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
 

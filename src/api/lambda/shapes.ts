@@ -3,12 +3,9 @@
 // (name, name:qualifier, partial and full ARNs); RevisionIds; request-field mapping.
 import { createHash } from 'node:crypto';
 import { SkyscaleError } from '../../errors.js';
-import type { RawFunctionConfig } from '../../registry/function-config.js';
-import type { AliasRecord, FunctionRecord, FunctionUrlRecord, VersionRecord } from '../../registry/types.js';
-import { functionArn } from '../../scheduler/invoker.js';
-
-export const ROLE_ARN = 'arn:aws:iam::000000000000:role/skyscale-function';
-export const LATEST = '$LATEST';
+import type { RawFunctionConfig } from '../../model/function-config.js';
+import type { AliasRecord, FunctionRecord, FunctionUrlRecord, VersionRecord } from '../../model/function.js';
+import { functionArn, LATEST, ROLE_ARN } from '../../model/names.js';
 
 /** `name`, `name:qualifier`, `123456789012:function:name[:q]` or `arn:aws:lambda:region:acct:function:name[:q]`, reconciled with ?Qualifier=. */
 export function parseFunctionName(raw: string, queryQualifier?: string): { name: string; qualifier: string | undefined } {
@@ -28,9 +25,6 @@ export function parseFunctionName(raw: string, queryQualifier?: string): { name:
   return { name: parts[0], qualifier: fromName ?? fromQuery };
 }
 
-export function qualifiedArn(name: string, qualifier: string): string {
-  return `${functionArn(name)}:${qualifier}`;
-}
 
 export function revisionId(...parts: (string | number | null)[]): string {
   const h = createHash('sha256').update(parts.map(String).join('\u0000')).digest('hex');
@@ -59,7 +53,7 @@ export function functionConfiguration(fn: FunctionRecord, v: VersionRecord | nul
   const ready = v !== null;
   return {
     FunctionName: fn.name,
-    FunctionArn: as === 'latest' ? functionArn(fn.name) : qualifiedArn(fn.name, String(v!.version)),
+    FunctionArn: as === 'latest' ? functionArn(fn.name) : functionArn(fn.name, String(v!.version)),
     Runtime: s.runtime,
     Role: ROLE_ARN,
     Handler: s.handler,
@@ -86,7 +80,7 @@ export function functionConfiguration(fn: FunctionRecord, v: VersionRecord | nul
 
 export function aliasConfiguration(a: AliasRecord): Record<string, unknown> {
   return {
-    AliasArn: qualifiedArn(a.functionName, a.name), Name: a.name, FunctionVersion: String(a.functionVersion),
+    AliasArn: functionArn(a.functionName, a.name), Name: a.name, FunctionVersion: String(a.functionVersion),
     Description: a.description, RevisionId: aliasRevision(a),
   };
 }
@@ -94,7 +88,7 @@ export function aliasConfiguration(a: AliasRecord): Record<string, unknown> {
 export function urlConfiguration(u: FunctionUrlRecord, baseUrl: string): Record<string, unknown> {
   return {
     FunctionUrl: `${baseUrl}/fn/${u.functionName}${u.qualifier ? `:${u.qualifier}` : ''}/`,
-    FunctionArn: u.qualifier ? qualifiedArn(u.functionName, u.qualifier) : functionArn(u.functionName),
+    FunctionArn: u.qualifier ? functionArn(u.functionName, u.qualifier) : functionArn(u.functionName),
     AuthType: u.authType,
     ...(u.cors ? { Cors: u.cors } : {}),
     InvokeMode: u.invokeMode,

@@ -5,7 +5,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
 import { SigV4Verifier } from '../../auth/sigv4.js';
-import { MAX_SYNC_PAYLOAD_BYTES } from '../../scheduler/invoker.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import type { AppDeps } from '../app.js';
 import { toSkyscaleError } from '../app.js';
 import { badGateway, credentialHeaders, httpEvent, httpResponse, type HttpResponseOut } from '../function-url-event.js';

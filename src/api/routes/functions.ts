@@ -1,7 +1,7 @@
 // /v1/functions: create, configure, list, get and delete functions; deploy code as a
 // new version; list, publish and roll back versions; aliases; read recent logs.
 import type { FastifyPluginAsync } from 'fastify';
-import type { AliasRecord, FunctionRecord, VersionRecord } from '../../registry/types.js';
+import type { AliasRecord, FunctionRecord, VersionRecord } from '../../model/function.js';
 import type { AppDeps } from '../app.js';
 import { SkyscaleError } from '../../errors.js';
 import { validateMinWarm } from '../../registry/registry.js';

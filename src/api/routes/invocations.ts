@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { SkyscaleError } from '../../errors.js';
-import { MAX_SYNC_PAYLOAD_BYTES } from '../../scheduler/invoker.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import { rawBody } from './body.js';
 import { eventBytes, tail } from '../payload.js';
 import { treePssKb } from '../../observe/process-memory.js';

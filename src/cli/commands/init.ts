@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError } from '../cli-error.js';
 import { NAME_OPTION, requireName, type Command } from '../command.js';
-import { SUPPORTED_RUNTIMES, validateFunctionName } from '../../registry/function-config.js';
+import { SUPPORTED_RUNTIMES, validateFunctionName } from '../../model/function-config.js';
 
 const HANDLER = `import json
 

@@ -11,6 +11,7 @@ import { packageFolder, readFunctionFolder } from '../function-folder.js';
 import { canonicalizePackage } from '../../registry/code-package.js';
 import { CodeStore } from '../../registry/code-store.js';
 import { ProcessDriver } from '../../sandbox/process/process-driver.js';
+import { functionArn } from '../../model/names.js';
 import { initRequestFor } from '../../scheduler/invoker.js';
 import { loadConfig } from '../../config.js';
 import { existsSync } from 'node:fs';
@@ -41,7 +42,7 @@ export const testCommand: Command = {
         return 1;
       }
       const timeoutMs = version.timeoutS * 1000;
-      const result = await sandbox.channel.invoke({ requestId: `local-${Date.now()}`, deadlineMs: Date.now() + timeoutMs, timeoutMs, invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${folder.name}` }, event, timeoutMs + 1000);
+      const result = await sandbox.channel.invoke({ requestId: `local-${Date.now()}`, deadlineMs: Date.now() + timeoutMs, timeoutMs, invokedFunctionArn: functionArn(folder.name) }, event, timeoutMs + 1000);
       if (result.log) ctx.err(result.log.trimEnd());
       if (ctx.json) ctx.out(JSON.stringify({ status: result.status, durationMs: result.durationMs, payload: JSON.parse(result.payload.toString('utf8') || 'null') as unknown }));
       else ctx.out(formatPayload(result.payload));

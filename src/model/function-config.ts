@@ -2,7 +2,7 @@
 // all-optional shape, its validation (every problem collected, not just the first),
 // and the normalised FunctionSettings the registry stores.
 import { SkyscaleError } from '../errors.js';
-import type { FunctionSettings } from './types.js';
+import type { FunctionSettings } from './function.js';
 
 export const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const SUPPORTED_RUNTIMES = ['python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13'] as const;

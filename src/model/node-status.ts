@@ -1,0 +1,52 @@
+// What a node reports about itself (GET /healthz, GET /v1/pool): the shapes the API
+// renders, produced by the scheduler from the pools, so the API never reaches into them.
+
+export interface HealthReport {
+  status: 'ok';
+  version: string;
+  /** the sandbox driver in use and its facts */
+  sandbox: Record<string, unknown>;
+  /** sandboxes serving or holding a function */
+  instances: number;
+  /** pre-warmed sandboxes ready for a first invocation */
+  prewarmed: number;
+}
+
+export interface PrewarmedSandbox {
+  id: string | null;
+  pid: number | null;
+  runtime: string;
+  memoryMb: number;
+  state: 'ready' | 'booting';
+  ageMs: number;
+  /** host memory of the sandbox's process tree (PSS), null where it cannot be read */
+  memoryKb: number | null;
+}
+
+export interface InstanceSummary {
+  id: string;
+  pid: number | null;
+  function: string;
+  version: number;
+  state: 'idle' | 'busy' | 'stopping';
+  ageMs: number;
+  idleMs: number;
+  invocations: number;
+  initMs: number | null;
+  /** the runtime's own peak RSS, as its agent reported it */
+  maxRssKb: number | null;
+  /** host memory of the sandbox's process tree (PSS), null where it cannot be read */
+  memoryKb: number | null;
+}
+
+export interface PoolReport {
+  sandbox: Record<string, unknown>;
+  admission: { inFlight: number; queued: number; nodeLimit: number };
+  generic: PrewarmedSandbox[];
+  instances: InstanceSummary[];
+}
+
+export interface NodeStatus {
+  health(): HealthReport;
+  pool(): Promise<PoolReport>;
+}
