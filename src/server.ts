@@ -16,6 +16,7 @@ import { InstancePool } from './pool/instance-pool.js';
 import { GenericPool } from './pool/generic-pool.js';
 import { Admission } from './scheduler/admission.js';
 import { initRequestFor, Invoker } from './scheduler/invoker.js';
+import { NodeStatusReport } from './scheduler/node-status.js';
 import { openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
 import { AliasesTable } from './store/aliases-table.js';
@@ -74,7 +75,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     void instances.maintain(registry.minWarmTargets()).finally(() => { maintaining = false; });
   }, 1000);
   maintainer.unref();
-  const app = buildApp({ log, keys, registry, invoker, pool: instances, generic, admission, recorder, driver, version: VERSION });
+  const status = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission });
+  const app = buildApp({ log, keys, registry, invoker, recorder, status });
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     clearInterval(maintainer);

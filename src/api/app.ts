@@ -8,11 +8,8 @@ import { SkyscaleError } from '../errors.js';
 import type { ApiKeys } from '../auth/api-keys.js';
 import type { Registry } from '../registry/registry.js';
 import type { Invoker } from '../scheduler/invoker.js';
-import type { InstancePool } from '../pool/instance-pool.js';
-import type { GenericPool } from '../pool/generic-pool.js';
-import type { Admission } from '../scheduler/admission.js';
+import type { NodeStatus } from '../model/node-status.js';
 import type { InvocationRecorder } from '../observe/invocation-recorder.js';
-import type { SandboxDriver } from '../sandbox/driver.js';
 import { healthRoutes } from './routes/health.js';
 import { functionRoutes } from './routes/functions.js';
 import { invocationRoutes } from './routes/invocations.js';
@@ -26,12 +23,8 @@ export interface AppDeps {
   keys: ApiKeys;
   registry: Registry;
   invoker: Invoker;
-  pool: InstancePool;
-  generic: GenericPool;
-  admission: Admission;
   recorder: InvocationRecorder;
-  driver: SandboxDriver;
-  version: string;
+  status: NodeStatus;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {

@@ -5,6 +5,7 @@
 // target size, a few boots at a time, within the node's sandbox budget.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { PrewarmedSandbox } from '../model/node-status.js';
 import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
 
 export interface PoolClass {
@@ -84,14 +85,21 @@ export class GenericPool {
     return this.ready.get(key(runtimeFamily(runtime), memoryMb))?.length ?? 0;
   }
 
-  list(): Record<string, unknown>[] {
-    const out: Record<string, unknown>[] = [];
+  /** Ready sandboxes in every class (not counting those still booting). */
+  readyTotal(): number {
+    let n = 0;
+    for (const list of this.ready.values()) n += list.length;
+    return n;
+  }
+
+  list(): Omit<PrewarmedSandbox, 'memoryKb'>[] {
+    const out: Omit<PrewarmedSandbox, 'memoryKb'>[] = [];
     for (const [k, slots] of this.ready) {
-      const [runtime, memory] = k.split(':');
+      const [runtime, memory] = k.split(':') as [string, string];
       for (const s of slots) out.push({ id: s.sandbox.id, pid: s.sandbox.pid ?? null, runtime, memoryMb: Number(memory), state: 'ready', ageMs: Date.now() - s.readyAt });
     }
     for (const [k, n] of this.booting) {
-      const [runtime, memory] = k.split(':');
+      const [runtime, memory] = k.split(':') as [string, string];
       for (let i = 0; i < n; i++) out.push({ id: null, pid: null, runtime, memoryMb: Number(memory), state: 'booting', ageMs: 0 });
     }
     return out;

@@ -14,6 +14,7 @@ import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
 import { ChannelClosedError } from '../sandbox/agent-channel.js';
 import type { VersionRecord } from '../model/function.js';
 import { SkyscaleError } from '../errors.js';
+import type { InstanceSummary } from '../model/node-status.js';
 import type { GenericPool } from './generic-pool.js';
 import { Instance } from './instance.js';
 
@@ -160,7 +161,7 @@ export class InstancePool {
     }
   }
 
-  list(): Record<string, unknown>[] {
+  list(): Omit<InstanceSummary, 'memoryKb'>[] {
     return [...this.all].map((i) => i.describe());
   }
 

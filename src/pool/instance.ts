@@ -1,10 +1,11 @@
 // One sandbox bound to one function version, serving one invocation at a time.
+import type { InstanceSummary } from '../model/node-status.js';
 import type { Sandbox } from '../sandbox/driver.js';
 
-export type InstanceState = 'starting' | 'idle' | 'busy' | 'stopping';
+export type InstanceState = 'idle' | 'busy' | 'stopping';
 
 export class Instance {
-  state: InstanceState = 'starting';
+  state: InstanceState = 'busy';
   lastUsedAt = Date.now();
   busySince = 0;
   /** counted among its version's busy instances (the pool's scale-out estimate) */
@@ -20,7 +21,7 @@ export class Instance {
     return this.sandbox.id;
   }
 
-  describe(): Record<string, unknown> {
+  describe(): Omit<InstanceSummary, 'memoryKb'> {
     return {
       id: this.id, pid: this.sandbox.pid ?? null, function: this.functionName, version: this.version, state: this.state,
       ageMs: Date.now() - this.createdAt, idleMs: this.state === 'idle' ? Date.now() - this.lastUsedAt : 0,

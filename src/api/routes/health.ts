@@ -4,12 +4,6 @@ import type { AppDeps } from '../app.js';
 
 export function healthRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/healthz', async () => ({
-      status: 'ok',
-      version: deps.version,
-      sandbox: deps.driver.describe(),
-      instances: deps.pool.occupied(),
-      prewarmed: deps.generic.size,
-    }));
+    app.get('/healthz', async () => deps.status.health());
   };
 }

@@ -6,11 +6,9 @@ import { SkyscaleError } from '../../errors.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import { rawBody } from './body.js';
 import { eventBytes, tail } from '../payload.js';
-import { treePssKb } from '../../observe/process-memory.js';
-
 
 export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
-  const { invoker, recorder, pool } = deps;
+  const { invoker, recorder } = deps;
   return async (app) => {
     app.post<{ Params: { name: string }; Querystring: { version?: string } }>(
       '/functions/:name/invocations',
@@ -40,13 +38,6 @@ export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
       return { invocation: record };
     });
 
-    app.get('/pool', async () => {
-      const generic = deps.generic.list();
-      const instances = pool.list();
-      const all = [...generic, ...instances];
-      const memory = await treePssKb(all.map((s) => s.pid).filter((p): p is number => typeof p === 'number'));
-      for (const s of all) s.memoryKb = typeof s.pid === 'number' ? memory.get(s.pid) ?? null : null;
-      return { sandbox: deps.driver.describe(), admission: deps.admission.stats(), generic, instances };
-    });
+    app.get('/pool', async () => deps.status.pool());
   };
 }
