@@ -1,5 +1,6 @@
-// Assembles the control plane from its parts (store, registry, driver, pool, invoker,
-// API) and starts listening. buildApp() stays free of listen() so tests can inject().
+// Assembles the control plane from its parts (store, registry, driver, pools,
+// scheduler) and puts the API on top. assemble() builds the services without HTTP and
+// buildApp() the HTTP app without listen(), so tests can inject() with a fake driver.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -17,6 +18,7 @@ import { GenericPool } from './pool/generic-pool.js';
 import { Admission } from './scheduler/admission.js';
 import { initRequestFor, Invoker } from './scheduler/invoker.js';
 import { NodeStatusReport } from './scheduler/node-status.js';
+import type { NodeStatus } from './model/node-status.js';
 import { openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
 import { AliasesTable } from './store/aliases-table.js';
@@ -38,14 +40,32 @@ export function createLogger(level: string): Logger {
   return pino({ level, redact: ['req.headers.authorization', '*.adminKey', '*.secret'] });
 }
 
-export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export interface Services {
+  log: Logger;
+  keys: ApiKeys;
+  registry: Registry;
+  invoker: Invoker;
+  recorder: InvocationRecorder;
+  status: NodeStatus;
+  driver: SandboxDriver;
+  /** set when this start generated the admin key */
+  generatedAdminKey: string | null;
+  /** stops every sandbox and closes the database */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the control plane's services on one driver (the configured one, or one
+ * handed in, such as a test's fake), without any HTTP: buildApp() puts the API on top.
+ */
+export async function assemble(config: ServerConfig, log: Logger, givenDriver?: SandboxDriver): Promise<Services> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(config.dbPath);
   const keys = new ApiKeys(new ApiKeysTable(db), loadOrCreateMasterKey(config.dataDir));
   const generatedAdminKey = bootstrapAdminKey(config, keys);
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
   const recorder = new InvocationRecorder(new InvocationsTable(db), log);
-  const driver = await createDriver(config, log);
+  const driver = givenDriver ?? await createDriver(config, log);
   // The generic pool may grow while the node has sandboxes to spare; `pool` is
   // assigned right below and only consulted once sandboxes start booting.
   let pool: InstancePool | null = null;
@@ -75,17 +95,25 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     void instances.maintain(registry.minWarmTargets()).finally(() => { maintaining = false; });
   }, 1000);
   maintainer.unref();
-  const status = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission });
-  const app = buildApp({ log, keys, registry, invoker, recorder, status });
-  let closing: Promise<void> | null = null;
-  const close = () => (closing ??= (async () => {
+  const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission });
+  const close = async () => {
     clearInterval(maintainer);
-    await app.close();
     await generic.shutdown();
     await instances.shutdown();
     await driver.shutdown();
     recorder.flush();
     db.close();
+  };
+  return { log, keys, registry, invoker, recorder, status, driver, generatedAdminKey, close };
+}
+
+export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const services = await assemble(config, log);
+  const app = buildApp(services);
+  let closing: Promise<void> | null = null;
+  const close = () => (closing ??= (async () => {
+    await app.close();
+    await services.close();
   })());
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -96,8 +124,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, sandbox: driver.describe(), dataDir: config.dataDir }, 'skyscale is serving');
-  return { app, url, driver, generatedAdminKey, close };
+  log.info({ url, sandbox: services.driver.describe(), dataDir: config.dataDir }, 'skyscale is serving');
+  return { app, url, driver: services.driver, generatedAdminKey: services.generatedAdminKey, close };
 }
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { GenericPool } from './generic-pool.js';
 import { InstancePool } from './instance-pool.js';
-import { FakeDriver, until } from './fake-driver.test-helper.js';
+import { FakeDriver, until } from '../../test/fakes/fake-driver.js';
 import type { VersionRecord } from '../model/function.js';
 
 const log = pino({ level: 'silent' });

@@ -2,9 +2,9 @@
 // that speaks the real framing and answers `ready`, `init` and `invoke` at once. Only
 // the pools' own logic is under test here; the real drivers have integration tests.
 import { PassThrough } from 'node:stream';
-import { AgentChannel } from '../sandbox/agent-channel.js';
-import type { Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../sandbox/driver.js';
-import { encodeFrame, FrameDecoder } from '../sandbox/protocol.js';
+import { AgentChannel } from '../../src/sandbox/agent-channel.js';
+import type { Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../../src/sandbox/driver.js';
+import { encodeFrame, FrameDecoder } from '../../src/sandbox/protocol.js';
 
 export class FakeSandbox implements Sandbox {
   readonly channel: AgentChannel;
