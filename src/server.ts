@@ -13,10 +13,14 @@ import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { createDriver } from './sandbox/factory.js';
-import { InstancePool } from './pool/instance-pool.js';
 import { GenericPool } from './pool/generic-pool.js';
+import { InstancePool } from './pool/instance-pool.js';
+import { InstanceStarter } from './pool/instance-starter.js';
+import { Provisioner } from './pool/provisioner.js';
+import { SandboxBudget } from './pool/sandbox-budget.js';
 import { Admission } from './scheduler/admission.js';
-import { initRequestFor, Invoker } from './scheduler/invoker.js';
+import { Invoker } from './scheduler/invoker.js';
+import { Placement } from './scheduler/placement.js';
 import { NodeStatusReport } from './scheduler/node-status.js';
 import type { NodeStatus } from './model/node-status.js';
 import { openDatabase } from './store/database.js';
@@ -66,38 +70,23 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
   const recorder = new InvocationRecorder(new InvocationsTable(db), log);
   const driver = givenDriver ?? await createDriver(config, log);
-  // The generic pool may grow while the node has sandboxes to spare; `pool` is
-  // assigned right below and only consulted once sandboxes start booting.
-  let pool: InstancePool | null = null;
-  const generic = new GenericPool({ driver, log, classes: config.warmPools, canGrow: () => pool?.hasRoom() ?? false });
-  pool = new InstancePool({
-    driver, generic, log, maxSandboxes: config.maxSandboxes, maxColdStarts: config.maxColdStarts, idleTtlMs: config.idleTtlMs,
-    readCode: (v) => registry.readCode(v), initRequest: initRequestFor,
-  });
-  const instances = pool;
-  // A new $LATEST retires idle instances of older versions, except those an alias still
-  // points at (their callers would pay a cold start for nothing).
-  registry.onChange((e) => {
-    if (e.kind === 'deleted') {
-      recorder.forgetFunction(e.name);
-      return instances.drain(e.name, new Set());
-    }
-    instances.drain(e.name, new Set([e.version, ...registry.aliases.list(e.name).map((a) => a.functionVersion)]));
-  });
+  const budget = new SandboxBudget(config.maxSandboxes);
+  // Joining order is eviction order: idle instances go before pre-warmed sandboxes.
+  const instances = new InstancePool({ driver, budget, log, idleTtlMs: config.idleTtlMs });
+  const generic = new GenericPool({ driver, budget, log, classes: config.warmPools });
+  const starter = new InstanceStarter({ generic, instances, log });
+  const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
+  const placement = new Placement({ instances, generic, starter, readCode: (v) => registry.readCode(v), log, maxColdStarts: config.maxColdStarts });
   const admission = new Admission({ nodeLimit: config.maxSandboxes, queueWaitMs: config.queueWaitMs, maxQueued: config.maxQueued, limitFor: (name) => registry.reservedConcurrency(name) });
-  const invoker = new Invoker(registry, instances, admission, recorder, log);
+  const invoker = new Invoker(registry, placement, admission, recorder, log);
+  registry.onChange((e) => {
+    if (e.kind === 'deleted') recorder.forgetFunction(e.name);
+  });
   generic.refill();
-  // Provisioned concurrency: top up functions' minimum warm instances every second.
-  let maintaining = false;
-  const maintainer = setInterval(() => {
-    if (maintaining) return;
-    maintaining = true;
-    void instances.maintain(registry.minWarmTargets()).finally(() => { maintaining = false; });
-  }, 1000);
-  maintainer.unref();
   const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission });
   const close = async () => {
-    clearInterval(maintainer);
+    placement.shutdown();
+    await provisioner.shutdown();
     await generic.shutdown();
     await instances.shutdown();
     await driver.shutdown();

@@ -58,3 +58,6 @@ export interface FunctionUrlRecord {
   createdAt: string;
   updatedAt: string;
 }
+
+/** A change to a function that running instances must follow: a new $LATEST, or the function gone. */
+export type FunctionChange = { kind: 'deployed'; name: string; version: number } | { kind: 'deleted'; name: string };

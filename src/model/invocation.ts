@@ -1,5 +1,8 @@
 // What the platform remembers of every invocation.
 
+/** where an invocation's sandbox came from: an idle warm instance, the pre-warmed pool, or a boot on its path */
+export type InvocationStart = 'warm' | 'pool' | 'boot';
+
 export type InvocationStatus = 'success' | 'error' | 'timeout' | 'crash' | 'failed';
 
 export interface InvocationRecord {

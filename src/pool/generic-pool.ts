@@ -2,11 +2,13 @@
 // the runtime's interpreter already started), holding no user code. A first
 // invocation takes one and only loads its code into it, so no sandbox boot sits on its
 // path. Each class (runtime family + memory size) is refilled in the background to its
-// target size, a few boots at a time, within the node's sandbox budget.
+// target size, a few boots at a time, while the node's sandbox budget has room; when an
+// invocation needs room, a ready sandbox can be evicted.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PrewarmedSandbox } from '../model/node-status.js';
 import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
+import type { BudgetHolder, SandboxBudget } from './sandbox-budget.js';
 
 export interface PoolClass {
   runtime: string; // runtime family: "python"
@@ -18,10 +20,11 @@ export interface GenericPoolOptions {
   driver: SandboxDriver;
   log: Logger;
   classes: PoolClass[];
-  /** may the pool start one more sandbox now (the node's budget)? */
-  canGrow: () => boolean;
+  budget: SandboxBudget;
   /** boots running at once while refilling */
   parallelBoots?: number;
+  /** the clock the back-off after failed boots is measured on */
+  now?: () => number;
 }
 
 const REFILL_DELAY_MS = 250;
@@ -35,7 +38,7 @@ export function runtimeFamily(runtime: string): string {
   return runtime.replace(/[0-9.]+$/, '');
 }
 
-export class GenericPool {
+export class GenericPool implements BudgetHolder {
   private readonly ready = new Map<string, Slot[]>();
   private readonly booting = new Map<string, number>();
   private readonly refillTimer: NodeJS.Timeout;
@@ -43,7 +46,11 @@ export class GenericPool {
   private failures = 0;
   private pausedUntil = 0;
 
+  private readonly now: () => number;
+
   constructor(private readonly o: GenericPoolOptions) {
+    this.now = o.now ?? Date.now;
+    o.budget.join(this);
     this.refillTimer = setInterval(() => this.refill(), 1000);
     this.refillTimer.unref();
   }
@@ -75,7 +82,7 @@ export class GenericPool {
   }
 
   /** Sandboxes held: ready plus booting. */
-  get size(): number {
+  held(): number {
     let n = this.totalBooting();
     for (const list of this.ready.values()) n += list.length;
     return n;
@@ -119,11 +126,11 @@ export class GenericPool {
 
   /** Starts boots for classes below their target, within the budget and the parallelism. */
   refill(): void {
-    if (this.closed || Date.now() < this.pausedUntil) return;
+    if (this.closed || this.now() < this.pausedUntil) return;
     const parallel = this.o.parallelBoots ?? 2;
     for (const c of this.o.classes) {
       const k = key(c.runtime, c.memoryMb);
-      while (this.have(k) < c.size && this.totalBooting() < parallel && this.o.canGrow()) this.boot(c, k);
+      while (this.have(k) < c.size && this.totalBooting() < parallel && this.o.budget.hasRoom()) this.boot(c, k);
     }
   }
 
@@ -162,7 +169,7 @@ export class GenericPool {
       .catch((err: Error) => {
         this.failures++;
         // Back off when boots keep failing, so a broken host does not spin.
-        this.pausedUntil = Date.now() + Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
+        this.pausedUntil = this.now() + Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
         this.o.log.error({ err: err.message, failures: this.failures }, 'pre-warming a sandbox failed');
       })
       .finally(() => {

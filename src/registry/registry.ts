@@ -13,9 +13,8 @@ import { Catalog, functionNotFound } from './catalog.js';
 import { canonicalizePackage } from './code-package.js';
 import { CodeStore } from './code-store.js';
 import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
-import type { FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
+import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
 
-export type RegistryEvent = { kind: 'deployed'; name: string; version: number } | { kind: 'deleted'; name: string };
 
 export interface RegistryOptions {
   aliases: AliasesTable;
@@ -29,7 +28,7 @@ export class Registry {
   private readonly resolved = new Map<string, VersionRecord>();
   private readonly concurrency = new Map<string, number | null>();
   private warmTargets: { version: VersionRecord; minWarm: number }[] | null = null;
-  private readonly listeners: ((e: RegistryEvent) => void)[] = [];
+  private readonly listeners: ((e: FunctionChange) => void)[] = [];
   private readonly now: () => Date;
 
   private readonly catalog: Catalog;
@@ -41,7 +40,7 @@ export class Registry {
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
   }
 
-  onChange(listener: (e: RegistryEvent) => void): void {
+  onChange(listener: (e: FunctionChange) => void): void {
     this.listeners.push(listener);
   }
 
@@ -241,6 +240,11 @@ export class Registry {
     return version;
   }
 
+  /** The versions the function's aliases point at. */
+  aliasVersions(name: string): number[] {
+    return this.aliases.list(name).map((a) => a.functionVersion);
+  }
+
   readCode(version: VersionRecord): Promise<Buffer> {
     return this.code.get(version.codeSha256);
   }
@@ -258,7 +262,7 @@ export class Registry {
     for (const key of this.resolved.keys()) if (key.startsWith(`${name}\u0000`)) this.resolved.delete(key);
   }
 
-  private changed(e: RegistryEvent): void {
+  private changed(e: FunctionChange): void {
     this.forget(e.name);
     this.concurrency.delete(e.name);
     this.warmTargets = null;

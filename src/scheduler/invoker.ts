@@ -1,20 +1,28 @@
-// Runs one invocation: resolve the version, get an instance (warm or cold), hand the
-// event to its agent, turn the agent's answer into an InvocationOutcome, and queue the
-// record. A timeout or a crash retires the instance; a dead sandbox fails only the
-// invocation it was serving.
+// Runs one invocation: resolve the version, admit it, have placement find it an
+// instance (warm or cold), invoke through the lease, turn the agent's answer into an
+// InvocationOutcome, and queue the record. A timeout or a crash retires the instance
+// (the lease decides); a dead sandbox fails only the invocation it was serving.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
-import { LOG_LIMIT_BYTES, MAX_SYNC_PAYLOAD_BYTES } from '../model/limits.js';
-import { functionArn, logGroupName, logStreamName } from '../model/names.js';
-import type { InvocationRecorder } from '../observe/invocation-recorder.js';
-import type { InvocationStatus } from '../model/invocation.js';
-import type { Registry } from '../registry/registry.js';
 import type { VersionRecord } from '../model/function.js';
-import { AgentTimeoutError, ChannelClosedError, type InitRequest, type InvokeResult } from '../sandbox/agent-channel.js';
-import type { Instance } from '../pool/instance.js';
-import type { InstancePool } from '../pool/instance-pool.js';
+import type { InvocationStart, InvocationStatus, InvocationWithLog } from '../model/invocation.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../model/limits.js';
+import { functionArn } from '../model/names.js';
+import type { Instance, Lease } from '../pool/instance.js';
+import { AgentTimeoutError, ChannelClosedError, type InvokeResult } from '../sandbox/agent-channel.js';
 import type { Admission } from './admission.js';
+import type { Placement } from './placement.js';
+
+/** Resolves a name and qualifier to the version to run (the registry). */
+export interface VersionResolver {
+  resolve(functionName: string, qualifier?: string): VersionRecord;
+}
+
+/** Where invocation records go (the recorder: batched, off the invoke path). */
+export interface InvocationLog {
+  record(item: InvocationWithLog): void;
+}
 
 /** How long past the function's timeout the host waits before it gives up on the agent. */
 const BACKSTOP_MS = 1000;
@@ -37,23 +45,12 @@ export interface InvocationOutcome {
   logTruncated: boolean;
 }
 
-export type InvocationStart = 'warm' | 'pool' | 'boot';
-
-export function initRequestFor(v: VersionRecord, instanceId: string): InitRequest {
-  return {
-    runtime: v.runtime, handler: v.handler, codeSha256: v.codeSha256, functionName: v.functionName,
-    functionVersion: String(v.version), memoryMb: v.memoryMb, timeoutMs: v.timeoutS * 1000, env: v.env,
-    invokedFunctionArn: functionArn(v.functionName), logGroupName: logGroupName(v.functionName),
-    logStreamName: logStreamName(v.version, instanceId), logLimitBytes: LOG_LIMIT_BYTES,
-  };
-}
-
 export class Invoker {
   constructor(
-    private readonly registry: Registry,
-    private readonly pool: InstancePool,
+    private readonly registry: VersionResolver,
+    private readonly placement: Placement,
     private readonly admission: Admission,
-    private readonly recorder: InvocationRecorder,
+    private readonly recorder: InvocationLog,
     private readonly log: Logger,
   ) {}
 
@@ -65,13 +62,15 @@ export class Invoker {
     const startedAt = new Date();
     await this.admission.admit(version.functionName);
     let outcome: InvocationOutcome;
-    let instance: Instance;
+    let maxMemoryKb: number | null;
     try {
-      const acquired = await this.pool.acquire(version);
-      instance = acquired.instance;
-      if (acquired.kind === 'warm') outcome = await this.run(instance, version, requestId, event, 'warm', null);
-      else if (!acquired.init.ok) outcome = this.initFailure(requestId, version, acquired.init, acquired.pooled ? 'pool' : 'boot');
-      else outcome = await this.run(instance, version, requestId, event, acquired.pooled ? 'pool' : 'boot', acquired.init);
+      const { lease, start, init } = await this.placement.acquire(version);
+      try {
+        outcome = init && !init.ok ? this.initFailure(requestId, version, init, start) : await this.run(lease, version, requestId, event, start, init);
+      } finally {
+        lease.release();
+      }
+      maxMemoryKb = lease.instance.maxRssKb;
     } catch (err) {
       // Admitted but not run (no sandbox could be had, the agent refused): the caller
       // gets the error, and the record says what happened.
@@ -84,7 +83,7 @@ export class Invoker {
       id: requestId, functionName: version.functionName, version: version.version, status: outcome.status,
       errorType: outcome.errorType, errorMessage: outcome.errorMessage,
       cold: outcome.start !== 'warm', initMs: outcome.initMs, durationMs: outcome.durationMs,
-      billedMs: outcome.durationMs === null ? null : Math.max(1, Math.ceil(outcome.durationMs)), maxMemoryKb: instance.maxRssKb,
+      billedMs: outcome.durationMs === null ? null : Math.max(1, Math.ceil(outcome.durationMs)), maxMemoryKb,
       requestBytes: event.length, responseBytes: outcome.payload.length, logTruncated: outcome.logTruncated,
       startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), log: outcome.log,
     });
@@ -131,27 +130,17 @@ export class Invoker {
     });
   }
 
-  private async run(instance: Instance, v: VersionRecord, requestId: string, event: Buffer, start: InvocationStart,
+  private async run(lease: Lease, v: VersionRecord, requestId: string, event: Buffer, start: InvocationStart,
     init: { initMs: number; log: string } | null): Promise<InvocationOutcome> {
     const timeoutMs = v.timeoutS * 1000;
     let result: InvokeResult;
     try {
-      result = await instance.sandbox.channel.invoke(
-        { requestId, deadlineMs: Date.now() + timeoutMs, timeoutMs, invokedFunctionArn: functionArn(v.functionName) },
-        event,
-        timeoutMs + BACKSTOP_MS,
-      );
+      result = await lease.invoke({ requestId, deadlineMs: Date.now() + timeoutMs, timeoutMs, invokedFunctionArn: functionArn(v.functionName) }, event, timeoutMs + BACKSTOP_MS);
     } catch (err) {
-      const died = err instanceof ChannelClosedError; // judged before discard() kills the sandbox itself
-      this.pool.discard(instance, 'the invocation did not complete');
       if (err instanceof AgentTimeoutError) result = timedOut(requestId, v.timeoutS);
-      else if (died) result = await this.sandboxDied(instance, requestId, err);
+      else if (err instanceof ChannelClosedError) result = await this.sandboxDied(lease.instance, requestId, err);
       else throw new SkyscaleError('InternalError', `the sandbox's agent refused the invocation: ${(err as Error).message}`, { cause: err });
     }
-    instance.invocations++;
-    if (result.maxRssKb !== null) instance.maxRssKb = Math.max(instance.maxRssKb ?? 0, result.maxRssKb);
-    if (result.status === 'ok' || result.status === 'error') this.pool.release(instance);
-    else this.pool.discard(instance, `the invocation ended with ${result.status}`);
     const status: InvocationStatus = result.status === 'ok' ? 'success' : result.status;
     const error = result.status === 'ok' ? null : errorOf(result.payload);
     return {

@@ -11,6 +11,8 @@ export class FakeSandbox implements Sandbox {
   readonly exited: Promise<SandboxExit>;
   readonly pid = undefined;
   stopped = false;
+  /** the next invoke kills the sandbox instead of answering (a crash, an OOM kill) */
+  dieOnNextInvoke = false;
   private exit!: (e: SandboxExit) => void;
   private readonly toHost = new PassThrough();
 
@@ -22,7 +24,8 @@ export class FakeSandbox implements Sandbox {
     toAgent.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
         if (f.header.type === 'init') setTimeout(() => this.send({ type: 'init_result', ok: true, initMs: 1, log: '' }), initDelayMs);
-        if (f.header.type === 'invoke') this.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.1, log: '' }, f.body);
+        if (f.header.type === 'invoke' && this.dieOnNextInvoke) this.die();
+        else if (f.header.type === 'invoke') this.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.1, log: '' }, f.body);
       }
     });
     this.send({ type: 'ready', protocol: 1 });

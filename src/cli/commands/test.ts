@@ -1,20 +1,14 @@
-// skyscale test --name N --payload JSON: runs the function once on this machine, in
-// the same agent and runtime shim the sandboxes use (process driver, no server, no
-// isolation), and prints the result and the log.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// skyscale test --name N --payload JSON: runs the function once on this machine through
+// the server's own invoke path and the same agent and runtime shim the sandboxes use
+// (process driver, no server, no isolation), and prints the result and the log.
+import { existsSync } from 'node:fs';
 import pino from 'pino';
 import { CliError } from '../cli-error.js';
 import { NAME_OPTION, PAYLOAD_OPTIONS, formatPayload, readPayload, requireName, type Command } from '../command.js';
 import { packageFolder, readFunctionFolder } from '../function-folder.js';
 import { canonicalizePackage } from '../../registry/code-package.js';
-import { CodeStore } from '../../registry/code-store.js';
-import { ProcessDriver } from '../../sandbox/process/process-driver.js';
-import { functionArn } from '../../model/names.js';
-import { initRequestFor } from '../../scheduler/invoker.js';
 import { loadConfig } from '../../config.js';
-import { existsSync } from 'node:fs';
+import { LocalRunner } from '../../local-runner.js';
 
 export const testCommand: Command = {
   name: 'test',
@@ -30,32 +24,20 @@ export const testCommand: Command = {
     const pkg = await canonicalizePackage(await packageFolder(folder.dir, (m) => ctx.err(`… ${m}`)), folder.settings.handler).catch((e: Error) => {
       throw new CliError('InvalidCodePackage', e.message, (e as { hint?: string }).hint);
     });
-    const workDir = mkdtempSync(join(tmpdir(), 'skyscale-test-'));
-    const driver = new ProcessDriver({ agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir, log: pino({ level: 'silent' }) });
-    const version = { ...folder.settings, functionName: folder.name, version: 0, codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length, createdAt: new Date().toISOString(), published: true };
-    const sandbox = await driver.start({ id: `local-${process.pid}`, memoryMb: version.memoryMb });
+    const runner = new LocalRunner(config, folder.name, folder.settings, pkg.tar, pino({ level: 'silent' }));
     try {
-      const init = await sandbox.channel.init(initRequestFor(version, sandbox.id), pkg.tar, version.timeoutS * 1000 + 2000);
-      if (init.log) ctx.err(init.log.trimEnd());
-      if (!init.ok) {
-        ctx.err(`error: the function failed to start: ${init.error?.errorType}: ${init.error?.errorMessage}`);
+      const outcome = await runner.invoke(event, `local-${Date.now()}`);
+      if (outcome.log) ctx.err(outcome.log.trimEnd());
+      if (ctx.json) ctx.out(JSON.stringify({ status: outcome.status, durationMs: outcome.durationMs, initMs: outcome.initMs, payload: JSON.parse(outcome.payload.toString('utf8') || 'null') as unknown }));
+      else ctx.out(formatPayload(outcome.payload));
+      if (outcome.status !== 'success') {
+        ctx.err(`error: the function failed (${outcome.status}${outcome.errorType ? `: ${outcome.errorType}` : ''}${outcome.durationMs === null ? ', while starting' : ''})`);
         return 1;
       }
-      const timeoutMs = version.timeoutS * 1000;
-      const result = await sandbox.channel.invoke({ requestId: `local-${Date.now()}`, deadlineMs: Date.now() + timeoutMs, timeoutMs, invokedFunctionArn: functionArn(folder.name) }, event, timeoutMs + 1000);
-      if (result.log) ctx.err(result.log.trimEnd());
-      if (ctx.json) ctx.out(JSON.stringify({ status: result.status, durationMs: result.durationMs, payload: JSON.parse(result.payload.toString('utf8') || 'null') as unknown }));
-      else ctx.out(formatPayload(result.payload));
-      if (result.status !== 'ok') {
-        ctx.err(`error: the function failed (${result.status})`);
-        return 1;
-      }
-      ctx.err(`(local run, ${result.durationMs.toFixed(2)} ms)`);
+      ctx.err(`(local run, ${outcome.durationMs?.toFixed(2)} ms${outcome.initMs !== null ? `, init ${outcome.initMs.toFixed(2)} ms` : ''})`);
       return 0;
     } finally {
-      await sandbox.stop();
-      await driver.shutdown();
-      rmSync(workDir, { recursive: true, force: true });
+      await runner.close();
     }
   },
 };

@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { GenericPool } from './generic-pool.js';
-import { InstancePool } from './instance-pool.js';
+import { GenericPool } from '../pool/generic-pool.js';
+import type { Instance, Lease } from '../pool/instance.js';
+import { InstancePool } from '../pool/instance-pool.js';
+import { InstanceStarter } from '../pool/instance-starter.js';
+import { SandboxBudget } from '../pool/sandbox-budget.js';
 import { FakeDriver, until } from '../../test/fakes/fake-driver.js';
 import type { VersionRecord } from '../model/function.js';
+import { Placement } from './placement.js';
 
 const log = pino({ level: 'silent' });
 
@@ -13,18 +17,32 @@ function version(name: string, n = 1, memoryMb = 128): VersionRecord {
     memoryMb, timeoutS: 3, env: {}, description: '', createdAt: '', published: true } as VersionRecord;
 }
 
-function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; maxColdStarts?: number }) {
+/** Placement over real pools on the fake driver; acquire/release by instance, as an invoker would through its lease. */
+function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; maxColdStarts?: number; now?: () => number }) {
   const driver = new FakeDriver();
-  let pool: InstancePool | null = null;
-  const generic = new GenericPool({ driver, log, classes: [{ runtime: 'python', memoryMb: 128, size: opts.size }], canGrow: () => pool!.hasRoom() });
-  pool = new InstancePool({
-    driver, generic, log, maxSandboxes: opts.maxSandboxes, maxColdStarts: opts.maxColdStarts ?? 4, idleTtlMs: opts.idleTtlMs ?? 60_000,
-    readCode: async () => Buffer.from('code'),
-    initRequest: (v, id) => ({ runtime: v.runtime, handler: v.handler, codeSha256: v.codeSha256, functionName: v.functionName, functionVersion: String(v.version),
-      memoryMb: v.memoryMb, timeoutMs: 3000, env: {}, invokedFunctionArn: id, logGroupName: '', logStreamName: '', logLimitBytes: 1024 }),
-  });
-  const instances = pool;
-  return { driver, generic, pool: instances, close: async () => { await generic.shutdown(); await instances.shutdown(); } };
+  const budget = new SandboxBudget(opts.maxSandboxes);
+  const instances = new InstancePool({ driver, budget, log, idleTtlMs: opts.idleTtlMs ?? 60_000 });
+  const generic = new GenericPool({ driver, budget, log, classes: [{ runtime: 'python', memoryMb: 128, size: opts.size }], ...(opts.now ? { now: opts.now } : {}) });
+  const starter = new InstanceStarter({ generic, instances, log });
+  const placement = new Placement({ instances, generic, starter, readCode: async () => Buffer.from('code'), log, maxColdStarts: opts.maxColdStarts ?? 4 });
+  const leases = new Map<Instance, Lease>();
+  const pool = {
+    async acquire(v: VersionRecord) {
+      const placed = await placement.acquire(v);
+      leases.set(placed.lease.instance, placed.lease);
+      return { kind: placed.start === 'warm' ? 'warm' : 'cold', pooled: placed.start === 'pool', instance: placed.lease.instance, init: placed.init };
+    },
+    release(instance: Instance) {
+      const lease = leases.get(instance)!;
+      leases.delete(instance);
+      lease.release();
+    },
+    drain: (fn: string, keep: Set<number>) => instances.drain(fn, keep, 'a newer version was deployed'),
+    reapIdle: (now: number) => instances.reapIdle(now),
+    list: () => instances.list(),
+    occupied: () => instances.held(),
+  };
+  return { driver, generic, pool, budget, close: async () => { placement.shutdown(); await generic.shutdown(); await instances.shutdown(); } };
 }
 
 async function filled(generic: GenericPool, size: number): Promise<void> {
@@ -55,12 +73,18 @@ test('a pooled sandbox that dies is replaced', async () => {
 });
 
 test('failing boots back off instead of spinning', async () => {
-  const { driver, generic, close } = setup({ size: 1, maxSandboxes: 10 });
+  let now = 1_000_000;
+  const { driver, generic, close } = setup({ size: 1, maxSandboxes: 10, now: () => now });
   try {
     driver.failNext = 1000;
+    const attempts = () => 1000 - driver.failNext;
     generic.refill();
-    await new Promise((r) => setTimeout(r, 300));
-    assert.ok(1000 - driver.failNext <= 4, `only a few attempts in 300 ms (made ${1000 - driver.failNext})`);
+    await until(() => attempts() === 1 && generic.held() === 0, 'the first boot to fail');
+    for (let i = 0; i < 50; i++) generic.refill();
+    assert.equal(attempts(), 1, 'no new attempt while backing off');
+    now += 30_000;
+    generic.refill();
+    await until(() => attempts() === 2 && generic.held() === 0, 'one more attempt once the back-off passed');
   } finally { await close(); }
 });
 
@@ -143,7 +167,7 @@ test('long calls scale out at once', async () => {
   const { driver, pool, close } = setup({ size: 0, maxSandboxes: 10 });
   try {
     const a = await pool.acquire(version('slow'));
-    a.instance.busySince = Date.now() - 10_000; // it has been running for 10 s
+    a.instance.markBusy(Date.now() - 10_000); // it has been running for 10 s
     pool.release(a.instance);
     const held = await pool.acquire(version('slow'));
     const second = await pool.acquire(version('slow'));

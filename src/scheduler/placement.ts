@@ -1,0 +1,189 @@
+// Placement: where an admitted invocation runs. An idle instance of its version (warm
+// start), else a cold start (code loaded into a pre-warmed sandbox, or a sandbox booted
+// for it), with judgement: when every instance of the version is busy but one will
+// likely free up sooner than a cold start would take, wait for it; when the version's
+// calls are short and it already has two instances per core, queue for the next free
+// one (more sandboxes than the cores can keep busy only add contention); at most
+// `maxColdStarts` cold starts at once. The caller gets a lease; when it is released,
+// the instance goes to a caller waiting for its version, back to the pool, or away.
+import type { Logger } from 'pino';
+import { SkyscaleError } from '../errors.js';
+import type { VersionRecord } from '../model/function.js';
+import type { InvocationStart } from '../model/invocation.js';
+import type { GenericPool } from '../pool/generic-pool.js';
+import { Lease, type Instance, type LeaseEnd } from '../pool/instance.js';
+import { InstancePool } from '../pool/instance-pool.js';
+import type { InstanceStarter } from '../pool/instance-starter.js';
+import type { InitResult } from '../sandbox/agent-channel.js';
+
+export interface PlacementOptions {
+  instances: InstancePool;
+  generic: GenericPool;
+  starter: InstanceStarter;
+  readCode: (v: VersionRecord) => Promise<Buffer>;
+  log: Logger;
+  /** cold starts at once; more only contend for the CPU (default: the core count) */
+  maxColdStarts: number;
+}
+
+export interface Placed {
+  lease: Lease;
+  start: InvocationStart;
+  /** the cold start's init (null for a warm start); when not ok the lease is already retired */
+  init: InitResult | null;
+}
+
+/** What placement has learnt about one version: how many calls run and how long they take. */
+interface VersionStats {
+  busy: number;
+  avgBusyMs: number;
+}
+
+/** A caller waiting for an instance of its version to be released (or for a cold-start slot). */
+interface Waiter {
+  /** an instance handed over, or null: stop waiting (timed out, or a cold-start slot freed) */
+  settle: (instance: Instance | null) => void;
+}
+
+/** Weight of the newest sample in the moving averages. */
+const EWMA = 0.2;
+
+export class Placement {
+  private readonly stats = new Map<string, VersionStats>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly slotWaiters: Waiter[] = [];
+  private coldInFlight = 0;
+  /** moving averages of what a cold start costs, from the pool and with a boot */
+  private readonly coldMs = { pool: 30, boot: 300 };
+  private closed = false;
+
+  constructor(private readonly o: PlacementOptions) {
+    // forget what was learnt about a version once nothing of it is left
+    o.instances.onEmptied((key) => {
+      if (!this.waiters.has(key) && this.stats.get(key)?.busy === 0) this.stats.delete(key);
+    });
+  }
+
+  async acquire(v: VersionRecord): Promise<Placed> {
+    const key = InstancePool.key(v);
+    for (;;) {
+      if (this.closed) throw new SkyscaleError('ServerUnavailable', 'the server is shutting down');
+      const warm = this.o.instances.takeIdle(key);
+      if (warm) return this.warm(warm);
+      if (this.enoughForShortCalls(key)) {
+        const handed = await this.wait(key, 1000, false);
+        if (handed) return this.warm(handed);
+        continue;
+      }
+      if (this.coldInFlight < this.o.maxColdStarts) {
+        const waitMs = this.worthWaitingMs(key, v);
+        const handed = waitMs > 0 ? await this.wait(key, waitMs, false) : null;
+        if (handed) return this.warm(handed);
+        if (this.coldInFlight < this.o.maxColdStarts) return this.coldStart(v);
+      }
+      // Enough cold starts are under way: take the first instance of this version that
+      // frees up, or the next cold-start slot, whichever comes first.
+      const handed = await this.wait(key, 1000, true);
+      if (handed) return this.warm(handed);
+    }
+  }
+
+  shutdown(): void {
+    this.closed = true;
+  }
+
+  private warm(instance: Instance): Placed {
+    return { lease: this.lease(instance), start: 'warm', init: null };
+  }
+
+  private async coldStart(v: VersionRecord): Promise<Placed> {
+    this.coldInFlight++;
+    const t = Date.now();
+    try {
+      const started = await this.o.starter.start(v, this.o.readCode(v));
+      if (started.init.ok) this.coldMs[started.from] += EWMA * (Date.now() - t - this.coldMs[started.from]);
+      const lease = this.lease(started.instance);
+      if (!started.init.ok) lease.retire('init failed');
+      return { lease, start: started.from, init: started.init };
+    } finally {
+      this.coldInFlight--;
+      // Wake every caller waiting for a slot: whoever does not need it (it found an
+      // idle instance meanwhile) must not leave the others asleep until their timer.
+      for (const w of [...this.slotWaiters]) w.settle(null);
+    }
+  }
+
+  private lease(instance: Instance): Lease {
+    instance.markBusy();
+    this.statsOf(instance.key).busy++;
+    return new Lease(instance, (inst, end) => this.released(inst, end));
+  }
+
+  /** A lease ended: hand the instance to a caller waiting for its version, or back to the pool, or retire it. */
+  private released(instance: Instance, end: LeaseEnd): void {
+    const st = this.statsOf(instance.key);
+    st.busy--;
+    st.avgBusyMs += EWMA * (Date.now() - instance.busySince - st.avgBusyMs);
+    if (!end.keep) return this.o.instances.discard(instance, end.reason);
+    if (instance.isGone || this.closed) return this.o.instances.discard(instance, 'its sandbox is gone');
+    const waiter = this.waiters.get(instance.key)?.[0];
+    if (waiter) return waiter.settle(instance); // stays busy: its next lease starts at once
+    this.o.instances.putIdle(instance);
+  }
+
+  /**
+   * Scale-out with judgement: when every instance of the version is busy, but one will
+   * likely free up sooner than a cold start would take (short calls, a few queued
+   * behind them), wait for it instead of starting another sandbox. Long-running
+   * functions scale out at once, as on Lambda. Returns how long to wait, 0 for none.
+   */
+  private worthWaitingMs(key: string, v: VersionRecord): number {
+    const st = this.stats.get(key);
+    if (!st || st.busy === 0) return 0;
+    const queued = this.waiters.get(key)?.length ?? 0;
+    const expected = (st.avgBusyMs * (queued + 1)) / st.busy;
+    const cold = this.o.generic.readyCount(v.runtime, v.memoryMb) > 0 ? this.coldMs.pool : this.coldMs.boot;
+    return expected < cold ? Math.max(cold, 5) : 0;
+  }
+
+  /**
+   * A version whose calls are shorter than a cold start already has two instances per
+   * core (maxColdStarts is the core count): enough to keep the CPU busy.
+   */
+  private enoughForShortCalls(key: string): boolean {
+    const st = this.stats.get(key);
+    if (!st || st.avgBusyMs === 0 || st.avgBusyMs >= this.coldMs.pool) return false;
+    return this.o.instances.countOf(key) >= 2 * this.o.maxColdStarts;
+  }
+
+  /** Waits for an instance of `key` (and, with `forSlot`, for a cold-start slot) at most `ms`. */
+  private wait(key: string, ms: number, forSlot: boolean): Promise<Instance | null> {
+    return new Promise((resolve) => {
+      const list = this.waiters.get(key) ?? [];
+      this.waiters.set(key, list);
+      const timer = setTimeout(() => waiter.settle(null), ms);
+      const waiter: Waiter = {
+        settle: (instance) => {
+          clearTimeout(timer);
+          const i = list.indexOf(waiter);
+          if (i !== -1) list.splice(i, 1);
+          if (!list.length && this.waiters.get(key) === list) this.waiters.delete(key);
+          const j = this.slotWaiters.indexOf(waiter);
+          if (j !== -1) this.slotWaiters.splice(j, 1);
+          resolve(instance);
+        },
+      };
+      list.push(waiter);
+      if (forSlot) this.slotWaiters.push(waiter);
+    });
+  }
+
+  private statsOf(key: string): VersionStats {
+    let st = this.stats.get(key);
+    if (!st) {
+      st = { busy: 0, avgBusyMs: 0 };
+      this.stats.set(key, st);
+    }
+    return st;
+  }
+}
