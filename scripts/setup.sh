@@ -19,7 +19,9 @@ bash scripts/setup/node.sh >/dev/null
 skyscale_use_node
 skyscale_log "node: $(command -v node) $(node --version), npm $(npm --version)"
 
-lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+# node_modules is kept while package-lock.json and the node's module ABI are unchanged
+# (better-sqlite3 is native: a new Node major needs it rebuilt).
+lock_hash="$(sha256sum package-lock.json | cut -c1-16) $(node -p '"node-abi" + process.versions.modules + "-" + process.platform + "-" + process.arch')"
 if [ ! -f node_modules/.skyscale-lock-hash ] || [ "$(cat node_modules/.skyscale-lock-hash)" != "$lock_hash" ]; then
   skyscale_log "installing npm dependencies (npm ci; better-sqlite3 builds from source, about a minute)"
   npm ci --no-audit --no-fund --loglevel=error
