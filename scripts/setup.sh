@@ -23,7 +23,7 @@ skyscale_log "node: $(command -v node) $(node --version), npm $(npm --version)"
 # (better-sqlite3 is native: a new Node major needs it rebuilt).
 lock_hash="$(sha256sum package-lock.json | cut -c1-16) $(node -p '"node-abi" + process.versions.modules + "-" + process.platform + "-" + process.arch')"
 if [ ! -f node_modules/.skyscale-lock-hash ] || [ "$(cat node_modules/.skyscale-lock-hash)" != "$lock_hash" ]; then
-  skyscale_log "installing npm dependencies (npm ci; better-sqlite3 builds from source, about a minute)"
+  skyscale_log "installing npm dependencies (npm ci; better-sqlite3 builds from source, about two minutes)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.skyscale-lock-hash
 fi
