@@ -6,6 +6,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
+# The Node.js that setup chose (the machine's if 22 or newer, else the cache's); only
+# PATH is taken over, as bin/skyscale does.
+PATH="$(source scripts/lib/cache-paths.sh && printf '%s' "$PATH")"
+export PATH
+echo "== node $(node --version) ($(command -v node))"
 
 echo "== agent (go vet, go test)"
 (cd agent && go vet ./... && go test -count=1 -race ./...)
