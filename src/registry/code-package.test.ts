@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import { Parser } from 'tar';
 import yazl from 'yazl';
 import { canonicalizePackage, handlerModuleFiles } from './code-package.js';
 import { writeTar } from './tar-writer.js';
@@ -115,7 +116,14 @@ test('maps handler strings to module files like Lambda', () => {
 test('keeps the executable bit and long paths', async () => {
   const long = `${'d'.repeat(120)}/${'f'.repeat(90)}.py`;
   const pkg = await canonicalizePackage(await zip([{ path: 'handler.py', content: 'x' }, { path: 'run.sh', content: '#!/bin/sh', mode: 0o100755 }, { path: long, content: 'y' }]), 'handler.handler');
-  const text = pkg.tar.toString('latin1');
-  assert.match(text, /run\.sh\0+0000755/);
-  assert.ok(text.includes('f'.repeat(90)), 'long path kept');
+  const entries = new Map<string, number>();
+  await new Promise<void>((resolve, reject) => {
+    const parser = new Parser({ onReadEntry: (e) => { entries.set(e.path, e.mode ?? 0); e.resume(); } });
+    parser.on('end', () => resolve());
+    parser.on('error', reject);
+    parser.end(pkg.tar);
+  });
+  assert.equal((entries.get('run.sh') ?? 0) & 0o777, 0o755, 'the executable bit is kept');
+  assert.equal((entries.get('handler.py') ?? 0) & 0o777, 0o644);
+  assert.ok(entries.has(long), 'the long path reads back whole');
 });

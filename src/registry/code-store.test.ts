@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CodeStore } from './code-store.js';
@@ -18,7 +18,8 @@ test('stores identical bytes once under their sha256, verifies on read, sweeps u
     await assert.rejects(store.get(b.sha256), /corrupt/);
     assert.equal(store.sweep(new Set([a.sha256])), 1);
     assert.ok(store.has(a.sha256) && !store.has(b.sha256));
-    assert.ok(readdirSync(dir).length >= 1);
+    assert.ok(existsSync(join(dir, a.sha256.slice(0, 2), a.sha256)), 'the kept blob is still on disk');
+    assert.ok(!existsSync(join(dir, b.sha256.slice(0, 2), b.sha256)), 'the swept blob is gone from disk');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
