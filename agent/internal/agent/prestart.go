@@ -55,8 +55,14 @@ func (a *Agent) prestart(ctx context.Context) bool {
 		a.log.Info("runtime prestarted", "runtime", prestartPython, "pid", proc.Pid(), "ms", millis(time.Since(start)))
 		return true
 	}
-	a.dropRuntime()
-	a.log.Warn("prestart failed; the runtime will start at init", "reason", reason)
+	proc.KillAndWait(killWait)
+	exit := "not reaped yet"
+	if isClosed(proc.Done()) { // its exit is only there once it is reaped
+		exit = proc.Exit().Reason
+	}
+	a.log.Warn("prestart failed; the runtime will start at init", "reason", reason, "exit", exit, "output", excerpt(a.logs.Take().Text))
+	a.proc = nil
+	a.setRuntimePipe(nil)
 	return false
 }
 
@@ -78,15 +84,14 @@ func (a *Agent) awaitPrestarted(ctx context.Context, proc *supervisor.Process) s
 				a.log.Warn("unexpected frame from the prestarting runtime", "type", ans.Frame.Type)
 			}
 			if err != nil {
-				proc.KillAndWait(killWait)
-				return "runtime pipe: " + err.Error() + " (" + proc.Exit().Reason + "): " + excerpt(a.logs.Take().Text)
+				return "runtime pipe: " + err.Error()
 			}
 		}
 		switch {
 		case ctx.Err() != nil:
 			return "agent stopping"
 		case isClosed(proc.Done()):
-			return "runtime exited: " + proc.Exit().Reason + ": " + excerpt(a.logs.Take().Text)
+			return "runtime exited"
 		}
 	}
 }
