@@ -33,6 +33,7 @@ export const ERRORS = {
   UnsupportedMediaType: { status: 415, lambda: 'UnsupportedMediaTypeException', kind: 'user', summary: 'The request body has a content type this route does not take.' },
   TooManyRequests: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'A concurrency limit was reached and the bounded wait ran out.' },
   SandboxStartFailed: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'A sandbox could not be started.' },
+  AgentProtocolMismatch: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The agent in the sandbox speaks another version of the agent protocol than this server (an agent built from another checkout): rebuild it with scripts/setup.sh.' },
   InternalError: { status: 500, lambda: 'ServiceException', kind: 'system', summary: 'An unexpected fault in Skyscale itself.' },
   ServerUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The server is starting or shutting down.' },
 } as const satisfies Record<string, ErrorSpec>;

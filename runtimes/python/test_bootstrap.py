@@ -1,6 +1,8 @@
-# Tests for bootstrap.py: a fake Runtime API (http.server in a thread) serves a
-# queue of events and records what the runtime posts; bootstrap.py runs as a
-# subprocess over a temporary task dir of test handlers, the way the agent runs it.
+# Tests for the built-in runtime (bootstrap.py and the skyscale_runtime package). A
+# fake agent serves a queue of events and records what the runtime answers, over the
+# agent's pipe (the production path) or over a fake Runtime API (http.server in a
+# thread, the fallback); bootstrap.py runs as a subprocess over a temporary task dir of
+# test handlers, the way the agent runs it.
 # Run from the repo root: python3 -m unittest discover -s runtimes/python -p 'test_*.py'
 
 import json
@@ -17,7 +19,8 @@ import time
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import bootstrap
+from skyscale_runtime import http_client, invocation, loader
+from test_transport import schema_check
 
 BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py")
 PREFIX = "/2018-06-01/runtime"
@@ -41,12 +44,8 @@ class FakeRuntimeAPI:
     the post arrived, so tests can check what was written before it.
     """
 
-    def __init__(self, events, output_path, protocol="HTTP/1.1", chunked=False,
-                 headers=None, assignment=None, before_assign=None):
+    def __init__(self, events, output_path, protocol="HTTP/1.1", chunked=False, headers=None):
         self.output_path = output_path
-        self.assignment = assignment  # prestart: the body of the assignment poll
-        self.before_assign = before_assign
-        self.assignment_polls = 0
         self.chunked = chunked
         self.extra_headers = headers or {}
         self.pending = queue.Queue()
@@ -89,13 +88,6 @@ class FakeRuntimeAPI:
         with self.lock:
             self.next_times.append(time.monotonic())
             self.clients.append(req.client_address)
-        if req.path == PREFIX + "/skyscale/assignment" and self.assignment is not None:
-            with self.lock:
-                self.assignment_polls += 1
-            if self.before_assign:
-                self.before_assign()
-            return self.reply(req, 200, json.dumps(self.assignment).encode(),
-                              {"Content-Type": "application/json"})
         if req.path != PREFIX + "/invocation/next":
             return self.reply(req, 404, b"{}")
         while not self.closed:
@@ -157,6 +149,117 @@ class FakeRuntimeAPI:
             req.wfile.write(body)
 
 
+def read_exactly(fd, n):
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def write_frame(fd, header, body=b""):
+    head = json.dumps(header).encode()
+    data = len(head).to_bytes(4, "big") + len(body).to_bytes(4, "big") + head + body
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class FakeAgentPipe:
+    """The agent's end of the built-in runtime channel: serves queued events
+    after the runtime's "next", records its answers (with the output snapshot
+    taken when each arrived, as FakeRuntimeAPI does), and hands a prestarted
+    runtime its assignment. Frames are built and parsed here by hand, not with
+    the code under test, and every header the runtime sends is checked against
+    the contract's schema."""
+
+    def __init__(self, events, output_path, headers=None, before_assign=None):
+        self.output_path = output_path
+        self.events = [("req-%d" % i, body) for i, body in enumerate(events, 1)]
+        self.expected = len(events)
+        self.extra_headers = headers or {}
+        self.assignment = None  # prestart: the assignment's fields
+        self.before_assign = before_assign
+        self.assignment_polls = 0
+        self.results = {}
+        self.init_error = None
+        self.frames = []  # every header the runtime sent
+        self.done = threading.Event()
+        self.ev_r, self.ev_w = os.pipe()
+        self.an_r, self.an_w = os.pipe()
+        self.child_fds = (self.ev_r, self.an_w)
+        self.spec = "%d,%d" % self.child_fds
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+
+    def started(self):
+        """The runtime has its ends: close ours, so its exit ends the stream."""
+        os.close(self.ev_r)
+        os.close(self.an_w)
+        self.thread.start()
+
+    def close(self):
+        for fd in (self.ev_w, self.an_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def send_next_event(self):
+        if not self.events:
+            return
+        request_id, body = self.events.pop(0)
+        if not isinstance(body, bytes):
+            body = json.dumps(body).encode()
+        header = {"type": "invoke", "requestId": request_id,
+                  "deadlineMs": int(time.time() * 1000) + 3000,
+                  "invokedFunctionArn": ARN, "traceId": "Root=1-trace-" + request_id}
+        if "Lambda-Runtime-Client-Context" in self.extra_headers:
+            header["clientContext"] = self.extra_headers["Lambda-Runtime-Client-Context"]
+        write_frame(self.ev_w, header, body)
+
+    def serve(self):
+        try:
+            self._serve()
+        except OSError:
+            pass  # closed under us at the end of a test
+        finally:
+            self.done.set()
+
+    def _serve(self):
+        while True:
+            prefix = read_exactly(self.an_r, 8)
+            if prefix is None:
+                return
+            header = json.loads(read_exactly(self.an_r, int.from_bytes(prefix[:4], "big")))
+            body = read_exactly(self.an_r, int.from_bytes(prefix[4:], "big")) or b""
+            self.frames.append(header)
+            kind = header["type"]
+            if kind == "prestarted":
+                self.assignment_polls += 1
+                if self.before_assign:
+                    self.before_assign()
+                write_frame(self.ev_w, dict(self.assignment, type="assignment"))
+                continue
+            if kind == "next":
+                self.send_next_event()
+                continue
+            with open(self.output_path, "rb") as f:
+                output = f.read().decode("utf-8", "replace")
+            headers = {}
+            if "errorType" in header:
+                headers["Lambda-Runtime-Function-Error-Type"] = header["errorType"]
+            record = {"kind": kind, "headers": headers, "body": body, "output": output}
+            if kind == "init_error":
+                self.init_error = record
+                return
+            self.results[header["requestId"]] = record
+            if len(self.results) == self.expected:
+                self.done.set()
+            self.send_next_event()
+
+
 class Run:
     def __init__(self, api, output, returncode):
         self.api = api
@@ -191,13 +294,20 @@ class BootstrapTestCase(unittest.TestCase):
         with open(full, "w") as f:
             f.write(textwrap.dedent(source))
 
+    transport = "pipe"  # the production path; subclasses run the HTTP fallback
+
     def run_runtime(self, handler, events, env=None, expect_exit=False, prestart=None,
                     **api_options):
         """Run the bootstrap. prestart: None for a normal start, else the
         generic environment the agent starts a prestarted runtime with; the
         normal environment (plus env) then goes in the assignment."""
         output_path = os.path.join(self.tmp, "output")
-        api = FakeRuntimeAPI(events, output_path, **api_options)
+        if self.transport == "pipe" or prestart is not None:
+            api = FakeAgentPipe(events, output_path, **api_options)
+            address = "127.0.0.1:9"  # never used: the pipe carries everything
+        else:
+            api = FakeRuntimeAPI(events, output_path, **api_options)
+            address = api.address
         self.addCleanup(api.close)
         full_env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -207,7 +317,7 @@ class BootstrapTestCase(unittest.TestCase):
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONPATH": self.task_dir,
-            "AWS_LAMBDA_RUNTIME_API": api.address,
+            "AWS_LAMBDA_RUNTIME_API": address,
             "_HANDLER": handler,
             "LAMBDA_TASK_ROOT": self.task_dir,
             "LAMBDA_RUNTIME_DIR": os.path.dirname(BOOTSTRAP),
@@ -224,10 +334,17 @@ class BootstrapTestCase(unittest.TestCase):
         if prestart is not None:
             api.assignment = {"handler": handler, "taskRoot": self.task_dir, "env": full_env,
                               "rlimitAsBytes": int(full_env.get("SKYSCALE_RLIMIT_AS_BYTES", 0))}
-            full_env = dict(prestart, AWS_LAMBDA_RUNTIME_API=api.address, SKYSCALE_PRESTART="1")
+            full_env = dict(prestart, AWS_LAMBDA_RUNTIME_API=address, SKYSCALE_PRESTART="1")
+        pass_fds = ()
+        if isinstance(api, FakeAgentPipe):
+            full_env["SKYSCALE_RUNTIME_PIPE"] = api.spec
+            pass_fds = api.child_fds
         with open(output_path, "wb") as output:
             proc = subprocess.Popen([sys.executable, BOOTSTRAP], cwd=self.task_dir,
-                                    env=full_env, stdout=output, stderr=subprocess.STDOUT)
+                                    env=full_env, stdout=output, stderr=subprocess.STDOUT,
+                                    pass_fds=pass_fds)
+        if isinstance(api, FakeAgentPipe):
+            api.started()
         try:
             finished = api.done.wait(WAIT_SECONDS)
             if expect_exit:
@@ -239,6 +356,9 @@ class BootstrapTestCase(unittest.TestCase):
         with open(output_path, "rb") as f:
             text = f.read().decode("utf-8", "replace")
         self.assertTrue(finished, "runtime did not answer every event; output:\n" + text)
+        if isinstance(api, FakeAgentPipe):
+            for header in api.frames:
+                schema_check("runtime-to-agent." + header["type"], header)
         return Run(api, text, proc.returncode)
 
     def assert_init_error(self, run, error_type, message_part=""):
@@ -284,6 +404,7 @@ class InvocationTests(BootstrapTestCase):
             "Lambda-Runtime-Cognito-Identity": json.dumps({"cognitoIdentityId": "id-1"}),
         })
         result = run.result()
+        over_http = self.transport == "http"
         remaining = result.pop("remaining")
         self.assertGreater(remaining, 0)
         self.assertLessEqual(remaining, 3000)
@@ -297,11 +418,29 @@ class InvocationTests(BootstrapTestCase):
             "invoked_function_arn": ARN,
             "log_group_name": "/aws/lambda/hello",
             "log_stream_name": "2026/11/23/[7]abc",
-            "identity_id": "id-1",
+            # Only the Runtime API carries a Cognito identity (Skyscale has none to give).
+            "identity_id": "id-1" if over_http else None,
             "custom": {"k": "v"}, "env": {"platform": "x"}, "app_title": "demo",
             "trace": "Root=1-trace-req-1",
         })
-        self.assertEqual(run.api.results["req-1"]["headers"]["Content-Type"], "application/json")
+        if over_http:
+            self.assertEqual(run.api.results["req-1"]["headers"]["Content-Type"],
+                             "application/json")
+
+    def test_only_what_the_transport_needs_is_imported(self):
+        self.write("handler.py", """
+            import sys
+            def handler(event, context):
+                return sorted(m for m in sys.modules
+                              if m.startswith("skyscale_runtime") or m in ("_socket", "socket"))
+        """)
+        loaded = self.run_runtime("handler.handler", [{}]).result()
+        runtime = ["skyscale_runtime", "skyscale_runtime.context", "skyscale_runtime.errors",
+                   "skyscale_runtime.invocation", "skyscale_runtime.loader",
+                   "skyscale_runtime.main", "skyscale_runtime.transport"]
+        if self.transport == "http":
+            runtime = sorted(runtime + ["_socket", "skyscale_runtime.http_client"])
+        self.assertEqual(loaded, runtime)
 
     def test_zero_arg_handler(self):
         self.write("handler.py", """
@@ -501,7 +640,14 @@ class InvocationTests(BootstrapTestCase):
                                      r"\treq-1\thello Ada\n\x1eSKYSCALE-END req-1\n")
 
 
+class InvocationOverHTTPTests(InvocationTests):
+    """The same, over the Runtime API: the runtime's fallback without a pipe."""
+    transport = "http"
+
+
 class ConnectionTests(BootstrapTestCase):
+    transport = "http"
+
     def setUp(self):
         super().setUp()
         self.write("handler.py", """
@@ -528,7 +674,7 @@ class ConnectionTests(BootstrapTestCase):
     def test_connection_sets_tcp_nodelay(self):
         listener = socket.create_server(("127.0.0.1", 0))
         self.addCleanup(listener.close)
-        sock = bootstrap.open_connection("127.0.0.1:%d" % listener.getsockname()[1])
+        sock = http_client.open_connection("127.0.0.1:%d" % listener.getsockname()[1])
         self.addCleanup(sock.close)
         self.assertNotEqual(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 0)
 
@@ -574,6 +720,10 @@ class InitErrorTests(BootstrapTestCase):
         self.assertEqual(len(body["stackTrace"]), 1, body["stackTrace"])
         self.assertIn("handler.py", body["stackTrace"][0])
         self.assertIn("importing\n", run.output)
+
+
+class InitErrorOverHTTPTests(InitErrorTests):
+    transport = "http"
 
 
 class PrestartTests(BootstrapTestCase):
@@ -635,34 +785,31 @@ class PrestartTests(BootstrapTestCase):
         self.assert_init_error(run, "Runtime.ImportModuleError",
                                "Unable to import module 'nothere'")
 
-    def test_refused_assignment_exits(self):
-        output_path = os.path.join(self.tmp, "output")
-        api = FakeRuntimeAPI([], output_path)  # no assignment: the poll gets 404
-        self.addCleanup(api.close)
-        env = dict(self.GENERIC, AWS_LAMBDA_RUNTIME_API=api.address, SKYSCALE_PRESTART="1")
+    def test_prestart_without_the_pipe_exits(self):
+        env = dict(self.GENERIC, AWS_LAMBDA_RUNTIME_API="127.0.0.1:9", SKYSCALE_PRESTART="1")
         proc = subprocess.run([sys.executable, BOOTSTRAP], cwd=self.task_dir, env=env,
                               capture_output=True, timeout=WAIT_SECONDS)
         self.assertEqual(proc.returncode, 1)
-        self.assertIn(b"skyscale/assignment answered 404", proc.stderr)
+        self.assertIn(b"a prestarted runtime needs the agent's pipe", proc.stderr)
 
 
 class UnitTests(unittest.TestCase):
     def test_json_default(self):
         from decimal import Decimal
-        self.assertEqual(bootstrap.to_json([Decimal("2.50"), Decimal("3"), None]),
+        self.assertEqual(invocation.to_json([Decimal("2.50"), Decimal("3"), None]),
                          b"[2.5, 3, null]")
-        with self.assertRaises(bootstrap.FaultError) as caught:
-            bootstrap.to_json(object())
+        with self.assertRaises(invocation.FaultError) as caught:
+            invocation.to_json(object())
         self.assertEqual(caught.exception.error_type, "Runtime.MarshalError")
 
     def test_parameter_shape(self):
         class Obj:
             def method(self, event):
                 pass
-        self.assertEqual(bootstrap.parameter_shape(lambda: 0), (0, False, False))
-        self.assertEqual(bootstrap.parameter_shape(lambda e, c=None, *a, **k: 0),
+        self.assertEqual(loader.parameter_shape(lambda: 0), (0, False, False))
+        self.assertEqual(loader.parameter_shape(lambda e, c=None, *a, **k: 0),
                          (2, True, True))
-        self.assertEqual(bootstrap.parameter_shape(Obj().method), (1, False, False))
+        self.assertEqual(loader.parameter_shape(Obj().method), (1, False, False))
 
 
 if __name__ == "__main__":

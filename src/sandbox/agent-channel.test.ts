@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { AgentChannel, AgentTimeoutError, ChannelClosedError } from './agent-channel.js';
+import { AGENT_PROTOCOL, AgentChannel, AgentTimeoutError, ChannelClosedError, type InitRequest } from './agent-channel.js';
 import { encodeFrame, FrameDecoder, type Frame } from './protocol.js';
+import { AGENT_SCHEMA, schemaProblems } from './agent-schema.test-helper.js';
+import { SkyscaleError } from '../errors.js';
 
 /** A channel wired to an in-memory "agent" whose answers each test scripts. */
 function wire() {
@@ -31,8 +33,9 @@ const INVOKE = { requestId: 'r1', deadlineMs: 0, timeoutMs: 1000, invokedFunctio
 
 test('ready resolves with the agent\'s ready frame; invoke returns the result and its body', async () => {
   const w = wire();
-  w.send({ type: 'ready', protocol: 1, prestarted: 'python' });
+  w.send({ type: 'ready', protocol: 1, agentVersion: '0.1.0', pid: 1, prestarted: 'python' });
   assert.equal((await w.channel.ready).prestarted, 'python');
+  assert.equal(w.channel.prestarted, 'python');
   w.answer((f) => w.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.5, maxRssKb: 900, log: 'hi\n' }, Buffer.from('{"ok":1}')));
   const r = await w.channel.invoke(INVOKE, Buffer.from('{}'), 1000);
   assert.deepEqual({ ...r, payload: r.payload.toString() }, { status: 'ok', payload: '{"ok":1}', durationMs: 0.5, maxRssKb: 900, log: 'hi\n', logTruncated: false });
@@ -91,4 +94,74 @@ test('a frame breaking the protocol closes the channel', async () => {
   w.raw(Buffer.alloc(8)); // a header length of 0 is out of range
   await assert.rejects(again, /broke the protocol/);
   assert.equal(w.channel.isClosed, true);
+});
+
+const INIT: InitRequest = {
+  runtime: 'python3.11', handler: 'handler.handler', codeSha256: 'ab'.repeat(32), functionName: 'hello', functionVersion: '1',
+  memoryMb: 128, timeoutMs: 3000, env: { KEY: 'value' }, invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:hello',
+  logGroupName: '/aws/lambda/hello', logStreamName: '2026/11/23/[1]abc', logLimitBytes: 262144,
+};
+const FULL_INVOKE = { requestId: 'r1', deadlineMs: 1763900000000, timeoutMs: 3000, invokedFunctionArn: 'arn' };
+
+test('every message the host sends, and every answer these tests script, is the contract\'s (agent-protocol.schema.json)', async () => {
+  const w = wire();
+  const answers: Record<string, { type: string; [k: string]: unknown }> = {
+    init: { type: 'init_result', ok: false, initMs: 12.5, log: 'x', error: { errorType: 'Runtime.ImportModuleError', errorMessage: 'no', stackTrace: [] } },
+    invoke: { type: 'result', requestId: 'r1', status: 'ok', durationMs: 1.5, maxRssKb: 900, log: '', logTruncated: false },
+    ping: { type: 'pong' },
+  };
+  w.answer((f) => {
+    const a = answers[f.header.type];
+    if (a) w.send(a);
+  });
+  await w.channel.init(INIT, Buffer.from('tar'), 1000);
+  await w.channel.invoke({ ...FULL_INVOKE, clientContext: null }, Buffer.from('{}'), 1000);
+  await w.channel.invoke({ ...FULL_INVOKE, clientContext: '{"custom":{}}' }, Buffer.from('{}'), 1000);
+  await w.channel.invoke(INVOKE, Buffer.from('{}'), 1000);
+  await w.channel.ping(1000);
+  w.channel.shutdown();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(w.received.map((f) => f.header.type), ['init', 'invoke', 'invoke', 'invoke', 'ping', 'shutdown']);
+  for (const f of w.received) assert.deepEqual(schemaProblems(`host-to-agent.${f.header.type}`, f.header), [], JSON.stringify(f.header));
+  for (const a of Object.values(answers)) assert.deepEqual(schemaProblems(`agent-to-host.${a.type}`, a), []);
+  for (const ready of [{ type: 'ready', protocol: 1, agentVersion: '0.1.0', pid: 1 }, { type: 'ready', protocol: 1, agentVersion: '0.1.0', pid: 1, prestarted: 'python' }]) {
+    assert.deepEqual(schemaProblems('agent-to-host.ready', ready), []);
+  }
+});
+
+test('the host speaks the protocol version of the contract', () => {
+  const ready = AGENT_SCHEMA.$defs['agent-to-host.ready'] as { properties: { protocol: { const: number } } };
+  assert.equal(AGENT_PROTOCOL, ready.properties.protocol.const);
+});
+
+test('an agent announcing another protocol version is refused with AgentProtocolMismatch naming both', async () => {
+  for (const protocol of [2, undefined]) {
+    const w = wire();
+    w.send({ type: 'ready', agentVersion: '9.0.0', pid: 1, ...(protocol === undefined ? {} : { protocol }) });
+    const err = await w.channel.ready.then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof SkyscaleError, String(err));
+    assert.equal(err.type, 'AgentProtocolMismatch');
+    assert.match(err.message, protocol === undefined ? /no protocol version.*protocol 1/ : /protocol 2.*protocol 1/);
+    assert.match(err.message, /scripts\/setup\.sh/);
+    assert.deepEqual(err.details, { agentProtocol: protocol ?? null, hostProtocol: AGENT_PROTOCOL });
+    assert.equal(w.channel.isClosed, true, 'the channel is closed: nothing is sent to such an agent');
+    await assert.rejects(w.channel.ping(100), ChannelClosedError);
+  }
+});
+
+test('a sandbox without a prestarted runtime says so', async () => {
+  const w = wire();
+  assert.equal(w.channel.prestarted, undefined);
+  w.send({ type: 'ready', protocol: 1, agentVersion: '0.1.0', pid: 1 });
+  assert.deepEqual(await w.channel.ready, { protocol: 1, agentVersion: '0.1.0', pid: 1 });
+  assert.equal(w.channel.prestarted, undefined);
+});
+
+test('the schema checker refuses what the schema refuses', () => {
+  const good = { type: 'result', requestId: 'r', status: 'ok', durationMs: 1, log: '', logTruncated: false };
+  assert.deepEqual(schemaProblems('agent-to-host.result', good), []);
+  for (const bad of [{ ...good, status: 'maybe' }, { ...good, maxRssKb: 1.5 }, { ...good, undocumented: 1 }, { type: 'result' }, { ...good, type: 'pong' }]) {
+    assert.notDeepEqual(schemaProblems('agent-to-host.result', bad), [], JSON.stringify(bad));
+  }
+  assert.notDeepEqual(schemaProblems('host-to-agent.init', { ...INIT, type: 'init', env: { K: 1 } }), []);
 });

@@ -1,10 +1,27 @@
-// The host's side of the agent protocol over one byte stream: waits for `ready`,
-// sends `init` / `invoke`, and matches the agent's answers to them. One request at a
-// time, as the agent serves one invocation at a time. When the stream ends every
-// pending request fails with ChannelClosedError, so a dead sandbox never leaves a caller
-// waiting.
+// The host's side of the agent protocol over one byte stream: waits for `ready` and
+// checks the agent's protocol version, sends `init` / `invoke`, and matches the agent's
+// answers to them. One request at a time, as the agent serves one invocation at a time.
+// When the stream ends every pending request fails with ChannelClosedError, so a dead
+// sandbox never leaves a caller waiting. The messages' shapes are
+// contracts/agent-protocol.schema.json's; the tests check them against it.
 import type { Readable, Writable } from 'node:stream';
+import { SkyscaleError } from '../errors.js';
 import { encodeFrame, FrameDecoder, type Frame, type FrameHeader } from './protocol.js';
+
+/**
+ * The protocol version this host speaks (contracts/agent-protocol.md, "Versions and
+ * breaking changes"). An agent announcing another one is refused.
+ */
+export const AGENT_PROTOCOL = 1;
+
+/** What the agent says in `ready`. */
+export interface AgentReady {
+  protocol: number;
+  agentVersion: string;
+  pid: number;
+  /** the runtime already started and waiting for its function (`--prestart`), if any */
+  prestarted?: 'python';
+}
 
 export interface InitRequest {
   runtime: string;
@@ -69,13 +86,15 @@ interface Pending {
 }
 
 export class AgentChannel {
-  readonly ready: Promise<FrameHeader>;
+  /** Resolves with the agent's `ready`; rejects if the channel closes first or the agent speaks another protocol. */
+  readonly ready: Promise<AgentReady>;
   /** Resolves (never rejects) with why the channel closed. */
   readonly closed: Promise<string>;
   private readonly decoder = new FrameDecoder();
   private pending: Pending | null = null;
   private closeReason: string | null = null;
-  private markReady!: (h: FrameHeader) => void;
+  private announced: AgentReady | null = null;
+  private markReady!: (r: AgentReady) => void;
   private failReady!: (e: Error) => void;
   private markClosed!: (reason: string) => void;
   private readonly exitListeners: ((h: FrameHeader) => void)[] = [];
@@ -92,6 +111,15 @@ export class AgentChannel {
 
   get isClosed(): boolean {
     return this.closeReason !== null;
+  }
+
+  /**
+   * Which runtime the agent has prestarted (known once `ready` resolved): a pooled
+   * sandbox whose interpreter is already up and waiting, or undefined for one whose
+   * runtime starts at `init`.
+   */
+  get prestarted(): 'python' | undefined {
+    return this.announced?.prestarted;
   }
 
   /** Called when the runtime exits while no invocation runs (the instance is then unusable). */
@@ -165,7 +193,7 @@ export class AgentChannel {
 
   private onFrame(f: Frame): void {
     const type = f.header.type;
-    if (type === 'ready') return this.markReady(f.header);
+    if (type === 'ready') return this.onReady(f.header);
     if (type === 'runtime_exit') {
       for (const l of this.exitListeners) l(f.header);
       return;
@@ -176,5 +204,22 @@ export class AgentChannel {
     }
     if (this.pending && type === this.pending.expect) return this.settle(f, null);
     this.close(`the agent sent an unexpected ${type} frame`);
+  }
+
+  private onReady(h: FrameHeader): void {
+    if (h.protocol !== AGENT_PROTOCOL) {
+      const agent = typeof h.protocol === 'number' ? `protocol ${h.protocol}` : 'no protocol version';
+      const err = new SkyscaleError('AgentProtocolMismatch',
+        `the sandbox's agent (version ${String(h.agentVersion ?? 'unknown')}) speaks ${agent}; this server speaks protocol ${AGENT_PROTOCOL}: rebuild the agent with scripts/setup.sh`,
+        { hint: 'rebuild the agent with scripts/setup.sh (it builds build/agent/skyscale-agent from this checkout)', details: { agentProtocol: h.protocol ?? null, hostProtocol: AGENT_PROTOCOL } });
+      this.failReady(err);
+      this.close(err.message);
+      return;
+    }
+    this.announced = {
+      protocol: h.protocol, agentVersion: String(h.agentVersion ?? ''), pid: Number(h.pid ?? 0),
+      ...(h.prestarted === 'python' ? { prestarted: 'python' as const } : {}),
+    };
+    this.markReady(this.announced);
   }
 }

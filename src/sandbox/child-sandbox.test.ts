@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { startChildSandbox } from './child-sandbox.js';
+import { SkyscaleError } from '../errors.js';
 
 const log = pino({ level: 'silent' });
 
@@ -20,4 +21,17 @@ test('a child that exits before ready fails the start with what it printed', asy
     /(closed its output|exited)[\s\S]*no kvm here/,
   );
   assert.equal(cleaned, true, 'the driver-specific cleanup ran');
+});
+
+test('a child whose agent speaks another protocol version is stopped and refused with AgentProtocolMismatch', async () => {
+  // An "agent" that says ready with protocol 2, then waits to be killed.
+  const script = `const h = Buffer.from(JSON.stringify({ type: 'ready', protocol: 2, agentVersion: '9.0.0', pid: process.pid }));
+    const p = Buffer.alloc(8); p.writeUInt32BE(h.length, 0); process.stdout.write(Buffer.concat([p, h])); setInterval(() => {}, 1000);`;
+  let cleaned = false;
+  const err = await startChildSandbox({ id: 't3', command: process.execPath, args: ['-e', script], env: { PATH: process.env.PATH }, log, readyTimeoutMs: 5000,
+    cleanup: async () => { cleaned = true; } }).then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof SkyscaleError, String(err));
+  assert.equal(err.type, 'AgentProtocolMismatch');
+  assert.match(err.message, /protocol 2; this server speaks protocol 1/);
+  assert.equal(cleaned, true, 'the sandbox was stopped');
 });

@@ -4,6 +4,7 @@
 // child's exit and a deadline — never a sleep.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
+import { SkyscaleError } from '../errors.js';
 import { AgentChannel } from './agent-channel.js';
 import type { Sandbox, SandboxExit } from './driver.js';
 
@@ -44,6 +45,7 @@ export async function startChildSandbox(o: ChildSandboxOptions): Promise<Sandbox
     return sandbox;
   } catch (err) {
     await sandbox.stop();
+    if (err instanceof SkyscaleError) throw err; // refused by the host (AgentProtocolMismatch): the reason is ours, not the child's
     const exit = await exited;
     throw new Error(`${(err as Error).message}${exit.stderrTail ? `: ${lastLines(exit.stderrTail)}` : ''}`);
   } finally {

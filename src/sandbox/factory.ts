@@ -1,7 +1,7 @@
 // Picks and builds the sandbox driver: the one the configuration names, or with
 // `auto` gVisor where it is set up (runsc, root filesystem and agent present), else a
 // clear error — the server never silently falls back to running code unisolated.
-import { copyFileSync, existsSync, mkdirSync, chmodSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
@@ -10,6 +10,7 @@ import type { SandboxDriver } from './driver.js';
 import { GvisorDriver, runscVersion } from './gvisor/gvisor-driver.js';
 import { ProcessDriver } from './process/process-driver.js';
 import { bwrapVersion, NamespaceDriver } from './namespace/namespace-driver.js';
+import { prepareKit, type KitSources } from './kit.js';
 
 export async function createDriver(config: ServerConfig, log: Logger): Promise<SandboxDriver> {
   requireFile(config.agentPath, 'the agent binary', 'run scripts/setup.sh (it builds the agent)');
@@ -19,12 +20,14 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
     return new ProcessDriver({ agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir: join(config.dataDir, 'process-sandboxes'), log });
   }
   requireFile(config.rootfs, 'the sandbox root filesystem', 'run scripts/setup.sh (it builds the root filesystem)');
+  const bwrap = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].find((b) => existsSync(b));
+  const rootfs = realpathSync(config.rootfs);
+  const kit: KitSources = { dataDir: config.dataDir, agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, rootfs, bwrap, hostPython: config.hostPython, log };
   if (config.sandbox === 'namespace') {
-    const bwrap = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].find((b) => existsSync(b));
     if (!bwrap) throw new SkyscaleError('SandboxStartFailed', 'bubblewrap (bwrap) was not found', { hint: 'run scripts/setup.sh (it installs bubblewrap)' });
     const version = await bwrapVersion(bwrap);
     log.warn('sandbox driver "namespace": Linux namespaces without a syscall filter or memory cgroup; gVisor isolates more');
-    return new NamespaceDriver({ bwrap, rootfs: realpathSync(config.rootfs), kitDir: prepareKit(config), log }, version);
+    return new NamespaceDriver({ bwrap, rootfs, kitDir: await prepareKit(kit), log }, version);
   }
   const runsc = findRunsc(config);
   const version = await runscVersion(runsc).catch((err: Error) => {
@@ -33,8 +36,8 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
   // The 2022 runsc has no systrap platform. The root is resolved so that a rebuild of
   // the root filesystem never changes it under running sandboxes.
   const platform = config.runscPlatform === 'systrap' && /^release-2022|20220/.test(version) ? 'ptrace' : config.runscPlatform;
-  const kitDir = prepareKit(config);
-  const driver = new GvisorDriver({ runsc, platform, rootfs: realpathSync(config.rootfs), kitDir, stateDir: join(config.dataDir, 'gvisor'), log }, version);
+  const kitDir = await prepareKit(kit);
+  const driver = new GvisorDriver({ runsc, platform, rootfs, kitDir, stateDir: join(config.dataDir, 'gvisor'), log }, version);
   const leftovers = await driver.removeLeftovers();
   if (leftovers) log.info({ leftovers }, 'removed gVisor sandboxes left by an earlier run');
   return driver;
@@ -49,21 +52,6 @@ function findRunsc(config: ServerConfig): string {
     });
   }
   return found;
-}
-
-/**
- * Copies the agent and the runtimes into one folder that every sandbox mounts
- * read-only at /opt/skyscale, so sandboxes see exactly these files and nothing else of
- * the checkout.
- */
-function prepareKit(config: ServerConfig): string {
-  const kit = join(config.dataDir, 'kit');
-  mkdirSync(join(kit, 'bin'), { recursive: true });
-  mkdirSync(join(kit, 'runtime', 'python'), { recursive: true });
-  copyFileSync(config.agentPath, join(kit, 'bin', 'skyscale-agent'));
-  chmodSync(join(kit, 'bin', 'skyscale-agent'), 0o755);
-  copyFileSync(config.pythonBootstrap, join(kit, 'runtime', 'python', 'bootstrap.py'));
-  return kit;
 }
 
 function requireFile(path: string, what: string, hint: string): void {

@@ -61,17 +61,13 @@ type Agent struct {
 	state *lifecycle.Machine
 	logs  *logcapture.Capture
 
-	fn       hostapi.Init        // the function, from init
-	proc     *supervisor.Process // the runtime, once started
-	procDone <-chan struct{}     // proc.Done() while its exit matters, else nil
-	initing  *initAttempt        // set while initializing
-	inv      *invocation         // set while busy
-	hostGone bool                // a write to the host failed
-	warmRT   string              // runtime family of a prestarted, unassigned runtime ("python")
-	pipe     *rtpipe.Pipe        // the built-in runtime channel of proc, or nil
-	fast     bool                // the runtime speaks over pipe (it said "next" there)
-	pipeDead bool                // pipe hung up or broke
-	waker    *rtpipe.Waker       // interrupts the loop's ppoll; nil: never ppoll
+	fn      hostapi.Init        // the function, from init
+	proc    *supervisor.Process // the runtime, once started
+	initing *initAttempt        // set while initializing
+	inv     *invocation         // set while busy
+	pipe    *rtpipe.Pipe        // the built-in runtime channel of proc, or nil
+	channel runtimeChannel      // how proc is reached (pipe.go)
+	waker   *rtpipe.Waker       // interrupts the loop's ppoll; nil: no pipes at all
 }
 
 // New binds the Runtime API listener so that `ready` is true when sent.
@@ -113,22 +109,24 @@ func (a *Agent) Run(ctx context.Context, in io.Reader, out io.Writer) int {
 	stopPoke := context.AfterFunc(ctx, a.poke)
 	defer stopPoke()
 
-	if a.cfg.Prestart != "" {
-		a.prestart(ctx)
+	ready := hostapi.Ready{Type: hostapi.TypeReady, Protocol: hostapi.Protocol, AgentVersion: Version, Pid: os.Getpid()}
+	becomeIdle := lifecycle.Ready
+	if a.cfg.Prestart != "" && a.prestart(ctx) {
+		ready.Prestarted, becomeIdle = prestartPython, lifecycle.ReadyPrestarted
 	}
-	a.send(hostapi.Ready{Type: hostapi.TypeReady, Protocol: hostapi.Protocol, AgentVersion: Version, Pid: os.Getpid(), Prestarted: a.warmRT}, nil)
-	if err := a.state.Fire(lifecycle.Ready); err != nil {
+	if err := a.state.Fire(becomeIdle); err != nil {
 		a.log.Error("cannot become idle", "err", err)
 		return 1
 	}
+	a.send(ready, nil)
 	frames, readErr := a.host.Receive()
 	// pending: is anything queued for the select below? Checked by the ppoll
 	// wait after it raised its flag, so a poke is never lost.
 	pending := func() bool {
 		return len(frames) > 0 || len(readErr) > 0 || ctx.Err() != nil || len(a.api.Events()) > 0 ||
-			isClosed(a.procDone) || isClosed(a.firstNext())
+			isClosed(a.runtimeDone()) || isClosed(a.firstNext())
 	}
-	for !a.hostGone {
+	for a.state.State() != lifecycle.Stopped {
 		if deadline, ok := a.pollDeadline(); ok && a.waitPipe(deadline, pending) {
 			continue
 		}
@@ -158,7 +156,7 @@ func (a *Agent) Run(ctx context.Context, in io.Reader, out io.Writer) int {
 			a.initSucceeded()
 		case ev := <-a.api.Events():
 			a.handleRuntimeEvent(ev)
-		case <-a.procDone:
+		case <-a.runtimeDone():
 			a.runtimeExited()
 		case <-a.initDeadline():
 			a.initTimedOut()
@@ -198,7 +196,6 @@ func (a *Agent) handleRuntimeEvent(ev runtimeapi.Event) {
 // answer the runtime posted just before exiting is handled first: select picks
 // ready channels at random, and the answer is the better report.
 func (a *Agent) runtimeExited() {
-	a.procDone = nil
 	for pending := true; pending; {
 		select {
 		case ev := <-a.api.Events():
@@ -209,34 +206,44 @@ func (a *Agent) runtimeExited() {
 	}
 	exit := a.proc.Exit()
 	switch a.state.State() {
-	case lifecycle.Idle:
-		// A prestarted runtime died before its assignment: init starts a new
-		// one the normal way.
-		a.log.Warn("prestarted runtime exited; init will start the runtime", "exit", exit.Reason, "output", excerpt(a.logs.Take().Text))
-		a.proc, a.warmRT = nil, ""
-		a.setRuntimePipe(nil)
+	case lifecycle.Prestarted:
+		// Died before its assignment: init starts a new one the normal way.
+		if a.fire(lifecycle.RuntimeExit) {
+			a.log.Warn("prestarted runtime exited; init will start the runtime", "exit", exit.Reason, "output", excerpt(a.logs.Take().Text))
+			a.proc = nil
+			a.setRuntimePipe(nil)
+		}
 	case lifecycle.Initializing:
 		a.initFailed(agentError(errExit, "Runtime exited with error: "+exit.Reason))
 	case lifecycle.Busy:
 		a.invocationCrashed(exit)
 	case lifecycle.Warm:
-		if err := a.state.Fire(lifecycle.RuntimeExit); err != nil {
-			a.log.Error("state", "err", err)
-			return
+		if a.fire(lifecycle.RuntimeExit) {
+			a.log.Warn("runtime exited while warm", "exit", exit.Reason, "output", excerpt(a.logs.Take().Text))
+			a.send(hostapi.RuntimeExit{Type: hostapi.TypeRuntimeExit, ExitCode: exit.Code, Signal: exit.Signal}, nil)
 		}
-		a.log.Warn("runtime exited while warm", "exit", exit.Reason, "output", excerpt(a.logs.Take().Text))
-		a.send(hostapi.RuntimeExit{Type: hostapi.TypeRuntimeExit, ExitCode: exit.Code, Signal: exit.Signal}, nil)
 	}
 }
 
-// send writes one frame; a failed write means the host is gone.
+// fire moves the machine on an event the agent observed itself; a refusal
+// here is a bug, logged rather than sent.
+func (a *Agent) fire(ev lifecycle.Event) bool {
+	if err := a.state.Fire(ev); err != nil {
+		a.log.Error("state", "err", err)
+		return false
+	}
+	return true
+}
+
+// send writes one frame; a failed write means the host is gone, and the
+// agent stops.
 func (a *Agent) send(header any, body []byte) {
-	if a.hostGone {
+	if a.state.State() == lifecycle.Stopped {
 		return
 	}
 	if err := a.host.Send(header, body); err != nil {
 		a.log.Error("write to host failed", "err", err)
-		a.hostGone = true
+		a.fire(lifecycle.HostLost)
 	}
 }
 
@@ -270,6 +277,15 @@ func isClosed(c <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// runtimeDone is the runtime's exit while it is news: not before the runtime
+// is started, nor once it was killed on purpose or the agent has failed.
+func (a *Agent) runtimeDone() <-chan struct{} {
+	if a.proc == nil || !a.state.State().RuntimeMatters() {
+		return nil
+	}
+	return a.proc.Done()
 }
 
 // firstNext is the runtime's first GET /next, which only matters during init.

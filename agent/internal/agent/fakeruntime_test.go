@@ -16,6 +16,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"skyscale.dev/agent/internal/hostapi"
+	"skyscale.dev/agent/internal/rtpipe"
 )
 
 func TestMain(m *testing.M) {
@@ -109,29 +112,32 @@ func fakeRuntime(mode string) int {
 }
 
 // fakePrestarted is the fake runtime started by --prestart: it waits for its
-// assignment like the Python bootstrap, takes the environment from it, then
-// runs as the mode the function's env names. A bootstrap path containing
-// "broken" makes it die before polling.
+// assignment on the pipe like the Python bootstrap, takes the environment from
+// it, then runs as the mode the function's env names (over HTTP: the pipe is
+// optional for invocations). A bootstrap path containing "broken" makes it
+// die before saying it is waiting.
 func fakePrestarted() int {
 	fmt.Printf("prestart: waiting pid=%d\n", os.Getpid())
 	if strings.Contains(os.Args[len(os.Args)-1], "broken") {
 		return 3
 	}
-	resp, err := http.Get("http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/skyscale/assignment")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "assignment:", err)
+	if os.Getenv("SKYSCALE_RUNTIME_PIPE") != "3,4" {
+		fmt.Fprintln(os.Stderr, "prestarted without the runtime pipe")
 		return 2
 	}
-	var as struct {
-		Handler       string            `json:"handler"`
-		TaskRoot      string            `json:"taskRoot"`
-		Env           map[string]string `json:"env"`
-		RlimitAsBytes int64             `json:"rlimitAsBytes"`
+	events, answers := os.NewFile(3, "events"), os.NewFile(4, "answers")
+	head, _ := hostapi.EncodeFrame(rtpipe.AnswerHeader{Type: rtpipe.TypePrestarted}, nil)
+	if _, err := answers.Write(head); err != nil {
+		fmt.Fprintln(os.Stderr, "prestarted:", err)
+		return 2
 	}
-	err = json.NewDecoder(resp.Body).Decode(&as)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 {
-		fmt.Fprintln(os.Stderr, "assignment:", resp.Status, err)
+	f, err := hostapi.ReadFrame(events)
+	var as rtpipe.Assignment
+	if err == nil {
+		err = f.Decode(&as)
+	}
+	if err != nil || f.Type != rtpipe.TypeAssignment {
+		fmt.Fprintln(os.Stderr, "assignment:", f.Type, err)
 		return 2
 	}
 	os.Clearenv()

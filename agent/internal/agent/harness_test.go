@@ -18,7 +18,7 @@ import (
 
 // host is the test's side of the agent: the real Run loop wired to pipes.
 type host struct {
-	t       *testing.T
+	t       testing.TB
 	agent   *Agent
 	taskDir string
 	toAgent *io.PipeWriter
@@ -32,7 +32,7 @@ type agentOpts struct {
 	prestart          string
 }
 
-func startAgent(t *testing.T, opts agentOpts) *host {
+func startAgent(t testing.TB, opts agentOpts) *host {
 	t.Helper()
 	if opts.python == "" {
 		self, err := os.Executable()
@@ -136,7 +136,7 @@ func (h *host) expectError(errorType string) hostapi.Error {
 
 type file struct{ name, body string }
 
-func codePackage(t *testing.T, files ...file) ([]byte, string) {
+func codePackage(t testing.TB, files ...file) ([]byte, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -187,7 +187,7 @@ func (h *host) invoke(id string, timeoutMs int, event string) (hostapi.Result, [
 	return r, f.Body
 }
 
-func mustDecode(t *testing.T, f hostapi.Frame, v any) {
+func mustDecode(t testing.TB, f hostapi.Frame, v any) {
 	t.Helper()
 	if err := f.Decode(v); err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ func (a *Agent) handleInit(f hostapi.Frame) {
 		a.refuse(errInvalidMessage, err.Error(), "")
 		return
 	}
+	prestarted := a.state.State() == lifecycle.Prestarted
 	if err := a.state.Fire(lifecycle.Init); err != nil {
 		a.refuse(lifecycle.ErrorType, err.Error(), "")
 		return
@@ -37,14 +38,15 @@ func (a *Agent) handleInit(f hostapi.Frame) {
 	a.fn = msg
 	a.initing = &initAttempt{start: time.Now()}
 	a.logs.SetLimit(orDefault(msg.LogLimitBytes, defaultLogLimit))
-	if a.proc != nil { // prestarted
+	if prestarted {
 		a.proc.Flush()
 		if l := a.logs.Take(); l.Text != "" { // printed while waiting: not the function's
 			a.log.Info("prestarted runtime output", "output", excerpt(l.Text))
 		}
-		if !a.canAdopt(msg) {
+		if !canAdopt(msg) {
 			a.log.Info("prestarted runtime cannot serve this function; starting one for it", "runtime", msg.Runtime)
-			a.dropPrestarted()
+			a.dropRuntime()
+			prestarted = false
 		}
 	}
 
@@ -64,11 +66,10 @@ func (a *Agent) handleInit(f hostapi.Frame) {
 		a.initFailed(agentError(errInvalidPackage, err.Error()))
 		return
 	}
-	if a.proc != nil {
-		a.warmRT = ""
-		a.api.Assign(a.assignmentFor(msg))
+	if prestarted {
+		a.assign(msg)
 	} else {
-		if _, err := a.startRuntime(spec, a.waker != nil); err != nil {
+		if _, err := a.startRuntime(spec, true); err != nil {
 			a.initFailed(agentError(errExit, "Runtime failed to start: "+err.Error()))
 			return
 		}
@@ -117,7 +118,6 @@ func (a *Agent) initFailed(e *hostapi.ErrorObject) {
 		at.timer.Stop()
 	}
 	if a.proc != nil {
-		a.procDone = nil
 		a.proc.KillAndWait(killWait)
 	}
 	l := a.logs.Take()

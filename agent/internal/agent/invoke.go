@@ -59,7 +59,7 @@ func (a *Agent) handleInvoke(f hostapi.Frame) {
 	a.logs.Expect(msg.RequestID)
 	a.inv = &invocation{id: msg.RequestID, dispatched: now, timeout: timeout, timer: time.NewTimer(timeout)}
 	dispatch := a.api.Dispatch
-	if a.fast {
+	if a.channel == overPipe {
 		dispatch = a.dispatchPipe
 	}
 	dispatch(runtimeapi.Invocation{
@@ -111,7 +111,6 @@ func (a *Agent) invocationTimedOut() {
 		return
 	}
 	kb, known := supervisor.PeakRSSKb(a.proc.Pid()) // before the kill: after it there is no /proc entry
-	a.procDone = nil
 	a.proc.KillAndWait(killWait)
 	if !known {
 		select {

@@ -3,20 +3,20 @@ package agent
 // Prestart ("generic pre-warmed sandbox") mode: with --prestart python the
 // agent starts the Python bootstrap before `ready`, with only the
 // function-independent part of the environment and SKYSCALE_PRESTART=1. The
-// bootstrap does its own imports and long-polls the private assignment
-// endpoint; `ready` says `prestarted: "python"` once that poll has arrived.
-// At `init` the agent verifies and unpacks the code as usual and answers the
-// poll with the function (handler, task root, the full runtime environment,
-// RLIMIT_AS); the bootstrap then imports the handler and asks for /next as a
-// normally started one would. See contracts/agent-protocol.md, "Prestart".
+// bootstrap does its own imports and says "prestarted" on its pipe; `ready`
+// then says `prestarted: "python"`. At `init` the agent verifies and unpacks
+// the code as usual and sends the function down the pipe (handler, task root,
+// the full runtime environment, RLIMIT_AS); the bootstrap then imports the
+// handler and says "next" as a normally started one would. See
+// contracts/agent-protocol.md, "Prestart".
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
 	"skyscale.dev/agent/internal/hostapi"
+	"skyscale.dev/agent/internal/rtpipe"
 	"skyscale.dev/agent/internal/supervisor"
 )
 
@@ -25,21 +25,14 @@ const PrestartWait = 5 * time.Second
 
 const prestartPython = "python"
 
-// assignment is the body of the answer to the assignment poll.
-type assignment struct {
-	Handler       string            `json:"handler"`
-	TaskRoot      string            `json:"taskRoot"`
-	Env           map[string]string `json:"env"`
-	RlimitAsBytes int64             `json:"rlimitAsBytes"`
-}
-
 // prestart starts the runtime named by --prestart and waits (bounded) until it
-// polls for its assignment. On any failure the runtime is killed and the agent
-// carries on as if not prestarted: init starts the runtime the normal way.
-func (a *Agent) prestart(ctx context.Context) {
+// says it is waiting for its assignment. On any failure the runtime is killed
+// and the agent carries on as if not prestarted: init starts the runtime the
+// normal way.
+func (a *Agent) prestart(ctx context.Context) bool {
 	if a.cfg.Prestart != prestartPython {
 		a.log.Warn("unknown --prestart runtime; not prestarting", "prestart", a.cfg.Prestart)
-		return
+		return false
 	}
 	env := a.platformEnv()
 	env["SKYSCALE_PRESTART"] = "1"
@@ -49,30 +42,58 @@ func (a *Agent) prestart(ctx context.Context) {
 		Args: []string{a.cfg.PythonBootstrap},
 		Dir:  a.cfg.TaskDir,
 		Env:  envList(env),
-	}, a.waker != nil)
+	}, true)
 	if err != nil {
 		a.log.Warn("prestart failed; the runtime will start at init", "err", err)
-		return
+		return false
 	}
-	t := time.NewTimer(PrestartWait)
-	defer t.Stop()
-	var reason string
-	select {
-	case <-a.api.AssignmentWaiting():
-		a.warmRT = prestartPython
+	reason := "the assignment goes over the runtime pipe, which could not be made"
+	if a.pipe != nil {
+		reason = a.awaitPrestarted(ctx, proc)
+	}
+	if reason == "" {
 		a.log.Info("runtime prestarted", "runtime", prestartPython, "pid", proc.Pid(), "ms", millis(time.Since(start)))
-		return
-	case <-proc.Done():
-		reason = "runtime exited: " + proc.Exit().Reason
-	case <-t.C:
-		reason = "runtime not waiting for its assignment after " + PrestartWait.String()
-	case <-ctx.Done():
-		reason = "agent stopping"
+		return true
 	}
 	proc.KillAndWait(killWait)
-	a.proc, a.procDone = nil, nil
+	exit := "not reaped yet"
+	if isClosed(proc.Done()) { // its exit is only there once it is reaped
+		exit = proc.Exit().Reason
+	}
+	a.log.Warn("prestart failed; the runtime will start at init", "reason", reason, "exit", exit, "output", excerpt(a.logs.Take().Text))
+	a.proc = nil
 	a.setRuntimePipe(nil)
-	a.log.Warn("prestart failed; the runtime will start at init", "reason", reason, "output", excerpt(a.logs.Take().Text))
+	return false
+}
+
+// awaitPrestarted waits for the runtime's "prestarted" on the pipe; it returns
+// why not when that does not come.
+func (a *Agent) awaitPrestarted(ctx context.Context, proc *supervisor.Process) string {
+	deadline := time.Now().Add(PrestartWait)
+	pending := func() bool { return ctx.Err() != nil || isClosed(proc.Done()) }
+	for {
+		switch a.pipe.Wait(a.waker, time.Until(deadline), pending) {
+		case rtpipe.TimedOut:
+			return "runtime not waiting for its assignment after " + PrestartWait.String()
+		case rtpipe.Readable:
+			answers, err := a.pipe.Read()
+			for _, ans := range answers {
+				if ans.Frame.Type == rtpipe.TypePrestarted {
+					return ""
+				}
+				a.log.Warn("unexpected frame from the prestarting runtime", "type", ans.Frame.Type)
+			}
+			if err != nil {
+				return "runtime pipe: " + err.Error()
+			}
+		}
+		switch {
+		case ctx.Err() != nil:
+			return "agent stopping"
+		case isClosed(proc.Done()):
+			return "runtime exited"
+		}
+	}
 }
 
 // canAdopt reports whether the prestarted runtime can serve msg: the same
@@ -80,8 +101,8 @@ func (a *Agent) prestart(ctx context.Context) {
 // (PYTHON* options other than PYTHONPATH, which the bootstrap applies itself;
 // the locale). Anything else would silently behave differently than in a
 // runtime started for the function.
-func (a *Agent) canAdopt(msg hostapi.Init) bool {
-	if a.warmRT != prestartPython || !isPython(msg.Runtime) {
+func canAdopt(msg hostapi.Init) bool {
+	if !isPython(msg.Runtime) {
 		return false
 	}
 	for k := range msg.Env {
@@ -94,24 +115,17 @@ func (a *Agent) canAdopt(msg hostapi.Init) bool {
 	return true
 }
 
-// dropPrestarted kills a prestarted runtime that will not be used.
-func (a *Agent) dropPrestarted() {
-	a.procDone = nil
-	a.proc.KillAndWait(killWait)
-	a.proc, a.warmRT = nil, ""
-	a.setRuntimePipe(nil)
-	a.logs.Take() // its last words belong to no invocation
-}
-
-func (a *Agent) assignmentFor(msg hostapi.Init) []byte {
-	b, err := json.Marshal(assignment{
+// assign sends the prestarted runtime its function. A failed write means the
+// runtime is gone: its exit arrives on runtimeDone and fails the init.
+func (a *Agent) assign(msg hostapi.Init) {
+	err := a.pipe.Send(rtpipe.Assignment{
+		Type:          rtpipe.TypeAssignment,
 		Handler:       msg.Handler,
 		TaskRoot:      a.cfg.TaskDir,
 		Env:           a.runtimeEnvMap(msg),
 		RlimitAsBytes: rlimitAsBytes(msg),
-	})
-	if err != nil { // a map of strings always marshals
-		panic(err)
+	}, nil)
+	if err != nil {
+		a.log.Warn("cannot send the prestarted runtime its function", "err", err)
 	}
-	return b
 }

@@ -58,7 +58,7 @@ func testRealPythonRuntime(t *testing.T, prestart string) {
 	if ir.Log != "importing handler\n" {
 		t.Errorf("init log %q, want what the import printed", ir.Log)
 	}
-	if !h.agent.fast { // read after init_result: the loop is idle
+	if h.agent.channel != overPipe { // read after init_result: the loop is idle
 		t.Error("the built-in runtime does not use the pipe channel")
 	}
 	t.Logf("init took %.1f ms", ir.InitMs)
@@ -131,8 +131,8 @@ func TestRealPythonPipeEdgeCases(t *testing.T) {
 	h.send(initMsg(sha, nil), pkg)
 	var ir hostapi.InitResult
 	mustDecode(t, h.expect(hostapi.TypeInitResult), &ir)
-	if !ir.OK || !h.agent.fast {
-		t.Fatalf("init %+v fast=%v", ir, h.agent.fast)
+	if !ir.OK || h.agent.channel != overPipe {
+		t.Fatalf("init %+v channel=%v", ir, h.agent.channel)
 	}
 	r, body := h.invoke("big", 5000, `{"action":"big"}`)
 	if e := errorBody(t, body); r.Status != hostapi.StatusError || e.ErrorType != "Function.ResponseSizeTooLarge" || r.Log != "action big\n" {

@@ -60,26 +60,30 @@ func ReadFrame(r io.Reader) (Frame, error) {
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return Frame{}, fmt.Errorf("%w: truncated frame: %v", ErrProtocol, err)
 	}
-	typ, err := headerType(buf[:h])
+	typ, err := HeaderType(buf[:h])
 	if err != nil {
 		return Frame{}, err
 	}
 	return Frame{Type: typ, Header: buf[:h:h], Body: buf[h:]}, nil
 }
 
-// headerType checks that the header is a JSON object with a string `type`.
-// Unmarshalling into a struct refuses arrays, strings and numbers for us.
-func headerType(header []byte) (string, error) {
-	var probe struct {
-		Type *string `json:"type"`
+// HeaderType checks that the header is a JSON object with a string `type` and
+// returns it. The key is matched exactly, as the other implementations of the
+// contract do (a struct would also take "Type" or "TYPE").
+func HeaderType(header []byte) (string, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(header, &fields); err != nil || fields == nil {
+		return "", fmt.Errorf("%w: header is not a JSON object", ErrProtocol)
 	}
-	if err := json.Unmarshal(header, &probe); err != nil {
-		return "", fmt.Errorf("%w: header is not a JSON object with a string type: %v", ErrProtocol, err)
-	}
-	if probe.Type == nil {
+	raw, ok := fields["type"]
+	if !ok {
 		return "", fmt.Errorf("%w: header has no type", ErrProtocol)
 	}
-	return *probe.Type, nil
+	var typ string
+	if err := json.Unmarshal(raw, &typ); err != nil {
+		return "", fmt.Errorf("%w: header type is not a string", ErrProtocol)
+	}
+	return typ, nil
 }
 
 // EncodeFrame marshals header and returns the length prefix plus header; the

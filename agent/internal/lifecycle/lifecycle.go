@@ -1,7 +1,9 @@
-// Package lifecycle is the agent's state machine from the contract's "Agent
-// states" diagram. Every transition is listed in one table; anything not in it
-// is refused with Agent.InvalidState and leaves the state unchanged, so a
-// confused host can never push the agent into an undefined state.
+// Package lifecycle is the agent's state machine: the contract's "Agent states"
+// diagram plus the two states the host does not see as such (a prestarted
+// runtime waiting for its function, and the end once the host is gone). Every
+// transition is listed in one table; anything not in it is refused with
+// Agent.InvalidState and leaves the state unchanged, so a confused host can
+// never push the agent into an undefined state.
 package lifecycle
 
 import "fmt"
@@ -9,15 +11,17 @@ import "fmt"
 type State int
 
 const (
-	Starting State = iota
-	Idle
-	Initializing
-	Warm
-	Busy
-	Failed
+	Starting     State = iota
+	Idle               // no runtime: init starts one
+	Prestarted         // idle, with a prestarted runtime waiting for its function
+	Initializing       // the runtime loads the function
+	Warm               // waiting for an invocation
+	Busy               // an invocation runs
+	Failed             // the runtime is gone or unusable: the host replaces the sandbox
+	Stopped            // the host is gone: nothing more is sent, the agent exits
 )
 
-var stateNames = [...]string{"starting", "idle", "initializing", "warm", "busy", "failed"}
+var stateNames = [...]string{"starting", "idle", "prestarted", "initializing", "warm", "busy", "failed", "stopped"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -26,27 +30,37 @@ func (s State) String() string {
 	return fmt.Sprintf("State(%d)", int(s))
 }
 
+// RuntimeMatters reports whether a runtime's exit in state s is news: in the
+// other states there is none, or it was killed on purpose.
+func (s State) RuntimeMatters() bool {
+	return s == Prestarted || s == Initializing || s == Warm || s == Busy
+}
+
 // Event is what moves the machine: a host message (init, invoke) or something
 // the agent observed (the runtime became ready, answered, died).
 type Event string
 
 const (
-	Ready       Event = "ready"        // agent announced itself
-	Init        Event = "init"         // host sent init
-	InitOK      Event = "init_ok"      // runtime asked for its first invocation
-	InitFailed  Event = "init_failed"  // checksum, package, runtime error, exit or timeout
-	Invoke      Event = "invoke"       // host sent invoke
-	Answered    Event = "answered"     // result ok or error: the runtime is still usable
-	Lost        Event = "lost"         // result timeout or crash: the runtime is gone
-	RuntimeExit Event = "runtime_exit" // runtime died while warm
+	Ready           Event = "ready"            // agent announced itself
+	ReadyPrestarted Event = "ready_prestarted" // agent announced itself with a prestarted runtime
+	Init            Event = "init"             // host sent init
+	InitOK          Event = "init_ok"          // runtime asked for its first invocation
+	InitFailed      Event = "init_failed"      // checksum, package, runtime error, exit or timeout
+	Invoke          Event = "invoke"           // host sent invoke
+	Answered        Event = "answered"         // result ok or error: the runtime is still usable
+	Lost            Event = "lost"             // result timeout or crash: the runtime is gone
+	RuntimeExit     Event = "runtime_exit"     // runtime died while warm, or while prestarted
+	HostLost        Event = "host_lost"        // a write to the host failed
 )
 
 var transitions = map[State]map[Event]State{
-	Starting:     {Ready: Idle},
-	Idle:         {Init: Initializing},
-	Initializing: {InitOK: Warm, InitFailed: Failed},
-	Warm:         {Invoke: Busy, RuntimeExit: Failed},
-	Busy:         {Answered: Warm, Lost: Failed},
+	Starting:     {Ready: Idle, ReadyPrestarted: Prestarted, HostLost: Stopped},
+	Idle:         {Init: Initializing, HostLost: Stopped},
+	Prestarted:   {Init: Initializing, RuntimeExit: Idle, HostLost: Stopped},
+	Initializing: {InitOK: Warm, InitFailed: Failed, HostLost: Stopped},
+	Warm:         {Invoke: Busy, RuntimeExit: Failed, HostLost: Stopped},
+	Busy:         {Answered: Warm, Lost: Failed, HostLost: Stopped},
+	Failed:       {HostLost: Stopped},
 }
 
 // ErrorType is what the host sees in the `error` frame for a refusal.

@@ -15,7 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"skyscale.dev/agent/internal/hostapi"
 )
@@ -37,13 +38,11 @@ const directWrite = 60 << 10
 
 // Pipe is the agent's side. All methods but Poke belong to the event loop.
 type Pipe struct {
-	evW      int         // blocking write end of the events pipe
-	ansR     int         // non-blocking read end of the answers pipe
-	child    [2]*os.File // runtime's ends, until Started
-	buf      []byte      // bytes of an answer not complete yet
-	skip     int         // body bytes of an oversized answer still to drop
-	skipHead []byte      // the header of that answer
-	closed   bool
+	evW    int         // blocking write end of the events pipe
+	ansR   int         // non-blocking read end of the answers pipe
+	child  [2]*os.File // runtime's ends, until Started
+	dec    Decoder
+	closed bool
 }
 
 // Waker lets other goroutines interrupt a Wait: one per agent.
@@ -177,41 +176,33 @@ func (p *Pipe) Wait(k *Waker, d time.Duration, pending func() bool) Outcome {
 	if pending() {
 		return Woken
 	}
-	fds := [2]pollFd{{fd: int32(p.ansR), events: pollIn}, {fd: int32(k.r), events: pollIn}}
+	fds := []unix.PollFd{{Fd: int32(p.ansR), Events: unix.POLLIN}, {Fd: int32(k.r), Events: unix.POLLIN}}
 	deadline := time.Now().Add(d)
 	for {
 		left := time.Until(deadline)
 		if left <= 0 {
 			return TimedOut
 		}
-		ts := syscall.NsecToTimespec(int64(left))
-		n, _, errno := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 2, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
-		if errno == syscall.EINTR {
+		ts := unix.NsecToTimespec(int64(left))
+		n, err := unix.Ppoll(fds, &ts, nil)
+		if err == unix.EINTR {
 			continue
 		}
-		if errno != 0 {
+		if err != nil {
 			return Readable // let Read report it
 		}
 		if n == 0 {
 			return TimedOut
 		}
-		if fds[1].revents != 0 {
+		if fds[1].Revents != 0 {
 			k.drain()
 		}
-		if fds[0].revents != 0 {
+		if fds[0].Revents != 0 {
 			return Readable
 		}
 		return Woken
 	}
 }
-
-type pollFd struct {
-	fd      int32
-	events  int16
-	revents int16
-}
-
-const pollIn = 0x1
 
 // Answer is one frame from the runtime.
 type Answer struct {
@@ -241,17 +232,10 @@ func (p *Pipe) Read() ([]Answer, error) {
 		if n == 0 {
 			return out, ErrClosed
 		}
-		data := chunk[:n]
-		for len(data) > 0 {
-			var a *Answer
-			var perr error
-			a, data, perr = p.consume(data)
-			if perr != nil {
-				return out, perr
-			}
-			if a != nil {
-				out = append(out, *a)
-			}
+		got, err := p.dec.Push(chunk[:n])
+		out = append(out, got...)
+		if err != nil {
+			return out, err
 		}
 		// A short read emptied the pipe: reading on would only fetch EAGAIN
 		// (one more syscall, a sentry trap under gVisor). Anything written
@@ -262,59 +246,92 @@ func (p *Pipe) Read() ([]Answer, error) {
 	}
 }
 
+// ErrMalformed: the runtime sent bytes that are not a frame; the stream cannot
+// be resynchronised.
+var ErrMalformed = errors.New("runtime sent a malformed frame")
+
+// Decoder assembles answers from the bytes the runtime writes, however they
+// are split. An answer whose body is over MaxAnswerBody is not buffered: its
+// body is dropped as it arrives and the answer comes out marked TooLarge.
+type Decoder struct {
+	buf      []byte // bytes of an answer not complete yet
+	skip     int    // body bytes of an oversized answer still to drop
+	skipHead []byte // the header of that answer
+}
+
+// Push takes the next bytes and returns the answers they complete. After an
+// error the decoder is unusable (the channel is broken).
+func (d *Decoder) Push(data []byte) ([]Answer, error) {
+	var out []Answer
+	for len(data) > 0 {
+		a, rest, err := d.consume(data)
+		if err != nil {
+			return out, err
+		}
+		if a != nil {
+			out = append(out, *a)
+		}
+		data = rest
+	}
+	return out, nil
+}
+
 // consume takes bytes into the frame being assembled; it returns a finished
 // answer, if any, and the bytes left over.
-func (p *Pipe) consume(data []byte) (*Answer, []byte, error) {
-	if p.skip > 0 {
-		n := min(p.skip, len(data))
-		p.skip -= n
+func (d *Decoder) consume(data []byte) (*Answer, []byte, error) {
+	if d.skip > 0 {
+		n := min(d.skip, len(data))
+		d.skip -= n
 		data = data[n:]
-		if p.skip > 0 {
+		if d.skip > 0 {
 			return nil, data, nil
 		}
-		f, err := parseHead(p.skipHead)
-		p.skipHead = nil
+		f, err := parseHead(d.skipHead)
+		d.skipHead = nil
 		return &Answer{Frame: f, TooLarge: true}, data, err
 	}
-	p.buf = append(p.buf, data...)
-	data = nil
-	if len(p.buf) < 8 {
+	d.buf = append(d.buf, data...)
+	if len(d.buf) < 8 {
 		return nil, nil, nil
 	}
-	h := int(binary.BigEndian.Uint32(p.buf[0:4]))
-	b := int(binary.BigEndian.Uint32(p.buf[4:8]))
+	h := int(binary.BigEndian.Uint32(d.buf[0:4]))
+	b := int(binary.BigEndian.Uint32(d.buf[4:8]))
 	if h < hostapi.MinHeaderLen || h > hostapi.MaxHeaderLen || b > hostapi.MaxBodyLen {
-		return nil, nil, errors.New("runtime sent a malformed frame")
+		return nil, nil, ErrMalformed
 	}
-	if b > MaxAnswerBody && len(p.buf) >= 8+h {
-		p.skipHead = append([]byte(nil), p.buf[8:8+h]...)
-		rest := p.buf[8+h:]
-		p.buf = nil
-		p.skip = b
-		return p.consume(rest)
+	if b > MaxAnswerBody {
+		if len(d.buf) < 8+h {
+			return nil, nil, nil
+		}
+		d.skipHead = append([]byte(nil), d.buf[8:8+h]...)
+		rest := d.buf[8+h:]
+		d.buf, d.skip = nil, b
+		if len(rest) == 0 {
+			return nil, nil, nil
+		}
+		return d.consume(rest)
 	}
-	if len(p.buf) < 8+h+b {
+	if len(d.buf) < 8+h+b {
 		return nil, nil, nil
 	}
-	frame := p.buf[:8+h+b]
-	rest := p.buf[8+h+b:]
+	frame := d.buf[:8+h+b]
+	rest := d.buf[8+h+b:]
+	d.buf = nil
 	f, err := parseHead(frame[8 : 8+h])
 	f.Body = frame[8+h:]
-	p.buf = nil
 	if len(rest) > 0 {
 		rest = append([]byte(nil), rest...)
 	}
 	return &Answer{Frame: f}, rest, err
 }
 
+// ErrNoType: a frame's header is not a JSON object with a string type.
+var ErrNoType = errors.New("runtime sent a frame without a type")
+
 func parseHead(h []byte) (hostapi.Frame, error) {
-	f := hostapi.Frame{Header: h}
-	var probe struct {
-		Type string `json:"type"`
+	typ, err := hostapi.HeaderType(h)
+	if err != nil {
+		return hostapi.Frame{Header: h}, ErrNoType
 	}
-	if err := f.Decode(&probe); err != nil || probe.Type == "" {
-		return f, errors.New("runtime sent a frame without a type")
-	}
-	f.Type = probe.Type
-	return f, nil
+	return hostapi.Frame{Type: typ, Header: h}, nil
 }

@@ -33,28 +33,6 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(inv.Event)
 }
 
-// handleAssignment is a prestarted runtime's long poll for its function. The
-// assignment is answered once; a poll that hangs up before it is answered
-// leaves it for the next poll.
-func (s *Server) handleAssignment(w http.ResponseWriter, r *http.Request) {
-	s.assignOnce.Do(func() { close(s.assignWait); s.notify() })
-	var body []byte
-	select {
-	case body = <-s.assignment:
-	case <-r.Context().Done():
-		return
-	case <-s.closed:
-		return
-	}
-	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(http.StatusOK)
-	if _, err := w.Write(body); err != nil {
-		s.log.Warn("assignment not delivered", "err", err)
-	}
-}
-
 func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
 	id := r.PathValue("id")

@@ -17,11 +17,6 @@ import (
 	"time"
 )
 
-// AssignmentPath is the private endpoint a prestarted built-in runtime
-// long-polls for the function it is to load (contracts/agent-protocol.md,
-// "Prestart").
-const AssignmentPath = "/2018-06-01/runtime/skyscale/assignment"
-
 // MaxResponseBytes is Lambda's synchronous response limit (6 MB).
 const MaxResponseBytes = 6 * 1024 * 1024
 
@@ -67,12 +62,8 @@ type Server struct {
 	firstNext chan struct{}
 	nextOnce  sync.Once
 
-	assignment chan []byte   // the one assignment for a prestarted runtime
-	assignWait chan struct{} // closed when the runtime first polls for it
-	assignOnce sync.Once
-
-	// notifyFn (SetNotify) is called after every event, the first /next and
-	// the first assignment poll: the agent's loop may be waiting in a ppoll
+	// notifyFn (SetNotify) is called after every event and the first /next:
+	// the agent's loop may be waiting in a ppoll
 	// rather than on these channels. Atomic: the server is serving (a stray
 	// client may call in) before the agent has set it.
 	notifyFn atomic.Pointer[func()]
@@ -96,16 +87,12 @@ func Listen(addr string, log *slog.Logger) (*Server, error) {
 		pending:   make(chan Invocation, 1),
 		events:    make(chan Event, 8),
 		firstNext: make(chan struct{}),
-
-		assignment: make(chan []byte, 1),
-		assignWait: make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", s.handleNext)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", s.handleResponse)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", s.handleFunctionError)
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", s.handleInitError)
-	mux.HandleFunc("GET "+AssignmentPath, s.handleAssignment)
 	s.srv = &http.Server{
 		Handler:  collapseSlashes(mux),
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
@@ -139,19 +126,6 @@ func (s *Server) Close() error {
 // FirstNext is closed when the runtime first asks for an invocation: the end
 // of a successful init.
 func (s *Server) FirstNext() <-chan struct{} { return s.firstNext }
-
-// AssignmentWaiting is closed when a prestarted runtime first long-polls for
-// its assignment: from then on it is warm and waiting.
-func (s *Server) AssignmentWaiting() <-chan struct{} { return s.assignWait }
-
-// Assign hands the function to the prestarted runtime's assignment poll (or to
-// its next one). Only the first call counts.
-func (s *Server) Assign(body []byte) {
-	select {
-	case s.assignment <- body:
-	default:
-	}
-}
 
 // Events delivers the runtime's answers.
 func (s *Server) Events() <-chan Event { return s.events }

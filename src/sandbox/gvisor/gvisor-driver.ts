@@ -19,7 +19,7 @@ export interface GvisorDriverOptions {
   runsc: string;
   platform: string;
   rootfs: string;
-  /** holds bin/skyscale-agent and runtime/python/bootstrap.py, mounted read-only */
+  /** holds bin/skyscale-agent and runtime/python (bootstrap.py, its package compiled), mounted read-only (kit.ts) */
   kitDir: string;
   stateDir: string;
   log: Logger;

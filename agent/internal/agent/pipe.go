@@ -1,10 +1,11 @@
 package agent
 
 // The built-in runtime channel (contracts/agent-protocol.md, "Built-in runtime
-// channel"): the Python bootstrap gets two pipes as fds 3 and 4 and, when it
-// uses them, the agent dispatches invocations over them and waits for the
-// answer in a ppoll on the loop's own thread. A runtime that ignores them
-// (custom runtimes, the tests' fake) is served over HTTP as before.
+// channel"): the Python bootstrap gets two pipes as fds 3 and 4. A prestarted
+// one receives its function there; once it says "next" there, the agent
+// dispatches invocations over them and waits for the answer in a ppoll on the
+// loop's own thread. A runtime that ignores them (custom runtimes, the tests'
+// fake) is served over HTTP.
 
 import (
 	"errors"
@@ -20,41 +21,25 @@ import (
 // removes it from its environment before loading user code.
 const runtimePipeEnv = "SKYSCALE_RUNTIME_PIPE"
 
-// pipeHeader is what the runtime sends: next, response, error, init_error.
-type pipeHeader struct {
-	Type      string `json:"type"`
-	RequestID string `json:"requestId"`
-	ErrorType string `json:"errorType"`
-	MaxRssKb  int64  `json:"maxRssKb"`
-}
+// runtimeChannel is how the current runtime is reached.
+type runtimeChannel int
 
-// pipeInvoke is what the agent sends for an invocation.
-type pipeInvoke struct {
-	Type               string `json:"type"`
-	RequestID          string `json:"requestId"`
-	DeadlineMs         int64  `json:"deadlineMs"`
-	InvokedFunctionArn string `json:"invokedFunctionArn"`
-	TraceID            string `json:"traceId"`
-	ClientContext      string `json:"clientContext,omitempty"`
-}
-
-// newRuntimePipe makes the channel for a runtime about to start; nil (HTTP
-// only) if the pipes cannot be made.
-func (a *Agent) newRuntimePipe() *rtpipe.Pipe {
-	p, err := rtpipe.New()
-	if err != nil {
-		a.log.Warn("no runtime pipe; the runtime gets HTTP only", "err", err)
-		return nil
-	}
-	return p
-}
+const (
+	httpOnly    runtimeChannel = iota // no pipe: the Runtime API only
+	pipeOffered                       // the runtime has the pipe but has not said "next" on it
+	overPipe                          // it said "next" there: invocations go over the pipe
+	pipeClosed                        // it hung up or broke the pipe; its exit arrives on runtimeDone
+)
 
 // setRuntimePipe makes p the current runtime's channel (closing the last one).
 func (a *Agent) setRuntimePipe(p *rtpipe.Pipe) {
 	if a.pipe != nil {
 		a.pipe.Close()
 	}
-	a.pipe, a.fast, a.pipeDead = p, false, false
+	a.pipe, a.channel = p, httpOnly
+	if p != nil {
+		a.channel = pipeOffered
+	}
 }
 
 func (a *Agent) poke() { a.waker.Poke() }
@@ -63,11 +48,11 @@ func (a *Agent) poke() { a.waker.Poke() }
 // should wait there at all: while the runtime has something to say on the
 // pipe (initializing, or busy with an invocation dispatched over it).
 func (a *Agent) pollDeadline() (time.Time, bool) {
-	if a.pipe == nil || a.waker == nil || a.pipeDead || a.procDone == nil {
+	if (a.channel != pipeOffered && a.channel != overPipe) || a.runtimeDone() == nil {
 		return time.Time{}, false
 	}
 	switch {
-	case a.inv != nil && a.fast:
+	case a.inv != nil && a.channel == overPipe:
 		return a.inv.dispatched.Add(a.inv.timeout), true
 	case a.initing != nil && a.initing.timer != nil:
 		return a.initing.deadline, true
@@ -96,39 +81,45 @@ func (a *Agent) readPipe() {
 		a.handlePipeAnswer(ans)
 	}
 	if err != nil {
-		a.pipeDead = true // the runtime's exit arrives on procDone
-		if !errors.Is(err, rtpipe.ErrClosed) {
-			a.log.Warn("runtime broke its channel; killing it", "err", err)
-			a.proc.Kill()
-		}
+		a.pipeBroke(err)
+	}
+}
+
+// pipeBroke: the runtime closed its end (it is exiting) or wrote garbage (it
+// is killed); either way its exit arrives on runtimeDone.
+func (a *Agent) pipeBroke(err error) {
+	a.channel = pipeClosed
+	if !errors.Is(err, rtpipe.ErrClosed) {
+		a.log.Warn("runtime broke its channel; killing it", "err", err)
+		a.proc.Kill()
 	}
 }
 
 func (a *Agent) handlePipeAnswer(ans rtpipe.Answer) {
-	var h pipeHeader
+	var h rtpipe.AnswerHeader
 	if err := ans.Frame.Decode(&h); err != nil {
 		a.log.Warn("bad frame from the runtime", "err", err)
 		return
 	}
 	now := time.Now()
 	switch h.Type {
-	case "next":
+	case rtpipe.TypeNext:
 		if a.initing != nil && a.state.State() == lifecycle.Initializing {
-			a.fast = true
+			a.channel = overPipe
 			a.initSucceeded()
 		}
-	case "init_error":
+	case rtpipe.TypeInitError:
 		if a.initing != nil {
 			a.initFailed(errorObject(runtimeapi.ParseErrorBody(ans.Frame.Body, h.ErrorType, "Runtime.Unknown")))
 		}
-	case "response", "error":
+	case rtpipe.TypeResponse, rtpipe.TypeError:
 		if a.inv == nil || h.RequestID != a.inv.id {
 			a.log.Debug("stale answer from the runtime", "requestId", h.RequestID)
 			return
 		}
 		ev := runtimeapi.Event{Kind: runtimeapi.Response, RequestID: h.RequestID, At: now, Body: ans.Frame.Body, MaxRssKb: h.MaxRssKb}
 		switch {
-		case h.Type == "error":
+		case h.Type == rtpipe.TypeError:
 			ev.Kind, ev.Body = runtimeapi.FunctionError, nil
 			ev.Error = runtimeapi.ParseErrorBody(ans.Frame.Body, h.ErrorType, "Unhandled")
 		case ans.TooLarge || len(ans.Frame.Body) > runtimeapi.MaxResponseBytes:
@@ -136,40 +127,31 @@ func (a *Agent) handlePipeAnswer(ans rtpipe.Answer) {
 		}
 		a.invocationAnswered(ev)
 	default:
-		a.log.Debug("unknown frame from the runtime", "type", h.Type)
+		a.log.Debug("unexpected frame from the runtime", "type", h.Type, "state", a.state.State())
 	}
 }
 
 // dispatchPipe sends the invocation over the pipe.
 func (a *Agent) dispatchPipe(inv runtimeapi.Invocation) {
-	err := a.pipe.Send(pipeInvoke{
-		Type: "invoke", RequestID: inv.RequestID, DeadlineMs: inv.DeadlineMs,
+	err := a.pipe.Send(rtpipe.Invoke{
+		Type: rtpipe.TypeInvoke, RequestID: inv.RequestID, DeadlineMs: inv.DeadlineMs,
 		InvokedFunctionArn: inv.InvokedFunctionArn, TraceID: inv.TraceID, ClientContext: inv.ClientContext,
 	}, inv.Event)
-	if err != nil { // the runtime is gone: its exit arrives on procDone
+	if err != nil { // the runtime is gone: its exit arrives on runtimeDone
 		a.log.Warn("cannot dispatch to the runtime", "err", err)
 	}
 }
 
-// runtimeStarted records a freshly started runtime and its channel.
-func (a *Agent) runtimeStarted(proc *supervisor.Process, pipe *rtpipe.Pipe) {
-	a.setRuntimePipe(pipe)
-	if pipe != nil {
-		pipe.Started()
-	}
-	a.proc, a.procDone = proc, proc.Done()
-	w := a.waker
-	go func() {
-		<-proc.Done()
-		w.Poke()
-	}()
-}
-
-// startRuntime starts spec with the built-in runtime channel when withPipe.
+// startRuntime starts spec, with the built-in runtime channel when withPipe
+// and the pipes can be made (else the runtime gets HTTP only).
 func (a *Agent) startRuntime(spec supervisor.Spec, withPipe bool) (*supervisor.Process, error) {
 	var pipe *rtpipe.Pipe
-	if withPipe {
-		pipe = a.newRuntimePipe()
+	if withPipe && a.waker != nil {
+		var err error
+		if pipe, err = rtpipe.New(); err != nil {
+			a.log.Warn("no runtime pipe; the runtime gets HTTP only", "err", err)
+			pipe = nil
+		}
 	}
 	if pipe != nil {
 		spec.ExtraFiles = pipe.Child()
@@ -182,6 +164,24 @@ func (a *Agent) startRuntime(spec supervisor.Spec, withPipe bool) (*supervisor.P
 		}
 		return nil, err
 	}
-	a.runtimeStarted(proc, pipe)
+	a.setRuntimePipe(pipe)
+	if pipe != nil {
+		pipe.Started()
+	}
+	a.proc = proc
+	w := a.waker
+	go func() {
+		<-proc.Done()
+		w.Poke()
+	}()
 	return proc, nil
+}
+
+// dropRuntime kills the runtime and forgets it and its channel; its last
+// words belong to no invocation.
+func (a *Agent) dropRuntime() {
+	a.proc.KillAndWait(killWait)
+	a.proc = nil
+	a.setRuntimePipe(nil)
+	a.logs.Take()
 }
