@@ -76,6 +76,3 @@ export class SkyscaleError extends Error {
   }
 }
 
-export function isErrorType(value: string): value is ErrorType {
-  return Object.prototype.hasOwnProperty.call(ERRORS, value);
-}

@@ -17,7 +17,6 @@ test('stores identical bytes once under their sha256, verifies on read, sweeps u
     writeFileSync(join(dir, b.sha256.slice(0, 2), b.sha256), 'tampered');
     await assert.rejects(store.get(b.sha256), /corrupt/);
     assert.equal(store.sweep(new Set([a.sha256])), 1);
-    assert.ok(store.has(a.sha256) && !store.has(b.sha256));
     assert.ok(existsSync(join(dir, a.sha256.slice(0, 2), a.sha256)), 'the kept blob is still on disk');
     assert.ok(!existsSync(join(dir, b.sha256.slice(0, 2), b.sha256)), 'the swept blob is gone from disk');
   } finally {

@@ -40,10 +40,6 @@ export class CodeStore {
     return bytes;
   }
 
-  has(sha256: string): boolean {
-    return existsSync(this.pathOf(sha256));
-  }
-
   /** Removes blobs no version refers to any more; returns how many went. */
   sweep(keep: Set<string>): number {
     let removed = 0;
