@@ -1,34 +1,15 @@
 // /v1/functions: create, configure, list, get and delete functions; deploy code as a
-// new version; list, publish and roll back versions; aliases; read recent logs.
+// new version; list, publish and roll back versions.
 import type { FastifyPluginAsync } from 'fastify';
-import type { AliasRecord, FunctionRecord, VersionRecord } from '../../model/function.js';
-import type { AppDeps } from '../app.js';
 import { SkyscaleError } from '../../errors.js';
 import { validateMinWarm } from '../../registry/registry.js';
-import { jsonObjectBody, rawBody } from './body.js';
+import type { NativeServices } from '../deps.js';
+import { jsonObjectBody, rawBody } from '../request-body.js';
+import { aliasView, functionView, versionView } from './views.js';
 
 type NameParams = { Params: { name: string } };
 
-export function functionView(fn: FunctionRecord): Record<string, unknown> {
-  return {
-    name: fn.name, runtime: fn.runtime, handler: fn.handler, memory: fn.memoryMb, timeout: fn.timeoutS, env: fn.env,
-    description: fn.description, latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, minWarm: fn.minWarm, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
-  };
-}
-
-export function versionView(v: VersionRecord): Record<string, unknown> {
-  return {
-    function: v.functionName, version: v.version, codeSha256: v.codeSha256, codeSize: v.codeSize, runtime: v.runtime,
-    handler: v.handler, memory: v.memoryMb, timeout: v.timeoutS, env: v.env, description: v.description, createdAt: v.createdAt, published: v.published,
-  };
-}
-
-export function aliasView(a: AliasRecord): Record<string, unknown> {
-  return { function: a.functionName, name: a.name, version: a.functionVersion, description: a.description, createdAt: a.createdAt, updatedAt: a.updatedAt };
-}
-
-export function functionRoutes(deps: AppDeps): FastifyPluginAsync {
-  const { registry, recorder } = deps;
+export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): FastifyPluginAsync {
   return async (app) => {
     app.get('/functions', async () => ({ functions: registry.list().map(functionView) }));
 
@@ -84,33 +65,6 @@ export function functionRoutes(deps: AppDeps): FastifyPluginAsync {
       const moved = registry.rollback(req.params.name, body.alias as string | undefined);
       req.log.info({ function: req.params.name, ...moved }, 'rolled back');
       return { rollback: moved };
-    });
-
-    app.get<NameParams>('/functions/:name/aliases', async (req) => ({ aliases: registry.aliases.list(req.params.name).map(aliasView) }));
-
-    type AliasParams = { Params: { name: string; alias: string } };
-    app.get<AliasParams>('/functions/:name/aliases/:alias', async (req) => ({ alias: aliasView(registry.aliases.get(req.params.name, req.params.alias)) }));
-
-    app.put<AliasParams>('/functions/:name/aliases/:alias', async (req) => {
-      const body = jsonObjectBody(req.body);
-      const alias = registry.aliases.put(req.params.name, req.params.alias, { functionVersion: body.version, description: body.description }, 'set');
-      return { alias: aliasView(alias) };
-    });
-
-    app.delete<AliasParams>('/functions/:name/aliases/:alias', async (req, reply) => {
-      registry.aliases.get(req.params.name, req.params.alias);
-      registry.aliases.delete(req.params.name, req.params.alias);
-      return reply.status(204).send();
-    });
-
-    app.get<NameParams & { Querystring: { limit?: string } }>('/functions/:name/logs', async (req) => {
-      registry.get(req.params.name);
-      const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new SkyscaleError('ValidationError', 'limit must be a whole number from 1 to 1000');
-      const items = recorder.recentForFunction(req.params.name, limit);
-      return {
-        invocations: items.map((r) => ({ id: r.id, version: r.version, status: r.status, startedAt: r.startedAt, durationMs: r.durationMs, cold: r.cold, log: r.log })),
-      };
     });
   };
 }

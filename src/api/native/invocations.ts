@@ -1,14 +1,15 @@
-// Invoking functions (POST /v1/functions/{name}/invocations), reading invocation
-// records (GET /v1/invocations/{id}) and the pool (GET /v1/pool).
+// Invoking a function (POST /v1/functions/{name}/invocations), one invocation record
+// (GET /v1/invocations/{id}) and a function's newest invocations with their logs
+// (GET /v1/functions/{name}/logs).
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { SkyscaleError } from '../../errors.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
-import { rawBody } from './body.js';
-import { eventBytes, tail } from '../payload.js';
+import type { NativeServices } from '../deps.js';
+import { eventBytes, tail } from '../invocation-payload.js';
+import { rawBody } from '../request-body.js';
+import { logEntryView } from './views.js';
 
-export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
-  const { invoker, recorder } = deps;
+export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeServices, 'invoker' | 'recorder' | 'registry'>): FastifyPluginAsync {
   return async (app) => {
     app.post<{ Params: { name: string }; Querystring: { version?: string } }>(
       '/functions/:name/invocations',
@@ -38,6 +39,11 @@ export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
       return { invocation: record };
     });
 
-    app.get('/pool', async () => deps.status.pool());
+    app.get<{ Params: { name: string }; Querystring: { limit?: string } }>('/functions/:name/logs', async (req) => {
+      registry.get(req.params.name);
+      const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new SkyscaleError('ValidationError', 'limit must be a whole number from 1 to 1000');
+      return { invocations: recorder.recentForFunction(req.params.name, limit).map(logEntryView) };
+    });
   };
 }

@@ -1,40 +1,15 @@
-// Lambda API: reserved concurrency (PUT/DELETE under 2017-10-31, GET under 2019-09-30)
-// and function URL configurations (2021-10-31).
+// Lambda API 2021-10-31: function URL configurations (create, get, update, delete,
+// list). A URL belongs to a function (no Qualifier) or to one of its aliases; the
+// URL itself is served by the function-URL surface under /fn.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
-import { jsonObjectBody } from '../routes/body.js';
-import { invalid, parseFunctionName, urlConfiguration } from './shapes.js';
-
-export const MAX_RESERVED_CONCURRENCY = 10_000;
+import type { LambdaServices } from '../deps.js';
+import { jsonObjectBody } from '../request-body.js';
+import { parseFunctionName } from './function-name.js';
+import { urlConfiguration } from './shapes.js';
 
 type Fn = { Params: { fn: string }; Querystring: { Qualifier?: string } };
 
-export function lambdaConcurrencyRoutes(which: 'put-delete' | 'get') {
-  return (app: FastifyInstance, { registry }: AppDeps): void => {
-    if (which === 'get') {
-      app.get<Fn>('/functions/:fn/concurrency', async (req) => {
-        const n = registry.reservedConcurrency(parseFunctionName(req.params.fn).name);
-        return n === null ? {} : { ReservedConcurrentExecutions: n };
-      });
-      return;
-    }
-    app.put<Fn>('/functions/:fn/concurrency', async (req) => {
-      const body = jsonObjectBody(req.body);
-      const n = body.ReservedConcurrentExecutions;
-      if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > MAX_RESERVED_CONCURRENCY) {
-        throw invalid(`ReservedConcurrentExecutions must be a whole number from 0 to ${MAX_RESERVED_CONCURRENCY}`);
-      }
-      registry.setReservedConcurrency(parseFunctionName(req.params.fn).name, n as number);
-      return { ReservedConcurrentExecutions: n };
-    });
-    app.delete<Fn>('/functions/:fn/concurrency', async (req, reply) => {
-      registry.setReservedConcurrency(parseFunctionName(req.params.fn).name, null);
-      return reply.status(204).send();
-    });
-  };
-}
-
-export function lambdaUrlConfigRoutes(app: FastifyInstance, { registry }: AppDeps): void {
+export function lambdaUrlConfigRoutes(app: FastifyInstance, { registry }: Pick<LambdaServices, 'registry'>): void {
   const target = (req: FastifyRequest<Fn>) => {
     const { name, qualifier } = parseFunctionName(req.params.fn, req.query.Qualifier);
     return { name, qualifier: qualifier ?? '' };
@@ -65,6 +40,6 @@ export function lambdaUrlConfigRoutes(app: FastifyInstance, { registry }: AppDep
 }
 
 /** The server as the client reached it: function URLs are relative to it. */
-export function baseUrl(req: FastifyRequest): string {
+function baseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 }
