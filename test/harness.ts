@@ -6,9 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import yazl from 'yazl';
 import { loadConfig, type SandboxChoice } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
+import { zipFiles } from './fakes/zip.js';
+
+export { zipFiles };
 
 export const ADMIN_KEY = 'testadmin.0123456789abcdef0123456789abcdef';
 
@@ -57,14 +59,6 @@ export async function startTestServer(extraEnv: Record<string, string> = {}): Pr
   };
 }
 
-export async function zipFiles(files: Record<string, string>): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const [path, content] of Object.entries(files)) z.addBuffer(Buffer.from(content), path, { mtime: new Date(0) });
-  z.end();
-  const chunks: Buffer[] = [];
-  for await (const c of z.outputStream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
 export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
