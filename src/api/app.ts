@@ -20,6 +20,11 @@ export function buildApp(services: ApiServices): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: UPLOAD_LIMIT_BYTES,
     genReqId: () => crypto.randomUUID(),
+    // Route schemas are checked as written: no coercion of a body's "256" into 256 (AWS
+    // refuses it too; integer query values are read by parseDeclaredInput), no defaults
+    // filled in (a PUT keeps the fields it leaves out), every problem reported at once
+    // with the value refused.
+    ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: true, verbose: true } },
   });
   app.setErrorHandler(sendNativeError);
   app.setNotFoundHandler((req, reply) => sendNativeError(

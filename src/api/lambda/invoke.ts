@@ -11,17 +11,17 @@ import type { LambdaServices } from '../deps.js';
 import { eventBytes, tail } from '../invocation-payload.js';
 import { rawBody } from '../request-body.js';
 import { parseFunctionName } from './function-name.js';
-import { invalid } from './shapes.js';
+import { invoke } from './schemas.js';
 
 export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
 
-type InvokeReq = { Params: { fn: string }; Querystring: { Qualifier?: string } };
+type InvokeReq = { Params: { FunctionName: string }; Querystring: { Qualifier?: string } };
 
 export function lambdaInvokeRoutes(app: FastifyInstance, { invoker, registry }: Pick<LambdaServices, 'invoker' | 'registry'>): void {
-  app.post<InvokeReq>('/functions/:fn/invocations', { bodyLimit: MAX_SYNC_PAYLOAD_BYTES }, async (req, reply) => {
-    const { name, qualifier } = parseFunctionName(req.params.fn, req.query.Qualifier);
+  // the body is the event, passed on as the bytes that came (checked to be JSON)
+  app.post<InvokeReq>('/functions/:FunctionName/invocations', { bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke }, async (req, reply) => {
+    const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
     const type = header(req.headers['x-amz-invocation-type']) ?? 'RequestResponse';
-    if (type !== 'RequestResponse' && type !== 'Event' && type !== 'DryRun') throw invalid('X-Amz-Invocation-Type must be RequestResponse, Event or DryRun');
     const event = eventBytes(rawBody(req.body), 'Could not parse request body into json');
     const executed = (v: number) => (qualifier === undefined || qualifier === LATEST ? LATEST : String(v));
 

@@ -5,6 +5,7 @@ import { SkyscaleError } from '../../errors.js';
 import type { RawFunctionConfig } from '../../model/function-config.js';
 import type { AliasRecord, FunctionRecord, FunctionUrlRecord, VersionRecord } from '../../model/function.js';
 import { functionArn, LATEST, logGroupName, ROLE_ARN } from '../../model/names.js';
+import type { CodeBody, LambdaSettingsBody } from './schemas.js';
 
 export function revisionId(...parts: (string | number | null)[]): string {
   const h = createHash('sha256').update(parts.map(String).join('\u0000')).digest('hex');
@@ -129,28 +130,24 @@ export function urlConfiguration(u: FunctionUrlRecord, baseUrl: string): Functio
   };
 }
 
-/** The Lambda request fields Skyscale honours, as the registry's settings. */
-export function settingsFromLambda(body: Record<string, unknown>): RawFunctionConfig {
+/** The Lambda request fields Skyscale honours, as the registry's settings (Role is accepted and not used). */
+export function settingsFromLambda(body: LambdaSettingsBody & { PackageType?: string }): RawFunctionConfig {
   if (body.PackageType !== undefined && body.PackageType !== 'Zip') throw invalid('PackageType must be Zip (container images are not supported)');
-  const env = body.Environment as { Variables?: unknown } | undefined;
-  if (env !== undefined && (typeof env !== 'object' || env === null)) throw invalid('Environment must be an object {Variables}');
   return {
     ...(body.Runtime !== undefined ? { runtime: body.Runtime } : {}),
     ...(body.Handler !== undefined ? { handler: body.Handler } : {}),
     ...(body.MemorySize !== undefined ? { memory: body.MemorySize } : {}),
     ...(body.Timeout !== undefined ? { timeout: body.Timeout } : {}),
-    ...(env !== undefined ? { env: env.Variables ?? {} } : {}),
+    ...(body.Environment !== undefined ? { env: body.Environment.Variables ?? {} } : {}),
     ...(body.Description !== undefined ? { description: body.Description } : {}),
   };
 }
 
 /** Code{ZipFile} as bytes; S3 and image sources are refused. */
-export function zipFromLambda(code: unknown, limitBytes: number): Buffer {
-  const c = (code ?? {}) as Record<string, unknown>;
-  if (c.S3Bucket !== undefined || c.S3Key !== undefined || c.ImageUri !== undefined) throw invalid('only ZipFile code is supported (S3 and container images are not)');
-  const zip = c.ZipFile;
-  if (typeof zip !== 'string' || zip === '') throw invalid('ZipFile (the base64 of a zip) is required');
-  const bytes = Buffer.from(zip, 'base64');
+export function zipFromLambda(code: CodeBody, limitBytes: number): Buffer {
+  if (code.S3Bucket !== undefined || code.S3Key !== undefined || code.ImageUri !== undefined) throw invalid('only ZipFile code is supported (S3 and container images are not)');
+  if (!code.ZipFile) throw invalid('ZipFile (the base64 of a zip) is required');
+  const bytes = Buffer.from(code.ZipFile, 'base64');
   if (bytes.length > limitBytes) throw new SkyscaleError('PayloadTooLarge', `the zip is ${bytes.length} bytes; the limit for a zip sent in the request is ${limitBytes} bytes`);
   return bytes;
 }

@@ -64,7 +64,10 @@ test('a function URL config is created (201) with its URL, read, updated, listed
   await rejects(lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: 'lam' })), 'ResourceNotFoundException');
 });
 
-test('a URL config for a missing alias or with an unknown AuthType is refused', async () => {
+test('a URL config for a missing alias, $LATEST or a version, with an unknown AuthType, or streaming, is refused', async () => {
   await rejects(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'lam', Qualifier: 'nope', AuthType: 'NONE' })), 'ResourceNotFoundException');
-  await rejects(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'lam', AuthType: 'OPEN' as 'NONE' })), 'InvalidParameterValueException');
+  await rejects(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'lam', Qualifier: '$LATEST', AuthType: 'NONE' })), 'ValidationException');
+  await rejects(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'lam', Qualifier: '1', AuthType: 'NONE' })), 'ValidationException');
+  await rejects(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'lam', AuthType: 'OPEN' as 'NONE' })), 'ValidationException');
+  await rejects(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'lam', AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' })), 'InvalidParameterValueException');
 });

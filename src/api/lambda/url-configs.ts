@@ -3,39 +3,39 @@
 // URL itself is served by the function-URL surface under /fn.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { LambdaServices } from '../deps.js';
-import { jsonObjectBody } from '../request-body.js';
 import { parseFunctionName } from './function-name.js';
+import { createUrlConfig, listUrlConfigs, updateUrlConfig, urlConfig, type UrlConfigBody } from './schemas.js';
 import { urlConfiguration } from './shapes.js';
 
-type Fn = { Params: { fn: string }; Querystring: { Qualifier?: string } };
+type Target = { Params: { FunctionName: string }; Querystring: { Qualifier?: string } };
 
 export function lambdaUrlConfigRoutes(app: FastifyInstance, { registry }: Pick<LambdaServices, 'registry'>): void {
-  const target = (req: FastifyRequest<Fn>) => {
-    const { name, qualifier } = parseFunctionName(req.params.fn, req.query.Qualifier);
+  const target = (req: FastifyRequest<Target>) => {
+    const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
     return { name, qualifier: qualifier ?? '' };
   };
-  const input = (body: Record<string, unknown>) => ({ authType: body.AuthType, cors: body.Cors, invokeMode: body.InvokeMode });
+  const input = (body: UrlConfigBody) => ({ authType: body.AuthType, cors: body.Cors, invokeMode: body.InvokeMode });
 
-  app.post<Fn>('/functions/:fn/url', async (req, reply) => {
+  app.post<Target & { Body: UrlConfigBody }>('/functions/:FunctionName/url', { schema: createUrlConfig }, async (req, reply) => {
     const { name, qualifier } = target(req);
-    const url = registry.urls.put(name, qualifier, input(jsonObjectBody(req.body)), 'create');
+    const url = registry.urls.put(name, qualifier, input(req.body), 'create');
     return reply.status(201).send(urlConfiguration(url, baseUrl(req)));
   });
-  app.get<Fn>('/functions/:fn/url', async (req) => {
+  app.get<Target>('/functions/:FunctionName/url', { schema: urlConfig }, async (req) => {
     const { name, qualifier } = target(req);
     return urlConfiguration(registry.urls.get(name, qualifier), baseUrl(req));
   });
-  app.put<Fn>('/functions/:fn/url', async (req) => {
+  app.put<Target & { Body: UrlConfigBody }>('/functions/:FunctionName/url', { schema: updateUrlConfig }, async (req) => {
     const { name, qualifier } = target(req);
-    return urlConfiguration(registry.urls.put(name, qualifier, input(jsonObjectBody(req.body)), 'update'), baseUrl(req));
+    return urlConfiguration(registry.urls.put(name, qualifier, input(req.body), 'update'), baseUrl(req));
   });
-  app.delete<Fn>('/functions/:fn/url', async (req, reply) => {
+  app.delete<Target>('/functions/:FunctionName/url', { schema: urlConfig }, async (req, reply) => {
     const { name, qualifier } = target(req);
     registry.urls.delete(name, qualifier);
     return reply.status(204).send();
   });
-  app.get<Fn>('/functions/:fn/urls', async (req) => ({
-    FunctionUrlConfigs: registry.urls.list(parseFunctionName(req.params.fn).name).map((u) => urlConfiguration(u, baseUrl(req))),
+  app.get<Target>('/functions/:FunctionName/urls', { schema: listUrlConfigs }, async (req) => ({
+    FunctionUrlConfigs: registry.urls.list(parseFunctionName(req.params.FunctionName).name).map((u) => urlConfiguration(u, baseUrl(req))),
   }));
 }
 

@@ -7,13 +7,15 @@ import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import type { NativeServices } from '../deps.js';
 import { eventBytes, tail } from '../invocation-payload.js';
 import { rawBody } from '../request-body.js';
+import { invocationById, invoke, logs } from './schemas.js';
 import { logEntryView } from './views.js';
 
 export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeServices, 'invoker' | 'recorder' | 'registry'>): FastifyPluginAsync {
   return async (app) => {
     app.post<{ Params: { name: string }; Querystring: { version?: string } }>(
       '/functions/:name/invocations',
-      { bodyLimit: MAX_SYNC_PAYLOAD_BYTES },
+      // the body is the event, passed on as the bytes that came (checked to be JSON)
+      { bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke },
       async (req, reply) => {
         const event = eventBytes(rawBody(req.body));
         const outcome = await invoker.invoke(req.params.name, req.query.version, event);
@@ -33,17 +35,15 @@ export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeSer
       },
     );
 
-    app.get<{ Params: { id: string } }>('/invocations/:id', async (req) => {
+    app.get<{ Params: { id: string } }>('/invocations/:id', { schema: invocationById }, async (req) => {
       const record = recorder.get(req.params.id);
       if (!record) throw new SkyscaleError('InvocationNotFound', `no invocation with id "${req.params.id}"`);
       return { invocation: record };
     });
 
-    app.get<{ Params: { name: string }; Querystring: { limit?: string } }>('/functions/:name/logs', async (req) => {
+    app.get<{ Params: { name: string }; Querystring: { limit?: number } }>('/functions/:name/logs', { schema: logs }, async (req) => {
       registry.get(req.params.name);
-      const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new SkyscaleError('ValidationError', 'limit must be a whole number from 1 to 1000');
-      return { invocations: recorder.recentForFunction(req.params.name, limit).map(logEntryView) };
+      return { invocations: recorder.recentForFunction(req.params.name, req.query.limit ?? 20).map(logEntryView) };
     });
   };
 }

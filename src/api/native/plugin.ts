@@ -4,7 +4,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { NativeServices } from '../deps.js';
 import { sendNativeError } from '../error-reply.js';
-import { acceptRawBodies } from '../request-body.js';
+import { acceptRawBodies, parseDeclaredInput } from '../request-body.js';
+import { nativeSchemaError } from '../schema-errors.js';
 import { aliasRoutes } from './aliases.js';
 import { functionRoutes } from './functions.js';
 import { invocationRoutes } from './invocations.js';
@@ -14,14 +15,14 @@ import { publicRoutes } from './public.js';
 export function nativeApi(deps: NativeServices): FastifyPluginAsync {
   return async (app) => {
     app.setErrorHandler(sendNativeError);
+    app.setSchemaErrorFormatter(nativeSchemaError);
     await app.register(publicRoutes(deps));
     await app.register(async (v1) => {
-      // Events and packages are passed on as the bytes that came; JSON settings are
-      // parsed (and refused clearly) by the routes.
-      acceptRawBodies(v1);
       v1.addHook('onRequest', async (req) => {
         deps.keys.authenticate(req.headers.authorization);
       });
+      acceptRawBodies(v1);
+      parseDeclaredInput(v1);
       await v1.register(functionRoutes(deps));
       await v1.register(aliasRoutes(deps));
       await v1.register(invocationRoutes(deps));
