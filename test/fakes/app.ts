@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
 import { assemble, type Services } from '../../src/server.js';
@@ -30,13 +30,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** `env` holds SKYSCALE_* settings over the test defaults (no pre-warmed sandboxes). */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * `env` holds SKYSCALE_* settings over the test defaults (no pre-warmed sandboxes);
+ * `onRoute` sees every route as the app registers it.
+ */
+export async function startTestApp(env: Record<string, string> = {}, opts: { onRoute?: (route: RouteOptions) => void } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skyscale-api-'));
   const config = loadConfig({ HOME: dataDir, SKYSCALE_DATA_DIR: dataDir, SKYSCALE_ADMIN_KEY: ADMIN_KEY, SKYSCALE_WARM_POOL_SIZE: '0', ...env });
   const driver = new FakeDriver();
   const services = await assemble(config, pino({ level: process.env.SKYSCALE_TEST_LOG ?? 'silent' }), driver);
   const app = buildApp(services);
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   await app.ready();
 
   const request: TestApp['request'] = (method, url, body, headers = {}) => {
