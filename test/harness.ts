@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from '../src/server.js';
 import { zipFiles } from './fakes/zip.js';
 
 export { zipFiles };
+export { eventually } from './fakes/eventually.js';
 
 export const ADMIN_KEY = 'testadmin.0123456789abcdef0123456789abcdef';
 
@@ -57,16 +58,4 @@ export async function startTestServer(extraEnv: Record<string, string> = {}): Pr
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-
-/** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

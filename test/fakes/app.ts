@@ -13,6 +13,8 @@ import { assemble, type Services } from '../../src/server.js';
 import { FakeDriver } from './fake-driver.js';
 import { zipFiles } from './zip.js';
 
+export { eventually } from './eventually.js';
+
 export const ADMIN_KEY = 'testadmin.0123456789abcdef0123456789abcdef';
 
 /** A handler that returns its event, as the fake sandboxes do by default. */
@@ -66,15 +68,4 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { onR
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 2000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
