@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# One command on a fresh machine: set everything up, then run every test — the Go
-# agent's, the Python runtime's, the control plane's unit tests, and the integration
-# and end-to-end tests that run real functions in gVisor sandboxes.
+# One command on a fresh machine: set everything up, then run every test: the quick
+# check (types, the control plane's unit tests, the Go agent's under the race
+# detector, the Python runtime's, the import layering), then the integration and
+# end-to-end tests that run real functions in gVisor sandboxes.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -12,14 +13,9 @@ PATH="$(source scripts/lib/cache-paths.sh && printf '%s' "$PATH")"
 export PATH
 echo "== node $(node --version) ($(command -v node))"
 
-echo "== agent (go vet, go test)"
-(cd agent && go vet ./... && go test -count=1 -race ./...)
+bash scripts/check.sh --race
 
-echo "== python runtime (unittest)"
-python3 -m unittest discover -s runtimes/python -p 'test_*.py'
-
-echo "== control plane unit tests"
-node --test --test-concurrency=1 $(find dist/src -name '*.test.js' | sort)
+# check.sh rebuilt dist/; the agent binary setup built is still in build/
 
 echo "== integration and end-to-end tests (gVisor)"
 node --test --test-concurrency=1 --test-timeout=300000 $(find dist/test -name '*.test.js' | sort)

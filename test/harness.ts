@@ -6,9 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import yazl from 'yazl';
 import { loadConfig, type SandboxChoice } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
+import { zipFiles } from './fakes/zip.js';
+
+export { zipFiles };
+export { eventually } from './fakes/eventually.js';
 
 export const ADMIN_KEY = 'testadmin.0123456789abcdef0123456789abcdef';
 
@@ -55,24 +58,4 @@ export async function startTestServer(extraEnv: Record<string, string> = {}): Pr
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export async function zipFiles(files: Record<string, string>): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const [path, content] of Object.entries(files)) z.addBuffer(Buffer.from(content), path, { mtime: new Date(0) });
-  z.end();
-  const chunks: Buffer[] = [];
-  for await (const c of z.outputStream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -8,6 +8,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SkyscaleError } from '../errors.js';
+import { decodeOrKeep } from '../uri.js';
 import type { ApiKey } from './api-keys.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -117,7 +118,7 @@ export function canonicalQuery(rawQuery: string): string {
   const pairs = rawQuery.split('&').filter((p) => p !== '').map((p) => {
     const eq = p.indexOf('=');
     const [k, v] = eq === -1 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
-    return [escapeUri(decode(k)), escapeUri(decode(v))] as const;
+    return [escapeUri(decodeOrKeep(k)), escapeUri(decodeOrKeep(v))] as const;
   }).filter(([k]) => k.toLowerCase() !== 'x-amz-signature');
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
@@ -148,14 +149,6 @@ function parseAuthorization(value: string): ParsedAuthorization {
 function header(headers: IncomingHttpHeaders, name: string): string {
   const v = headers[name];
   return Array.isArray(v) ? v.join(',') : v ?? '';
-}
-
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {

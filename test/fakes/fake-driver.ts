@@ -1,10 +1,30 @@
-// A sandbox driver for unit tests of the pools: each "sandbox" is an in-memory agent
-// that speaks the real framing and answers `ready`, `init` and `invoke` at once. Only
-// the pools' own logic is under test here; the real drivers have integration tests.
+// A sandbox driver for fast tests of the pools and the API: each "sandbox" is an
+// in-memory agent that speaks the real framing and answers `ready`, `init` and
+// `invoke` at once. By default an invocation answers its own event (an echo); a test
+// that needs a function error, a log line or a chosen result sets `handler`. The real
+// drivers have integration tests.
 import { PassThrough } from 'node:stream';
 import { AgentChannel } from '../../src/sandbox/agent-channel.js';
 import type { Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../../src/sandbox/driver.js';
 import { encodeFrame, FrameDecoder } from '../../src/sandbox/protocol.js';
+
+/** What a fake function sees of one invocation. */
+export interface FakeInvocation {
+  functionName: string;
+  /** the version the instance was loaded with, as the agent gets it ("1", "2", …) */
+  functionVersion: string;
+  requestId: string;
+  event: Buffer;
+}
+
+/** How a fake function answers: an agent status (ok by default), the payload and the log. */
+export interface FakeAnswer {
+  status?: 'ok' | 'error' | 'timeout' | 'crash';
+  payload?: Buffer | string;
+  log?: string;
+}
+
+export type FakeHandler = (call: FakeInvocation) => FakeAnswer;
 
 export class FakeSandbox implements Sandbox {
   readonly channel: AgentChannel;
@@ -16,16 +36,26 @@ export class FakeSandbox implements Sandbox {
   private exit!: (e: SandboxExit) => void;
   private readonly toHost = new PassThrough();
 
-  constructor(readonly id: string, readonly spec: SandboxSpec, initDelayMs = 0) {
+  constructor(readonly id: string, readonly spec: SandboxSpec, initDelayMs = 0, handler: () => FakeHandler | null = () => null) {
     const toAgent = new PassThrough();
     this.channel = new AgentChannel(this.toHost, toAgent);
     this.exited = new Promise((r) => { this.exit = r; });
     const decoder = new FrameDecoder();
+    let loaded = { functionName: '', functionVersion: '' };
     toAgent.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
-        if (f.header.type === 'init') setTimeout(() => this.send({ type: 'init_result', ok: true, initMs: 1, log: '' }), initDelayMs);
-        if (f.header.type === 'invoke' && this.dieOnNextInvoke) this.die();
-        else if (f.header.type === 'invoke') this.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.1, log: '' }, f.body);
+        if (f.header.type === 'init') {
+          loaded = { functionName: String(f.header.functionName), functionVersion: String(f.header.functionVersion) };
+          setTimeout(() => this.send({ type: 'init_result', ok: true, initMs: 1, log: '' }), initDelayMs);
+        }
+        if (f.header.type === 'invoke' && this.dieOnNextInvoke) {
+          this.die();
+        } else if (f.header.type === 'invoke') {
+          const requestId = f.header.requestId as string;
+          const answer = handler()?.({ ...loaded, requestId, event: f.body }) ?? {};
+          const payload = answer.payload === undefined ? f.body : Buffer.from(answer.payload);
+          this.send({ type: 'result', requestId, status: answer.status ?? 'ok', durationMs: 0.1, log: answer.log ?? '' }, payload);
+        }
       }
     });
     this.send({ type: 'ready', protocol: 1 });
@@ -59,6 +89,8 @@ export class FakeDriver implements SandboxDriver {
   initMs = 0;
   booting = 0;
   peakBooting = 0;
+  /** how invocations answer (null: they echo their event); read at each invocation */
+  handler: FakeHandler | null = null;
 
   async start(spec: SandboxSpec): Promise<Sandbox> {
     if (this.failNext > 0) {
@@ -69,7 +101,7 @@ export class FakeDriver implements SandboxDriver {
     this.peakBooting = Math.max(this.peakBooting, this.booting);
     try {
       if (this.bootMs) await new Promise((r) => setTimeout(r, this.bootMs));
-      const s = new FakeSandbox(spec.id, spec, this.initMs);
+      const s = new FakeSandbox(spec.id, spec, this.initMs, () => this.handler);
       this.started.push(s);
       await s.channel.ready;
       return s;

@@ -1,28 +1,27 @@
 // Lambda Invoke: POST /2015-03-31/functions/{FunctionName}/invocations. RequestResponse
-// runs the function and answers its result (a function error is 200 with
-// X-Amz-Function-Error); Event answers 202 and runs it in the background (not yet
-// durable: the async queue will take it over); DryRun checks and answers 204.
+// runs the function and answers its result (a function error is a 200 with
+// X-Amz-Function-Error); Event answers 202 and runs it after answering; DryRun checks
+// and answers 204.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
-import type { AppDeps } from '../app.js';
-import { rawBody } from '../routes/body.js';
-import { invalid, parseFunctionName } from './shapes.js';
-import { eventBytes, tail } from '../payload.js';
 import { LATEST } from '../../model/names.js';
+import type { LambdaServices } from '../deps.js';
+import { eventBytes, tail } from '../invocation-payload.js';
+import { rawBody } from '../request-body.js';
+import { parseFunctionName } from './function-name.js';
+import { invoke } from './schemas.js';
 
 export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
 
-type InvokeReq = { Params: { fn: string }; Querystring: { Qualifier?: string } };
+type InvokeReq = { Params: { FunctionName: string }; Querystring: { Qualifier?: string } };
 
-export function lambdaInvokeRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const { invoker, registry } = deps;
-
-  app.post<InvokeReq>('/functions/:fn/invocations', { bodyLimit: MAX_SYNC_PAYLOAD_BYTES }, async (req, reply) => {
-    const { name, qualifier } = parseFunctionName(req.params.fn, req.query.Qualifier);
+export function lambdaInvokeRoutes(app: FastifyInstance, { invoker, registry }: Pick<LambdaServices, 'invoker' | 'registry'>): void {
+  // the body is the event, passed on as the bytes that came (checked to be JSON)
+  app.post<InvokeReq>('/functions/:FunctionName/invocations', { bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke }, async (req, reply) => {
+    const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
     const type = header(req.headers['x-amz-invocation-type']) ?? 'RequestResponse';
-    if (type !== 'RequestResponse' && type !== 'Event' && type !== 'DryRun') throw invalid('X-Amz-Invocation-Type must be RequestResponse, Event or DryRun');
     const event = eventBytes(rawBody(req.body), 'Could not parse request body into json');
     const executed = (v: number) => (qualifier === undefined || qualifier === LATEST ? LATEST : String(v));
 
@@ -35,8 +34,13 @@ export function lambdaInvokeRoutes(app: FastifyInstance, deps: AppDeps): void {
       }
       const requestId = randomUUID();
       // Answered first, run after, under the same request id (GET /v1/invocations/{id}
-      // finds it); retried and recorded by the invoker. Not durable across a restart yet.
-      setImmediate(() => void invoker.invokeEvent(name, qualifier, event, requestId));
+      // finds it). The invoker retries it and records the outcome, failures included,
+      // but it lives only in this process: a restart before it runs loses it (nothing
+      // is queued durably yet). A fault past the invoker's own handling is logged, not
+      // left to crash the server as an unhandled rejection.
+      setImmediate(() => {
+        invoker.invokeEvent(name, qualifier, event, requestId).catch((err: unknown) => req.log.error({ err, requestId }, 'an Event invocation was lost'));
+      });
       return reply.status(202).header('x-amzn-requestid', requestId).send();
     }
 

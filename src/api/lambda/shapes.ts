@@ -1,30 +1,11 @@
 // The Lambda API's wire shapes built from registry records: FunctionConfiguration,
-// AliasConfiguration, function URL configs; the FunctionName forms the API accepts
-// (name, name:qualifier, partial and full ARNs); RevisionIds; request-field mapping.
+// AliasConfiguration, function URL configs; RevisionIds; request-field mapping.
 import { createHash } from 'node:crypto';
 import { SkyscaleError } from '../../errors.js';
 import type { RawFunctionConfig } from '../../model/function-config.js';
 import type { AliasRecord, FunctionRecord, FunctionUrlRecord, VersionRecord } from '../../model/function.js';
-import { functionArn, LATEST, ROLE_ARN } from '../../model/names.js';
-
-/** `name`, `name:qualifier`, `123456789012:function:name[:q]` or `arn:aws:lambda:region:acct:function:name[:q]`, reconciled with ?Qualifier=. */
-export function parseFunctionName(raw: string, queryQualifier?: string): { name: string; qualifier: string | undefined } {
-  let parts = raw.split(':');
-  if (parts[0] === 'arn') {
-    if (parts.length < 7 || parts[2] !== 'lambda' || parts[5] !== 'function') throw invalid(`"${raw}" is not a Lambda function ARN`);
-    parts = parts.slice(6);
-  } else if (parts.length >= 3 && parts[1] === 'function') {
-    parts = parts.slice(2);
-  }
-  if (parts.length > 2 || !parts[0]) throw invalid(`"${raw}" is not a function name, name:qualifier or function ARN`);
-  const fromName = parts[1];
-  const fromQuery = queryQualifier === '' ? undefined : queryQualifier;
-  if (fromName !== undefined && fromQuery !== undefined && fromName !== fromQuery) {
-    throw invalid(`the function name's qualifier "${fromName}" contradicts Qualifier "${fromQuery}"`);
-  }
-  return { name: parts[0], qualifier: fromName ?? fromQuery };
-}
-
+import { functionArn, LATEST, logGroupName, ROLE_ARN } from '../../model/names.js';
+import type { CodeBody, LambdaSettingsBody } from './schemas.js';
 
 export function revisionId(...parts: (string | number | null)[]): string {
   const h = createHash('sha256').update(parts.map(String).join('\u0000')).digest('hex');
@@ -39,16 +20,68 @@ export function aliasRevision(a: AliasRecord): string {
   return revisionId(a.functionName, a.name, a.functionVersion, a.updatedAt);
 }
 
+/** A RevisionId sent with a change must be the current one (Lambda's optimistic locking). */
+export function checkRevision(given: unknown, current: string): void {
+  if (given !== undefined && given !== current) {
+    throw new SkyscaleError('RevisionMismatch', `RevisionId ${String(given)} is not the current one (${current}); read the resource again`);
+  }
+}
+
 /** Lambda's timestamp form: 2026-01-02T03:04:05.678+0000 */
 export function lambdaTime(iso: string): string {
   return iso.replace(/Z$/, '+0000');
+}
+
+export interface FunctionConfiguration {
+  FunctionName: string;
+  FunctionArn: string;
+  Runtime: string;
+  Role: string;
+  Handler: string;
+  CodeSize: number;
+  Description: string;
+  Timeout: number;
+  MemorySize: number;
+  LastModified: string;
+  CodeSha256: string;
+  Version: string;
+  Environment?: { Variables: Record<string, string> };
+  TracingConfig: { Mode: 'PassThrough' };
+  RevisionId: string;
+  State: 'Active' | 'Pending';
+  StateReason?: string;
+  StateReasonCode?: 'Creating';
+  LastUpdateStatus: 'Successful';
+  PackageType: 'Zip';
+  Architectures: ['x86_64'];
+  EphemeralStorage: { Size: number };
+  SnapStart: { ApplyOn: 'None'; OptimizationStatus: 'Off' };
+  LoggingConfig: { LogFormat: 'Text'; LogGroup: string };
+}
+
+export interface AliasConfiguration {
+  AliasArn: string;
+  Name: string;
+  FunctionVersion: string;
+  Description: string;
+  RevisionId: string;
+}
+
+export interface FunctionUrlConfig {
+  FunctionUrl: string;
+  FunctionArn: string;
+  AuthType: 'NONE' | 'AWS_IAM';
+  Cors?: Record<string, unknown>;
+  InvokeMode: 'BUFFERED';
+  CreationTime: string;
+  LastModifiedTime: string;
 }
 
 /**
  * A FunctionConfiguration. For $LATEST the settings shown are those of the snapshot
  * $LATEST runs (the function's own settings before any code was deployed).
  */
-export function functionConfiguration(fn: FunctionRecord, v: VersionRecord | null, as: 'latest' | 'version'): Record<string, unknown> {
+export function functionConfiguration(fn: FunctionRecord, v: VersionRecord | null, as: 'latest' | 'version'): FunctionConfiguration {
   const s = v ?? fn;
   const ready = v !== null;
   return {
@@ -74,18 +107,18 @@ export function functionConfiguration(fn: FunctionRecord, v: VersionRecord | nul
     Architectures: ['x86_64'],
     EphemeralStorage: { Size: 512 },
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
-    LoggingConfig: { LogFormat: 'Text', LogGroup: `/skyscale/functions/${fn.name}` },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: logGroupName(fn.name) },
   };
 }
 
-export function aliasConfiguration(a: AliasRecord): Record<string, unknown> {
+export function aliasConfiguration(a: AliasRecord): AliasConfiguration {
   return {
     AliasArn: functionArn(a.functionName, a.name), Name: a.name, FunctionVersion: String(a.functionVersion),
     Description: a.description, RevisionId: aliasRevision(a),
   };
 }
 
-export function urlConfiguration(u: FunctionUrlRecord, baseUrl: string): Record<string, unknown> {
+export function urlConfiguration(u: FunctionUrlRecord, baseUrl: string): FunctionUrlConfig {
   return {
     FunctionUrl: `${baseUrl}/fn/${u.functionName}${u.qualifier ? `:${u.qualifier}` : ''}/`,
     FunctionArn: u.qualifier ? functionArn(u.functionName, u.qualifier) : functionArn(u.functionName),
@@ -97,28 +130,24 @@ export function urlConfiguration(u: FunctionUrlRecord, baseUrl: string): Record<
   };
 }
 
-/** The Lambda request fields Skyscale honours, as the registry's settings. */
-export function settingsFromLambda(body: Record<string, unknown>): RawFunctionConfig {
+/** The Lambda request fields Skyscale honours, as the registry's settings (Role is accepted and not used). */
+export function settingsFromLambda(body: LambdaSettingsBody & { PackageType?: string }): RawFunctionConfig {
   if (body.PackageType !== undefined && body.PackageType !== 'Zip') throw invalid('PackageType must be Zip (container images are not supported)');
-  const env = body.Environment as { Variables?: unknown } | undefined;
-  if (env !== undefined && (typeof env !== 'object' || env === null)) throw invalid('Environment must be an object {Variables}');
   return {
     ...(body.Runtime !== undefined ? { runtime: body.Runtime } : {}),
     ...(body.Handler !== undefined ? { handler: body.Handler } : {}),
     ...(body.MemorySize !== undefined ? { memory: body.MemorySize } : {}),
     ...(body.Timeout !== undefined ? { timeout: body.Timeout } : {}),
-    ...(env !== undefined ? { env: env.Variables ?? {} } : {}),
+    ...(body.Environment !== undefined ? { env: body.Environment.Variables ?? {} } : {}),
     ...(body.Description !== undefined ? { description: body.Description } : {}),
   };
 }
 
 /** Code{ZipFile} as bytes; S3 and image sources are refused. */
-export function zipFromLambda(code: unknown, limitBytes: number): Buffer {
-  const c = (code ?? {}) as Record<string, unknown>;
-  if (c.S3Bucket !== undefined || c.S3Key !== undefined || c.ImageUri !== undefined) throw invalid('only ZipFile code is supported (S3 and container images are not)');
-  const zip = c.ZipFile;
-  if (typeof zip !== 'string' || zip === '') throw invalid('ZipFile (the base64 of a zip) is required');
-  const bytes = Buffer.from(zip, 'base64');
+export function zipFromLambda(code: CodeBody, limitBytes: number): Buffer {
+  if (code.S3Bucket !== undefined || code.S3Key !== undefined || code.ImageUri !== undefined) throw invalid('only ZipFile code is supported (S3 and container images are not)');
+  if (!code.ZipFile) throw invalid('ZipFile (the base64 of a zip) is required');
+  const bytes = Buffer.from(code.ZipFile, 'base64');
   if (bytes.length > limitBytes) throw new SkyscaleError('PayloadTooLarge', `the zip is ${bytes.length} bytes; the limit for a zip sent in the request is ${limitBytes} bytes`);
   return bytes;
 }

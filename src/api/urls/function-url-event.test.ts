@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { credentialHeaders, httpEvent, httpResponse, type HttpRequestIn } from './function-url-event.js';
-import { splitUrl } from './routes/function-urls.js';
+import { splitUrl } from './plugin.js';
 
 const base: HttpRequestIn = {
   method: 'GET', rawPath: '/', rawQueryString: '', headers: [], body: Buffer.alloc(0), sourceIp: '127.0.0.1', requestId: 'r1',

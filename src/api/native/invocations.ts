@@ -1,18 +1,21 @@
-// Invoking functions (POST /v1/functions/{name}/invocations), reading invocation
-// records (GET /v1/invocations/{id}) and the pool (GET /v1/pool).
+// Invoking a function (POST /v1/functions/{name}/invocations), one invocation record
+// (GET /v1/invocations/{id}) and a function's newest invocations with their logs
+// (GET /v1/functions/{name}/logs).
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { SkyscaleError } from '../../errors.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
-import { rawBody } from './body.js';
-import { eventBytes, tail } from '../payload.js';
+import type { NativeServices } from '../deps.js';
+import { eventBytes, tail } from '../invocation-payload.js';
+import { rawBody } from '../request-body.js';
+import { invocationById, invoke, logs } from './schemas.js';
+import { logEntryView } from './views.js';
 
-export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
-  const { invoker, recorder } = deps;
+export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeServices, 'invoker' | 'recorder' | 'registry'>): FastifyPluginAsync {
   return async (app) => {
     app.post<{ Params: { name: string }; Querystring: { version?: string } }>(
       '/functions/:name/invocations',
-      { bodyLimit: MAX_SYNC_PAYLOAD_BYTES },
+      // the body is the event, passed on as the bytes that came (checked to be JSON)
+      { bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke },
       async (req, reply) => {
         const event = eventBytes(rawBody(req.body));
         const outcome = await invoker.invoke(req.params.name, req.query.version, event);
@@ -32,12 +35,15 @@ export function invocationRoutes(deps: AppDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: { id: string } }>('/invocations/:id', async (req) => {
+    app.get<{ Params: { id: string } }>('/invocations/:id', { schema: invocationById }, async (req) => {
       const record = recorder.get(req.params.id);
       if (!record) throw new SkyscaleError('InvocationNotFound', `no invocation with id "${req.params.id}"`);
       return { invocation: record };
     });
 
-    app.get('/pool', async () => deps.status.pool());
+    app.get<{ Params: { name: string }; Querystring: { limit?: number } }>('/functions/:name/logs', { schema: logs }, async (req) => {
+      registry.get(req.params.name);
+      return { invocations: recorder.recentForFunction(req.params.name, req.query.limit ?? 20).map(logEntryView) };
+    });
   };
 }

@@ -1,7 +1,8 @@
 // Function URLs speak API Gateway's HTTP API payload 2.0: an HTTP request becomes the
 // event a handler receives, and the handler's result becomes the HTTP response. Pure
 // functions, so both directions are unit-tested without a server.
-import { ACCOUNT_ID } from '../model/names.js';
+import { ACCOUNT_ID } from '../../model/names.js';
+import { decodeOrKeep } from '../../uri.js';
 
 export interface HttpRequestIn {
   method: string;
@@ -78,7 +79,7 @@ export function httpEvent(r: HttpRequestIn): Record<string, unknown> {
       ...(r.caller ? { authorizer: { iam: iamCaller(r.caller.keyId) } } : {}),
       domainName: r.domainName,
       domainPrefix: r.domainName.split('.')[0]!.split(':')[0],
-      http: { method: r.method, path: safeDecode(r.rawPath), protocol: r.protocol, sourceIp: r.sourceIp, userAgent: headers['user-agent'] ?? '' },
+      http: { method: r.method, path: decodeOrKeep(r.rawPath), protocol: r.protocol, sourceIp: r.sourceIp, userAgent: headers['user-agent'] ?? '' },
       requestId: r.requestId,
       routeKey: '$default',
       stage: '$default',
@@ -136,14 +137,6 @@ function isText(contentType: string | undefined, body: Buffer): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }
 

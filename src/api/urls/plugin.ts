@@ -2,48 +2,36 @@
 // runs the function (or alias) that has a URL configured, with the request as an HTTP
 // API payload 2.0 event, and answers with the result mapped back to HTTP. AuthType
 // NONE is public; AWS_IAM takes a Skyscale API key (Bearer, or SigV4 for "lambda").
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
-import { SigV4Verifier } from '../../auth/sigv4.js';
+import { requestAuthenticator } from '../../auth/request-auth.js';
+import type { FunctionUrlRecord } from '../../model/function.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
-import type { AppDeps } from '../app.js';
-import { toSkyscaleError } from '../app.js';
-import { badGateway, credentialHeaders, httpEvent, httpResponse, type HttpResponseOut } from '../function-url-event.js';
-import { authenticateRequest } from '../lambda/plugin.js';
-import { rawBody } from './body.js';
+import { decodeOrKeep } from '../../uri.js';
+import type { UrlServices } from '../deps.js';
+import { sendFunctionUrlError } from '../error-reply.js';
+import { acceptRawBodies, rawBody } from '../request-body.js';
+import { badGateway, credentialHeaders, httpEvent, httpResponse, type HttpResponseOut } from './function-url-event.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-export function functionUrlRoutes(deps: AppDeps): FastifyPluginAsync {
-  const { registry, invoker, keys } = deps;
-  const verifier = new SigV4Verifier(keys, 'lambda');
+export function functionUrls({ registry, invoker, keys }: UrlServices): FastifyPluginAsync {
+  const authenticate = requestAuthenticator(keys);
   return async (app) => {
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-    app.setErrorHandler((err: FastifyError | SkyscaleError, req, reply) => {
-      const e = toSkyscaleError(err);
-      if (e.kind === 'system') req.log.error({ err }, e.message);
-      return send(reply, { statusCode: e.status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': e.lambdaName }, cookies: [], body: Buffer.from(JSON.stringify({ Message: e.message })) });
-    });
+    acceptRawBodies(app);
+    app.setErrorHandler(sendFunctionUrlError);
 
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const { target, rawPath, rawQueryString } = splitUrl(req.url);
       const colon = target.indexOf(':');
       const name = colon === -1 ? target : target.slice(0, colon);
       const alias = colon === -1 ? '' : target.slice(colon + 1);
-      let config;
-      try {
-        config = registry.urls.get(name, alias);
-      } catch (err) {
-        if (err instanceof SkyscaleError && (err.type === 'FunctionNotFound' || err.type === 'FunctionUrlNotFound')) {
-          throw new SkyscaleError('FunctionUrlNotFound', 'The resource you requested does not exist.');
-        }
-        throw err;
-      }
-      if (config.authType === 'AWS_IAM') req.apiKey = authenticateRequest(req, keys, verifier);
+      const config = urlConfig(registry, name, alias);
+      const body = rawBody(req.body);
+      const caller = config.authType === 'AWS_IAM' ? authenticate({ method: req.method, url: req.url, headers: req.headers, body }) : undefined;
       const event = httpEvent({
-        caller: req.apiKey ? { keyId: req.apiKey.id } : undefined, isCredential: credentialHeaders(config.authType, (k) => keys.isKey(k)),
-        method: req.method, rawPath, rawQueryString, headers: pairs(req.raw.rawHeaders), body: rawBody(req.body), sourceIp: req.ip,
+        caller: caller ? { keyId: caller.id } : undefined, isCredential: credentialHeaders(config.authType, (k) => keys.isKey(k)),
+        method: req.method, rawPath, rawQueryString, headers: pairs(req.raw.rawHeaders), body, sourceIp: req.ip,
         requestId: req.id, domainName: req.headers.host ?? 'localhost', apiId: target, protocol: `HTTP/${req.raw.httpVersion}`, now: new Date(),
       });
       const outcome = await invoker.invoke(name, alias || undefined, Buffer.from(JSON.stringify(event)));
@@ -52,6 +40,18 @@ export function functionUrlRoutes(deps: AppDeps): FastifyPluginAsync {
     };
     for (const url of ['/:target', '/:target/*']) app.route({ method: METHODS, url, bodyLimit: MAX_SYNC_PAYLOAD_BYTES, handler });
   };
+}
+
+/** The URL config, or Lambda's wording when the function or its URL is unknown. */
+function urlConfig(registry: UrlServices['registry'], name: string, alias: string): FunctionUrlRecord {
+  try {
+    return registry.urls.get(name, alias);
+  } catch (err) {
+    if (err instanceof SkyscaleError && (err.type === 'FunctionNotFound' || err.type === 'FunctionUrlNotFound')) {
+      throw new SkyscaleError('FunctionUrlNotFound', 'The resource you requested does not exist.');
+    }
+    throw err;
+  }
 }
 
 function send(reply: FastifyReply, r: HttpResponseOut): FastifyReply {
@@ -66,13 +66,8 @@ export function splitUrl(url: string): { target: string; rawPath: string; rawQue
   const path = q === -1 ? url : url.slice(0, q);
   const rest = path.replace(/^\/fn\//, '');
   const slash = rest.indexOf('/');
-  const rawTarget = slash === -1 ? rest : rest.slice(0, slash);
-  let target = rawTarget;
-  try {
-    target = decodeURIComponent(rawTarget);
-  } catch {
-    // keep it as received; it will not name a function
-  }
+  // a target that does not decode is kept as received: it will not name a function
+  const target = decodeOrKeep(slash === -1 ? rest : rest.slice(0, slash));
   return { target, rawPath: slash === -1 ? '/' : rest.slice(slash), rawQueryString: q === -1 ? '' : url.slice(q + 1) };
 }
 

@@ -1,10 +1,10 @@
-// Request payloads shared by the native and the Lambda invoke routes: Lambda's rule
-// that an empty body is \`{}\` and anything else must be JSON, and the log tail.
+// The invocation payload rules the native and the Lambda invoke routes share:
+// Lambda's rule that an empty body is `{}` and anything else must be JSON (checked, then
+// passed on as the bytes that came), and the log tail an invoke can return.
 import { SkyscaleError } from '../errors.js';
 import { LOG_TAIL_BYTES } from '../model/limits.js';
 
-
-/** An empty body is \`{}\`; anything else must be JSON. */
+/** An empty body is `{}`; anything else must be JSON. */
 export function eventBytes(body: Buffer, message = 'the invocation payload is not valid JSON'): Buffer {
   if (body.length === 0) return Buffer.from('{}');
   try {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The quick check, with no root, no sandbox and no setup beyond `npm ci`, Go and
+# python3: the control plane's types, its unit tests (the API ones run in process on
+# a fake sandbox driver), the agent's go vet and go test, the Python runtime's unit
+# tests, and the import layering when ../shared/tools/import-layers.mjs is at hand.
+# Well under a minute. scripts/test.sh runs it too, before the integration tests.
+#   scripts/check.sh [--race]   (--race: the agent's tests under the race detector)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+race=""
+[ "${1:-}" = "--race" ] && race="-race"
+
+# One compile does both: tsc exits non-zero on any type error, as --noEmit would, and
+# the unit tests run from what it emits (a second, --noEmit pass would double the time).
+echo "== types, and the build the unit tests run from (tsc)"
+rm -rf dist
+npx --no-install tsc -p tsconfig.json
+
+echo "== control plane unit tests"
+node --test --test-concurrency=1 $(find dist/src -name '*.test.js' | sort)
+
+echo "== agent (go vet, go test${race:+ -race})"
+(cd agent && go vet ./... && go test -count=1 $race ./...)
+
+echo "== python runtime (unittest)"
+python3 -m unittest discover -s runtimes/python -p 'test_*.py'
+
+# The layering check lives beside the repository, not in it: run it where it is.
+layers="$root/../shared/tools/import-layers.mjs"
+if [ -f "$layers" ]; then
+  echo "== import layers"
+  node "$layers"
+fi

@@ -1,0 +1,37 @@
+// What the API is given: the services of the control plane it calls, narrowed per
+// surface, so each plugin sees only what it uses. buildApp() takes the whole set
+// (a structural subset of the Services that assemble() returns).
+import type { Logger } from 'pino';
+import type { ApiKeys } from '../auth/api-keys.js';
+import type { NodeStatus } from '../model/node-status.js';
+import type { InvocationRecorder } from '../observe/invocation-recorder.js';
+import type { Registry } from '../registry/registry.js';
+import type { Invoker } from '../scheduler/invoker.js';
+
+export interface ApiServices {
+  log: Logger;
+  keys: ApiKeys;
+  registry: Registry;
+  invoker: Invoker;
+  recorder: InvocationRecorder;
+  status: NodeStatus;
+}
+
+/** The native API (/v1, /healthz): Bearer keys, the registry, synchronous invokes, records, node status. */
+export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status'> & {
+  keys: Pick<ApiKeys, 'authenticate'>;
+  invoker: Pick<Invoker, 'invoke'>;
+};
+
+/** The Lambda API: SigV4 or Bearer keys, the registry, synchronous and Event invokes. */
+export type LambdaServices = Pick<ApiServices, 'registry'> & {
+  keys: Pick<ApiKeys, 'authenticate' | 'signingSecret'>;
+  invoker: Pick<Invoker, 'invoke' | 'invokeEvent'>;
+};
+
+/** Function URLs: the URL configs, keys (to check AWS_IAM callers and to keep credentials from functions), invokes. */
+export interface UrlServices {
+  keys: Pick<ApiKeys, 'authenticate' | 'signingSecret' | 'isKey'>;
+  registry: Pick<Registry, 'urls'>;
+  invoker: Pick<Invoker, 'invoke'>;
+}

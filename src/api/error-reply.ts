@@ -1,0 +1,47 @@
+// Errors as the three surfaces answer them. toSkyscaleError maps whatever a route or
+// Fastify threw (a SkyscaleError, a body over the limit, a media type refused) onto the
+// one error registry; each renderer logs a system fault once and writes its surface's
+// shape: native `{error: {type, message, hint?, details?}}` with x-skyscale-error-type;
+// Lambda REST-JSON (the status, x-amzn-ErrorType, `{Type, message}`, x-amzn-RequestId);
+// function URLs `{Message}` with x-amzn-ErrorType, as Lambda's URLs answer.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { SkyscaleError } from '../errors.js';
+
+export function toSkyscaleError(err: unknown): SkyscaleError {
+  if (err instanceof SkyscaleError) return err;
+  const e: Error & Partial<FastifyError> = err instanceof Error ? err : new Error(String(err));
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new SkyscaleError('PayloadTooLarge', 'the request body is over the size limit');
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new SkyscaleError('UnsupportedMediaType', e.message);
+  if (e.code === 'FST_ERR_VALIDATION') return new SkyscaleError('ValidationError', e.message);
+  if (e.statusCode !== undefined && e.statusCode < 500) return new SkyscaleError('ValidationError', e.message);
+  return new SkyscaleError('InternalError', `internal error: ${e.message}`, { cause: err });
+}
+
+/** Maps the error and logs it when it is ours to fix (a system fault), not the caller's. */
+function reported(err: unknown, req: FastifyRequest): SkyscaleError {
+  const error = toSkyscaleError(err);
+  if (error.kind === 'system') req.log.error({ err }, error.message);
+  return error;
+}
+
+export function sendNativeError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const error = reported(err, req);
+  return reply.status(error.status).header('x-skyscale-error-type', error.type).send({ error: error.toJSON() });
+}
+
+export function sendLambdaError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const error = reported(err, req);
+  const throttled = error.type === 'TooManyRequests';
+  if (throttled) void reply.header('retry-after', '1');
+  return reply.status(error.status).header('x-amzn-errortype', error.lambdaName).header('x-amzn-requestid', req.id).type('application/json').send({
+    // Lambda's ValidationException carries the message alone
+    ...(error.lambdaName === 'ValidationException' ? {} : { Type: error.kind === 'user' ? 'User' : 'Service' }),
+    message: error.message,
+    ...(throttled ? { Reason: 'ConcurrentInvocationLimitExceeded' } : {}),
+  });
+}
+
+export function sendFunctionUrlError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const error = reported(err, req);
+  return reply.status(error.status).header('x-amzn-errortype', error.lambdaName).type('application/json').send({ Message: error.message });
+}

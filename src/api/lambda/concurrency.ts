@@ -1,0 +1,37 @@
+// Lambda API: reserved concurrency. AWS serves it under two date prefixes:
+// PutFunctionConcurrency and DeleteFunctionConcurrency under 2017-10-31,
+// GetFunctionConcurrency under 2019-09-30. Stored by the registry, enforced by the
+// scheduler's admission.
+import type { FastifyInstance } from 'fastify';
+import type { LambdaServices } from '../deps.js';
+import { parseFunctionName } from './function-name.js';
+import { functionByName, putConcurrency, type PutConcurrencyBody } from './schemas.js';
+import { invalid } from './shapes.js';
+
+/** What one function may reserve on a node (AWS bounds it by the account's unreserved concurrency). */
+export const MAX_RESERVED_CONCURRENCY = 10_000;
+
+type Fn = { Params: { FunctionName: string } };
+
+/** PutFunctionConcurrency, DeleteFunctionConcurrency (2017-10-31). */
+export function concurrencyWriteRoutes(app: FastifyInstance, { registry }: Pick<LambdaServices, 'registry'>): void {
+  app.put<Fn & { Body: PutConcurrencyBody }>('/functions/:FunctionName/concurrency', { schema: putConcurrency }, async (req) => {
+    const n = req.body.ReservedConcurrentExecutions;
+    if (n > MAX_RESERVED_CONCURRENCY) throw invalid(`ReservedConcurrentExecutions may be at most ${MAX_RESERVED_CONCURRENCY}`);
+    registry.setReservedConcurrency(parseFunctionName(req.params.FunctionName).name, n);
+    return { ReservedConcurrentExecutions: n };
+  });
+
+  app.delete<Fn>('/functions/:FunctionName/concurrency', { schema: functionByName }, async (req, reply) => {
+    registry.setReservedConcurrency(parseFunctionName(req.params.FunctionName).name, null);
+    return reply.status(204).send();
+  });
+}
+
+/** GetFunctionConcurrency (2019-09-30): an empty object when none is set, as Lambda answers. */
+export function concurrencyReadRoutes(app: FastifyInstance, { registry }: Pick<LambdaServices, 'registry'>): void {
+  app.get<Fn>('/functions/:FunctionName/concurrency', { schema: functionByName }, async (req) => {
+    const n = registry.reservedConcurrency(parseFunctionName(req.params.FunctionName).name);
+    return n === null ? {} : { ReservedConcurrentExecutions: n };
+  });
+}

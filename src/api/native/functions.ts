@@ -1,0 +1,68 @@
+// /v1/functions: create, configure, list, get and delete functions; deploy code as a
+// new version; list, publish and roll back versions.
+import type { FastifyPluginAsync } from 'fastify';
+import { SkyscaleError } from '../../errors.js';
+import { validateMinWarm } from '../../registry/registry.js';
+import type { NativeServices } from '../deps.js';
+import { rawBody } from '../request-body.js';
+import { createFunction, functionByName, putFunction, rollback, type CreateFunctionBody, type PutFunctionBody, type RollbackBody } from './schemas.js';
+import { aliasView, functionView, versionView } from './views.js';
+
+type NameParams = { Params: { name: string } };
+
+export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/functions', async () => ({ functions: registry.list().map(functionView) }));
+
+    app.post<{ Body: CreateFunctionBody }>('/functions', { schema: createFunction }, async (req, reply) => {
+      const fn = registry.create(req.body.name, req.body);
+      return reply.status(201).send({ function: functionView(fn) });
+    });
+
+    app.put<NameParams & { Body: PutFunctionBody }>('/functions/:name', { schema: putFunction }, async (req, reply) => {
+      const { name, minWarm, ...settings } = req.body;
+      if (name !== undefined && name !== req.params.name) {
+        throw new SkyscaleError('ValidationError', `the body names "${name}" but the path names "${req.params.name}"`);
+      }
+      if (minWarm !== undefined) validateMinWarm(minWarm); // before anything is written
+      let { fn, created } = registry.upsert(req.params.name, settings);
+      if (minWarm !== undefined) fn = registry.setMinWarm(fn.name, minWarm);
+      return reply.status(created ? 201 : 200).send({ function: functionView(fn) });
+    });
+
+    app.get<NameParams>('/functions/:name', { schema: functionByName }, async (req) => {
+      const { fn, snapshot } = registry.latest(req.params.name);
+      return {
+        function: functionView(fn), latest: snapshot ? versionView(snapshot) : null, versions: registry.versions(fn.name).length,
+        aliases: registry.aliases.list(fn.name).map(aliasView),
+      };
+    });
+
+    app.delete<NameParams>('/functions/:name', { schema: functionByName }, async (req, reply) => {
+      registry.delete(req.params.name);
+      return reply.status(204).send();
+    });
+
+    // the body is the package itself (zip, tar.gz or tar), taken as the bytes that came
+    app.post<NameParams>('/functions/:name/versions', { schema: functionByName }, async (req, reply) => {
+      const bytes = rawBody(req.body);
+      if (bytes.length === 0) throw new SkyscaleError('InvalidCodePackage', 'the request body is empty: send a zip or tar.gz package');
+      const version = await registry.deploy(req.params.name, bytes);
+      req.log.info({ function: version.functionName, version: version.version, sha256: version.codeSha256 }, 'deployed');
+      return reply.status(201).send({ version: versionView(version) });
+    });
+
+    app.get<NameParams>('/functions/:name/versions', { schema: functionByName }, async (req) => ({ versions: registry.versions(req.params.name).map(versionView) }));
+
+    app.post<NameParams>('/functions/:name/publish', { schema: functionByName }, async (req, reply) => {
+      const version = registry.publish(req.params.name);
+      return reply.status(201).send({ version: versionView(version) });
+    });
+
+    app.post<NameParams & { Body: RollbackBody }>('/functions/:name/rollback', { schema: rollback }, async (req) => {
+      const moved = registry.rollback(req.params.name, req.body.alias);
+      req.log.info({ function: req.params.name, ...moved }, 'rolled back');
+      return { rollback: moved };
+    });
+  };
+}

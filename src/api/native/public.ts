@@ -1,0 +1,15 @@
+// The routes that take no key: GET /healthz (200 once the server can run invocations,
+// with the driver in use) and GET /v1/openapi.yaml (the native API's description,
+// contracts/openapi.yaml, served as written).
+import { readFileSync } from 'node:fs';
+import type { FastifyPluginAsync } from 'fastify';
+import { repoPath } from '../../paths.js';
+import type { NativeServices } from '../deps.js';
+
+export function publicRoutes({ status }: Pick<NativeServices, 'status'>): FastifyPluginAsync {
+  const contract = readFileSync(repoPath('contracts/openapi.yaml'), 'utf8');
+  return async (app) => {
+    app.get('/healthz', async () => status.health());
+    app.get('/v1/openapi.yaml', async (_req, reply) => reply.type('application/yaml').send(contract));
+  };
+}

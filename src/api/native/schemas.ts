@@ -1,0 +1,48 @@
+// The JSON schemas of the native API's routes: the shape of each request (its required
+// fields and their JSON types), checked by Fastify before the route runs. The rules of
+// the domain (supported runtimes, ranges, name patterns) stay with the model and the
+// registry, which report every problem at once, as they do for skyscale.json.
+// contracts/openapi.yaml describes the same requests; schemas.test.ts keeps the two
+// in step.
+
+const text = { type: 'string' } as const;
+const whole = { type: 'integer' } as const;
+
+const NAME = { type: 'object', required: ['name'], properties: { name: text } } as const;
+const NAME_AND_ALIAS = { type: 'object', required: ['name', 'alias'], properties: { name: text, alias: text } } as const;
+
+/** The settings a function carries (FunctionSettings in the contract). */
+const SETTINGS = {
+  runtime: text, handler: text, memory: whole, timeout: whole, env: { type: 'object', additionalProperties: text }, description: text,
+} as const;
+
+export interface SettingsBody {
+  runtime?: string;
+  handler?: string;
+  memory?: number;
+  timeout?: number;
+  env?: Record<string, string>;
+  description?: string;
+}
+
+export const functionByName = { params: NAME } as const;
+
+export const createFunction = { body: { type: 'object', required: ['name'], properties: { name: text, ...SETTINGS } } } as const;
+export type CreateFunctionBody = SettingsBody & { name: string };
+
+export const putFunction = { params: NAME, body: { type: 'object', properties: { name: text, ...SETTINGS, minWarm: whole } } } as const;
+export type PutFunctionBody = SettingsBody & { name?: string; minWarm?: number };
+
+export const rollback = { params: NAME, body: { type: 'object', properties: { alias: text } } } as const;
+export type RollbackBody = { alias?: string };
+
+export const aliasByName = { params: NAME_AND_ALIAS } as const;
+
+export const putAlias = { params: NAME_AND_ALIAS, body: { type: 'object', required: ['version'], properties: { version: whole, description: text } } } as const;
+export type PutAliasBody = { version: number; description?: string };
+
+export const invoke = { params: NAME, querystring: { type: 'object', properties: { version: text } } } as const;
+
+export const logs = { params: NAME, querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } } } as const;
+
+export const invocationById = { params: { type: 'object', required: ['id'], properties: { id: text } } } as const;

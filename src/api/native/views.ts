@@ -1,0 +1,76 @@
+// The native API's wire shapes built from registry and invocation records (the
+// Lambda API has its own in lambda/shapes.ts). contracts/openapi.yaml describes them.
+import type { AliasRecord, FunctionRecord, VersionRecord } from '../../model/function.js';
+import type { InvocationStatus, InvocationWithLog } from '../../model/invocation.js';
+
+export interface FunctionView {
+  name: string;
+  runtime: string;
+  handler: string;
+  memory: number;
+  timeout: number;
+  env: Record<string, string>;
+  description: string;
+  latestVersion: number | null;
+  reservedConcurrency: number | null;
+  minWarm: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface VersionView {
+  function: string;
+  version: number;
+  codeSha256: string;
+  codeSize: number;
+  runtime: string;
+  handler: string;
+  memory: number;
+  timeout: number;
+  env: Record<string, string>;
+  description: string;
+  createdAt: string;
+  published: boolean;
+}
+
+export interface AliasView {
+  function: string;
+  name: string;
+  version: number;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One invocation in a function's log listing. */
+export interface LogEntryView {
+  id: string;
+  version: number;
+  status: InvocationStatus;
+  startedAt: string;
+  durationMs: number | null;
+  cold: boolean;
+  log: string;
+}
+
+export function functionView(fn: FunctionRecord): FunctionView {
+  return {
+    name: fn.name, runtime: fn.runtime, handler: fn.handler, memory: fn.memoryMb, timeout: fn.timeoutS, env: fn.env,
+    description: fn.description, latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, minWarm: fn.minWarm, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
+  };
+}
+
+export function versionView(v: VersionRecord): VersionView {
+  return {
+    function: v.functionName, version: v.version, codeSha256: v.codeSha256, codeSize: v.codeSize, runtime: v.runtime,
+    handler: v.handler, memory: v.memoryMb, timeout: v.timeoutS, env: v.env, description: v.description, createdAt: v.createdAt, published: v.published,
+  };
+}
+
+export function aliasView(a: AliasRecord): AliasView {
+  return { function: a.functionName, name: a.name, version: a.functionVersion, description: a.description, createdAt: a.createdAt, updatedAt: a.updatedAt };
+}
+
+export function logEntryView(r: InvocationWithLog): LogEntryView {
+  return { id: r.id, version: r.version, status: r.status, startedAt: r.startedAt, durationMs: r.durationMs, cold: r.cold, log: r.log };
+}
