@@ -1,6 +1,6 @@
-// skyscale server: runs the control plane in the foreground until SIGINT/SIGTERM.
+// skyscale server: runs the control plane in the foreground until SIGINT/SIGTERM. The
+// server's modules load only when this command runs, so other commands start fast.
 import { loadConfig, SETTINGS } from '../../config.js';
-import { startServer, createLogger } from '../../server.js';
 import type { Command, Options } from '../command.js';
 
 const options: Options = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
@@ -13,6 +13,7 @@ export const serverCommand: Command = {
   async run(values, _positionals, ctx) {
     const flags = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
     const config = loadConfig(ctx.env, flags);
+    const { startServer, createLogger } = await import('../../server.js');
     const log = createLogger(config.logLevel);
     const server = await startServer(config, log);
     if (server.generatedAdminKey) {

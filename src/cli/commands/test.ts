@@ -1,14 +1,12 @@
 // skyscale test --name N --payload JSON: runs the function once on this machine through
 // the server's own invoke path and the same agent and runtime shim the sandboxes use
-// (process driver, no server, no isolation), and prints the result and the log.
+// (process driver, no server, no isolation), and prints the result and the log. The
+// invoke path's modules load only when this command runs, so other commands start fast.
 import { existsSync } from 'node:fs';
-import pino from 'pino';
 import { CliError } from '../cli-error.js';
 import { NAME_OPTION, PAYLOAD_OPTIONS, formatPayload, readPayload, requireName, type Command } from '../command.js';
 import { packageFolder, readFunctionFolder } from '../function-folder.js';
-import { canonicalizePackage } from '../../registry/code-package.js';
 import { loadConfig } from '../../config.js';
-import { LocalRunner } from '../../local-runner.js';
 
 export const testCommand: Command = {
   name: 'test',
@@ -21,6 +19,9 @@ export const testCommand: Command = {
     const event = await readPayload(values, ctx);
     const config = loadConfig(ctx.env);
     if (!existsSync(config.agentPath)) throw new CliError('AgentMissing', `the agent binary is missing (${config.agentPath})`, 'run scripts/setup.sh first');
+    const [{ canonicalizePackage }, { LocalRunner }, { default: pino }] = await Promise.all([
+      import('../../registry/code-package.js'), import('../../local-runner.js'), import('pino'),
+    ]);
     const pkg = await canonicalizePackage(await packageFolder(folder.dir, (m) => ctx.err(`… ${m}`)), folder.settings.handler).catch((e: Error) => {
       throw new CliError('InvalidCodePackage', e.message, (e as { hint?: string }).hint);
     });
