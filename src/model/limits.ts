@@ -1,5 +1,9 @@
 // Size limits, in one place (Lambda's where Lambda has one).
 
+/** An asynchronous (Event) invocation's payload (Lambda: 1 MB). */
+export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
+/** A function's reserved concurrency at most. */
+export const MAX_RESERVED_CONCURRENCY = 10_000;
 /** A synchronous invocation's request and response payload (Lambda: 6 MB). */
 export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** What one invocation's log keeps; the agent cuts the rest and says so. */

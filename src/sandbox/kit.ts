@@ -1,11 +1,11 @@
 // The sandbox kit: one folder that every gvisor and namespace sandbox mounts read-only
 // at /opt/skyscale, holding the agent and the built-in runtimes and nothing else of the
-// checkout. The Python runtime's modules are compiled into it here, once per server
-// start: the agent runs Python with PYTHONDONTWRITEBYTECODE=1 and the kit is read-only,
+// checkout. The Python runtime's modules are compiled into it here, when they changed: the agent runs Python with PYTHONDONTWRITEBYTECODE=1 and the kit is read-only,
 // so without these .pyc files every cold start would compile the runtime again.
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 
@@ -34,16 +34,35 @@ export async function prepareKit(s: KitSources): Promise<string> {
   mkdirSync(join(kit, 'bin'), { recursive: true });
   copyFileSync(s.agentPath, join(kit, 'bin', 'skyscale-agent'));
   chmodSync(join(kit, 'bin', 'skyscale-agent'), 0o755);
-  // Replaced whole: an unchecked-hash .pyc is never compared with its source, so none
-  // may outlive a change of it.
+  // Replaced whole when its sources or the interpreter that compiles it change (an
+  // unchecked-hash .pyc is never compared with its source, so none may outlive a change
+  // of it); kept as it is otherwise, so a restart compiles nothing.
+  const stamp = join(python, '.sources-sha256');
+  const sources = pythonSourcesDigest(s);
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === sources) return kit;
   rmSync(python, { recursive: true, force: true });
   mkdirSync(python, { recursive: true });
   copyFileSync(s.pythonBootstrap, join(python, 'bootstrap.py'));
   cpSync(join(dirname(s.pythonBootstrap), PYTHON_PACKAGE), join(python, PYTHON_PACKAGE), {
     recursive: true, filter: (src) => basename(src) !== '__pycache__',
   });
-  await compilePython(s, kit);
+  if (await compilePython(s, kit)) writeFileSync(stamp, sources);
   return kit;
+}
+
+/** A digest of the runtime's sources and of the root filesystem they are compiled for. */
+function pythonSourcesDigest(s: KitSources): string {
+  const hash = createHash('sha256').update(existsSync(s.rootfs) ? realpathSync(s.rootfs) : s.rootfs).update('\0').update(readFileSync(s.pythonBootstrap));
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name === '__pycache__') continue;
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update('\0').update(relative(dirname(s.pythonBootstrap), path)).update('\0').update(readFileSync(path));
+    }
+  };
+  walk(join(dirname(s.pythonBootstrap), PYTHON_PACKAGE));
+  return hash.digest('hex');
 }
 
 /**
@@ -56,23 +75,26 @@ export async function prepareKit(s: KitSources): Promise<string> {
  * read-only and replaced whole, so checking the source at every import is wasted time.
  * A failure costs start-up time, not correctness (Python then compiles in memory).
  */
-async function compilePython(s: KitSources, kit: string): Promise<void> {
+/** Returns whether the .pyc files were written. */
+async function compilePython(s: KitSources, kit: string): Promise<boolean> {
   const compile = ['-m', 'compileall', '-q', '--invalidation-mode', 'unchecked-hash'];
   try {
     if (s.bwrap && existsSync(join(s.rootfs, 'usr', 'bin', 'python3'))) {
       await run(s.bwrap, ['--unshare-all', '--die-with-parent', '--ro-bind', s.rootfs, '/', '--bind', kit, KIT_MOUNT, '--proc', '/proc', '--dev', '/dev',
         '/usr/bin/python3', ...compile, `${KIT_MOUNT}/runtime/python/${PYTHON_PACKAGE}`], { timeout: 60_000 });
-      return;
+      return true;
     }
     const want = rootfsCacheTag(s.rootfs);
     const { stdout } = await run(s.hostPython, ['-c', 'import sys; print(sys.implementation.cache_tag)'], { timeout: 10_000 });
     if (want && stdout.trim() !== want) {
       s.log.warn({ host: stdout.trim(), sandbox: want }, 'the host\'s python3 is not the sandboxes\' version: the Python runtime is compiled at every cold start');
-      return;
+      return false;
     }
     await run(s.hostPython, [...compile, join(kit, 'runtime', 'python', PYTHON_PACKAGE)], { timeout: 60_000 });
+    return true;
   } catch (err) {
     s.log.warn({ err }, 'compiling the Python runtime into the kit failed: it is compiled at every cold start');
+    return false;
   }
 }
 

@@ -7,9 +7,9 @@ import type { LambdaServices } from '../deps.js';
 import { parseFunctionName } from './function-name.js';
 import { functionByName, putConcurrency, type PutConcurrencyBody } from './schemas.js';
 import { invalid } from './shapes.js';
+import { MAX_RESERVED_CONCURRENCY } from '../../model/limits.js';
 
 /** What one function may reserve on a node (AWS bounds it by the account's unreserved concurrency). */
-export const MAX_RESERVED_CONCURRENCY = 10_000;
 
 type Fn = { Params: { FunctionName: string } };
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
-import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
+import { MAX_EVENT_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import { LATEST } from '../../model/names.js';
 import type { LambdaServices } from '../deps.js';
 import { eventBytes, tail } from '../invocation-payload.js';
@@ -13,7 +13,6 @@ import { rawBody } from '../request-body.js';
 import { parseFunctionName } from './function-name.js';
 import { invoke } from './schemas.js';
 
-export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
 
 type InvokeReq = { Params: { FunctionName: string }; Querystring: { Qualifier?: string } };
 
