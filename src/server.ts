@@ -13,14 +13,9 @@ import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { createDriver } from './sandbox/factory.js';
-import { GenericPool } from './pool/generic-pool.js';
-import { InstancePool } from './pool/instance-pool.js';
-import { InstanceStarter } from './pool/instance-starter.js';
 import { Provisioner } from './pool/provisioner.js';
-import { SandboxBudget } from './pool/sandbox-budget.js';
-import { Admission } from './scheduler/admission.js';
-import { Invoker } from './scheduler/invoker.js';
-import { Placement } from './scheduler/placement.js';
+import type { Invoker } from './scheduler/invoker.js';
+import { createScheduler } from './scheduler/assembly.js';
 import { NodeStatusReport } from './scheduler/node-status.js';
 import type { NodeStatus } from './model/node-status.js';
 import { openDatabase } from './store/database.js';
@@ -70,25 +65,19 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
   const recorder = new InvocationRecorder(new InvocationsTable(db), log);
   const driver = givenDriver ?? await createDriver(config, log);
-  const budget = new SandboxBudget(config.maxSandboxes);
-  // Joining order is eviction order: idle instances go before pre-warmed sandboxes.
-  const instances = new InstancePool({ driver, budget, log, idleTtlMs: config.idleTtlMs });
-  const generic = new GenericPool({ driver, budget, log, classes: config.warmPools });
-  const starter = new InstanceStarter({ generic, instances, log });
+  const scheduler = createScheduler({
+    driver, log, settings: config, versions: registry, readCode: (v) => registry.readCode(v), records: recorder, limitFor: (name) => registry.reservedConcurrency(name),
+  });
+  const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
-  const placement = new Placement({ instances, generic, starter, readCode: (v) => registry.readCode(v), log, maxColdStarts: config.maxColdStarts });
-  const admission = new Admission({ nodeLimit: config.maxSandboxes, queueWaitMs: config.queueWaitMs, maxQueued: config.maxQueued, limitFor: (name) => registry.reservedConcurrency(name) });
-  const invoker = new Invoker(registry, placement, admission, recorder, log);
   registry.onChange((e) => {
     if (e.kind === 'deleted') recorder.forgetFunction(e.name);
   });
   generic.refill();
   const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission });
   const close = async () => {
-    placement.shutdown();
-    await provisioner.shutdown();
-    await generic.shutdown();
-    await instances.shutdown();
+    provisioner.shutdown();
+    await scheduler.shutdown();
     await driver.shutdown();
     recorder.flush();
     db.close();

@@ -50,7 +50,8 @@ export class GenericPool implements BudgetHolder {
 
   constructor(private readonly o: GenericPoolOptions) {
     this.now = o.now ?? Date.now;
-    o.budget.join(this);
+    o.budget.join(this, 1);
+    o.budget.onFreed(() => this.refill());
     this.refillTimer = setInterval(() => this.refill(), 1000);
     this.refillTimer.unref();
   }
@@ -83,9 +84,7 @@ export class GenericPool implements BudgetHolder {
 
   /** Sandboxes held: ready plus booting. */
   held(): number {
-    let n = this.totalBooting();
-    for (const list of this.ready.values()) n += list.length;
-    return n;
+    return this.readyTotal() + this.totalBooting();
   }
 
   readyCount(runtime: string, memoryMb: number): number {

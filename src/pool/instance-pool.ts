@@ -29,17 +29,23 @@ export class InstancePool implements BudgetHolder {
   /** provisioned concurrency: instances per version key kept even when idle past the TTL */
   private minimums = new Map<string, number>();
   private readonly emptied: ((key: string) => void)[] = [];
+  private readonly idled: ((key: string) => void)[] = [];
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
   constructor(private readonly o: InstancePoolOptions) {
-    o.budget.join(this);
+    o.budget.join(this, 0); // idle instances go before pre-warmed sandboxes
     this.reaper = setInterval(() => this.reapIdle(), Math.min(30_000, Math.max(250, o.idleTtlMs / 4)));
     this.reaper.unref();
   }
 
   static key(v: VersionRecord): string {
     return `${v.functionName}:${v.version}:${v.codeSha256}`;
+  }
+
+  /** Called with a version key whenever one of its instances becomes idle. */
+  onIdle(listener: (key: string) => void): void {
+    this.idled.push(listener);
   }
 
   /** Called with a version key once its last instance is gone. */
@@ -98,6 +104,7 @@ export class InstancePool implements BudgetHolder {
     const list = this.idle.get(instance.key) ?? [];
     list.push(instance);
     this.idle.set(instance.key, list);
+    for (const l of this.idled) l(instance.key);
   }
 
   /** Retires an instance: it leaves the budget at once, its sandbox stops in the background. */
@@ -107,6 +114,7 @@ export class InstancePool implements BudgetHolder {
     this.o.log.debug({ instance: instance.id, function: instance.functionName, reason }, 'stopping instance');
     void instance.sandbox.stop().catch((err: Error) => this.o.log.warn({ err: err.message, instance: instance.id }, 'stopping a sandbox failed')).finally(() => {
       this.all.delete(instance);
+      this.o.budget.freed();
       if (this.countOf(instance.key) === 0) for (const l of this.emptied) l(instance.key);
     });
   }

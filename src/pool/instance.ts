@@ -57,6 +57,7 @@ export class Instance {
   }
 
   markBusy(now = Date.now()): void {
+    if (this.current === 'stopping') throw new Error(`instance ${this.id} is stopping and cannot serve`);
     this.current = 'busy';
     this.busySince = now;
   }

@@ -1,6 +1,6 @@
 // Keeps the pool in step with the functions: provisioned concurrency (a version's
 // `minWarm` instances started, initialised and kept idle, topped up every second while
-// the budget has room, one start at a time) and, when a function changes, its idle
+// the budget has room and a cold-start slot is free, one start at a time) and, when a function changes, its idle
 // instances of versions nothing runs any more drained (a new $LATEST retires older
 // versions except those an alias still points at; a deleted function loses them all).
 import type { Logger } from 'pino';
@@ -36,10 +36,10 @@ export class Provisioner {
     return this.running;
   }
 
-  async shutdown(): Promise<void> {
+  /** Stops topping up; a start in flight ends when the pools shut its sandbox down. */
+  shutdown(): void {
     this.closed = true;
     clearInterval(this.timer);
-    await this.running;
   }
 
   private changed(change: FunctionChange): void {
@@ -52,10 +52,12 @@ export class Provisioner {
     const targets = this.o.source.minWarmTargets();
     this.o.instances.setMinimums(new Map(targets.map((t) => [InstancePool.key(t.version), t.minWarm])));
     for (const { version, minWarm } of targets) {
-      if (this.closed || this.o.instances.countOf(InstancePool.key(version)) >= minWarm || !this.o.budget.hasRoom()) continue;
+      if (this.closed || this.o.instances.countOf(InstancePool.key(version)) >= minWarm || !this.o.budget.hasRoom() || !this.o.starter.hasSlot()) continue;
       try {
         const started = await this.o.starter.start(version, this.o.source.readCode(version));
+        // idle: a caller already waiting for this version is handed it (placement listens)
         if (started.init.ok) this.o.instances.putIdle(started.instance);
+        else this.o.instances.discard(started.instance, 'init failed');
       } catch (err) {
         this.o.log.warn({ err: (err as Error).message, function: version.functionName }, 'starting a provisioned instance failed');
       }

@@ -1,17 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { GenericPool } from '../pool/generic-pool.js';
 import { Lease, type Instance, type LeaseEnd } from '../pool/instance.js';
-import { InstancePool } from '../pool/instance-pool.js';
-import { InstanceStarter } from '../pool/instance-starter.js';
-import { SandboxBudget } from '../pool/sandbox-budget.js';
 import { FakeDriver } from '../../test/fakes/fake-driver.js';
 import type { VersionRecord } from '../model/function.js';
 import type { InvocationWithLog } from '../model/invocation.js';
-import { Admission } from './admission.js';
-import { Invoker } from './invoker.js';
-import { Placement } from './placement.js';
+import { createScheduler } from './assembly.js';
 
 const log = pino({ level: 'silent' });
 const v: VersionRecord = {
@@ -21,15 +15,12 @@ const v: VersionRecord = {
 
 function setup() {
   const driver = new FakeDriver();
-  const budget = new SandboxBudget(4);
-  const instances = new InstancePool({ driver, budget, log, idleTtlMs: 60_000 });
-  const generic = new GenericPool({ driver, budget, log, classes: [] });
-  const starter = new InstanceStarter({ generic, instances, log });
-  const placement = new Placement({ instances, generic, starter, readCode: async () => Buffer.from('code'), log, maxColdStarts: 2 });
-  const admission = new Admission({ nodeLimit: 4, queueWaitMs: 1000, maxQueued: 10, limitFor: () => null });
   const records: InvocationWithLog[] = [];
-  const invoker = new Invoker({ resolve: () => v }, placement, admission, { record: (r) => records.push(r) }, log);
-  return { driver, instances, invoker, records, admission, close: async () => { placement.shutdown(); await instances.shutdown(); await generic.shutdown(); } };
+  const scheduler = createScheduler({
+    driver, log, versions: { resolve: () => v }, readCode: async () => Buffer.from('code'), records: { record: (r) => records.push(r) },
+    settings: { maxSandboxes: 4, maxColdStarts: 2, idleTtlMs: 60_000, queueWaitMs: 1000, maxQueued: 10, warmPools: [] },
+  });
+  return { driver, records, ...scheduler, close: () => scheduler.shutdown() };
 }
 
 test('an invocation boots an instance, the next one reuses it warm; both are recorded and the instance ends idle', async () => {
@@ -61,6 +52,35 @@ test('a sandbox that dies mid-invocation fails only that invocation, as a crash,
     const next = await invoker.invoke('echo', undefined, Buffer.from('{}'));
     assert.equal(next.status, 'success');
     assert.notEqual(next.start, 'warm', 'a fresh instance, not the dead one');
+  } finally { await close(); }
+});
+
+test('a failed init answers the init error, retires the instance exactly once, and is recorded once', async () => {
+  const { driver, instances, invoker, records, admission, close } = setup();
+  try {
+    driver.failInits = 1;
+    const failed = await invoker.invoke('echo', undefined, Buffer.from('{}'));
+    assert.equal(failed.status, 'error');
+    assert.equal(failed.functionError, 'Unhandled');
+    assert.equal(failed.errorType, 'Runtime.ImportModuleError');
+    assert.match(failed.log, /Traceback/);
+    assert.deepEqual(records.map((r) => [r.id, r.status]), [[failed.requestId, 'error']]);
+    assert.deepEqual(instances.list().map((i) => i.state), ['stopping'], 'retired, never counted busy again');
+    assert.equal(driver.started[0]!.stopped, true);
+    assert.equal(admission.stats().inFlight, 0);
+    const next = await invoker.invoke('echo', undefined, Buffer.from('{"again":1}'));
+    assert.equal(next.status, 'success');
+    assert.equal(next.start, 'boot');
+  } finally { await close(); }
+});
+
+test('a sandbox that cannot start fails the call with SandboxStartFailed, recorded once, the slot given back', async () => {
+  const { driver, invoker, records, admission, close } = setup();
+  try {
+    driver.failNext = 1;
+    await assert.rejects(invoker.invoke('echo', undefined, Buffer.from('{}'), 'req-1'), (err: Error & { type?: string }) => err.type === 'SandboxStartFailed');
+    assert.deepEqual(records.map((r) => [r.id, r.status, r.errorType]), [['req-1', 'failed', 'SandboxStartFailed']]);
+    assert.equal(admission.stats().inFlight, 0);
   } finally { await close(); }
 });
 

@@ -1,14 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { GenericPool } from '../pool/generic-pool.js';
 import type { Instance, Lease } from '../pool/instance.js';
-import { InstancePool } from '../pool/instance-pool.js';
-import { InstanceStarter } from '../pool/instance-starter.js';
-import { SandboxBudget } from '../pool/sandbox-budget.js';
 import { FakeDriver, until } from '../../test/fakes/fake-driver.js';
 import type { VersionRecord } from '../model/function.js';
-import { Placement } from './placement.js';
+import type { GenericPool } from '../pool/generic-pool.js';
+import { createScheduler } from './assembly.js';
 
 const log = pino({ level: 'silent' });
 
@@ -20,11 +17,12 @@ function version(name: string, n = 1, memoryMb = 128): VersionRecord {
 /** Placement over real pools on the fake driver; acquire/release by instance, as an invoker would through its lease. */
 function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; maxColdStarts?: number; now?: () => number }) {
   const driver = new FakeDriver();
-  const budget = new SandboxBudget(opts.maxSandboxes);
-  const instances = new InstancePool({ driver, budget, log, idleTtlMs: opts.idleTtlMs ?? 60_000 });
-  const generic = new GenericPool({ driver, budget, log, classes: [{ runtime: 'python', memoryMb: 128, size: opts.size }], ...(opts.now ? { now: opts.now } : {}) });
-  const starter = new InstanceStarter({ generic, instances, log });
-  const placement = new Placement({ instances, generic, starter, readCode: async () => Buffer.from('code'), log, maxColdStarts: opts.maxColdStarts ?? 4 });
+  const { instances, generic, placement, budget, shutdown } = createScheduler({
+    driver, log, versions: { resolve: () => { throw new Error('placement only'); } }, readCode: async () => Buffer.from('code'), records: { record: () => undefined },
+    settings: { maxSandboxes: opts.maxSandboxes, maxColdStarts: opts.maxColdStarts ?? 4, idleTtlMs: opts.idleTtlMs ?? 60_000, queueWaitMs: 1000, maxQueued: 10,
+      warmPools: [{ runtime: 'python', memoryMb: 128, size: opts.size }] },
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const leases = new Map<Instance, Lease>();
   const pool = {
     async acquire(v: VersionRecord) {
@@ -42,7 +40,7 @@ function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; m
     list: () => instances.list(),
     occupied: () => instances.held(),
   };
-  return { driver, generic, pool, budget, close: async () => { placement.shutdown(); await generic.shutdown(); await instances.shutdown(); } };
+  return { driver, generic, pool, budget, close: shutdown };
 }
 
 async function filled(generic: GenericPool, size: number): Promise<void> {

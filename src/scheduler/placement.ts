@@ -3,14 +3,13 @@
 // for it), with judgement: when every instance of the version is busy but one will
 // likely free up sooner than a cold start would take, wait for it; when the version's
 // calls are short and it already has two instances per core, queue for the next free
-// one (more sandboxes than the cores can keep busy only add contention); at most
-// `maxColdStarts` cold starts at once. The caller gets a lease; when it is released,
+// one (more sandboxes than the cores can keep busy only add contention); cold starts
+// only in a free slot of the starter's. The caller gets a lease; when it is released,
 // the instance goes to a caller waiting for its version, back to the pool, or away.
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import type { VersionRecord } from '../model/function.js';
 import type { InvocationStart } from '../model/invocation.js';
-import type { GenericPool } from '../pool/generic-pool.js';
 import { Lease, type Instance, type LeaseEnd } from '../pool/instance.js';
 import { InstancePool } from '../pool/instance-pool.js';
 import type { InstanceStarter } from '../pool/instance-starter.js';
@@ -18,11 +17,10 @@ import type { InitResult } from '../sandbox/agent-channel.js';
 
 export interface PlacementOptions {
   instances: InstancePool;
-  generic: GenericPool;
   starter: InstanceStarter;
   readCode: (v: VersionRecord) => Promise<Buffer>;
   log: Logger;
-  /** cold starts at once; more only contend for the CPU (default: the core count) */
+  /** the cold-start slots (the core count): a short-call version stops at two instances per slot */
   maxColdStarts: number;
 }
 
@@ -45,22 +43,30 @@ interface Waiter {
   settle: (instance: Instance | null) => void;
 }
 
-/** Weight of the newest sample in the moving averages. */
+/** Weight of the newest sample in the moving average of call time. */
 const EWMA = 0.2;
 
 export class Placement {
   private readonly stats = new Map<string, VersionStats>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly slotWaiters: Waiter[] = [];
-  private coldInFlight = 0;
-  /** moving averages of what a cold start costs, from the pool and with a boot */
-  private readonly coldMs = { pool: 30, boot: 300 };
   private closed = false;
 
   constructor(private readonly o: PlacementOptions) {
     // forget what was learnt about a version once nothing of it is left
     o.instances.onEmptied((key) => {
       if (!this.waiters.has(key) && this.stats.get(key)?.busy === 0) this.stats.delete(key);
+    });
+    // an instance that became idle elsewhere (a provisioned start) goes to a waiting caller
+    o.instances.onIdle((key) => {
+      const waiter = this.waiters.get(key)?.[0];
+      const instance = waiter && o.instances.takeIdle(key);
+      if (waiter && instance) waiter.settle(instance);
+    });
+    // Wake every caller waiting for a slot: whoever does not need it (it found an idle
+    // instance meanwhile) must not leave the others asleep until their timer.
+    o.starter.onSettled(() => {
+      for (const w of [...this.slotWaiters]) w.settle(null);
     });
   }
 
@@ -75,11 +81,11 @@ export class Placement {
         if (handed) return this.warm(handed);
         continue;
       }
-      if (this.coldInFlight < this.o.maxColdStarts) {
+      if (this.o.starter.hasSlot()) {
         const waitMs = this.worthWaitingMs(key, v);
         const handed = waitMs > 0 ? await this.wait(key, waitMs, false) : null;
         if (handed) return this.warm(handed);
-        if (this.coldInFlight < this.o.maxColdStarts) return this.coldStart(v);
+        if (this.o.starter.hasSlot()) return this.coldStart(v);
       }
       // Enough cold starts are under way: take the first instance of this version that
       // frees up, or the next cold-start slot, whichever comes first.
@@ -97,20 +103,11 @@ export class Placement {
   }
 
   private async coldStart(v: VersionRecord): Promise<Placed> {
-    this.coldInFlight++;
-    const t = Date.now();
-    try {
-      const started = await this.o.starter.start(v, this.o.readCode(v));
-      if (started.init.ok) this.coldMs[started.from] += EWMA * (Date.now() - t - this.coldMs[started.from]);
-      const lease = this.lease(started.instance);
-      if (!started.init.ok) lease.retire('init failed');
-      return { lease, start: started.from, init: started.init };
-    } finally {
-      this.coldInFlight--;
-      // Wake every caller waiting for a slot: whoever does not need it (it found an
-      // idle instance meanwhile) must not leave the others asleep until their timer.
-      for (const w of [...this.slotWaiters]) w.settle(null);
-    }
+    const started = await this.o.starter.start(v, this.o.readCode(v));
+    // The lease is the one owner of the instance from here: a failed init retires it on release.
+    const lease = this.lease(started.instance);
+    if (!started.init.ok) lease.retire('init failed');
+    return { lease, start: started.from, init: started.init };
   }
 
   private lease(instance: Instance): Lease {
@@ -123,8 +120,9 @@ export class Placement {
   private released(instance: Instance, end: LeaseEnd): void {
     const st = this.statsOf(instance.key);
     st.busy--;
-    st.avgBusyMs += EWMA * (Date.now() - instance.busySince - st.avgBusyMs);
     if (!end.keep) return this.o.instances.discard(instance, end.reason);
+    // only calls that completed teach how long the version's calls take
+    st.avgBusyMs += EWMA * (Date.now() - instance.busySince - st.avgBusyMs);
     if (instance.isGone || this.closed) return this.o.instances.discard(instance, 'its sandbox is gone');
     const waiter = this.waiters.get(instance.key)?.[0];
     if (waiter) return waiter.settle(instance); // stays busy: its next lease starts at once
@@ -142,7 +140,7 @@ export class Placement {
     if (!st || st.busy === 0) return 0;
     const queued = this.waiters.get(key)?.length ?? 0;
     const expected = (st.avgBusyMs * (queued + 1)) / st.busy;
-    const cold = this.o.generic.readyCount(v.runtime, v.memoryMb) > 0 ? this.coldMs.pool : this.coldMs.boot;
+    const cold = this.o.starter.expectedMs(v.runtime, v.memoryMb);
     return expected < cold ? Math.max(cold, 5) : 0;
   }
 
@@ -152,7 +150,7 @@ export class Placement {
    */
   private enoughForShortCalls(key: string): boolean {
     const st = this.stats.get(key);
-    if (!st || st.avgBusyMs === 0 || st.avgBusyMs >= this.coldMs.pool) return false;
+    if (!st || st.avgBusyMs === 0 || st.avgBusyMs >= this.o.starter.poolMs) return false;
     return this.o.instances.countOf(key) >= 2 * this.o.maxColdStarts;
   }
 

@@ -36,7 +36,7 @@ export class FakeSandbox implements Sandbox {
   private exit!: (e: SandboxExit) => void;
   private readonly toHost = new PassThrough();
 
-  constructor(readonly id: string, readonly spec: SandboxSpec, initDelayMs = 0, handler: () => FakeHandler | null = () => null) {
+  constructor(readonly id: string, readonly spec: SandboxSpec, initDelayMs = 0, handler: () => FakeHandler | null = () => null, initFails: () => boolean = () => false) {
     const toAgent = new PassThrough();
     this.channel = new AgentChannel(this.toHost, toAgent);
     this.exited = new Promise((r) => { this.exit = r; });
@@ -46,7 +46,10 @@ export class FakeSandbox implements Sandbox {
       for (const f of decoder.push(chunk)) {
         if (f.header.type === 'init') {
           loaded = { functionName: String(f.header.functionName), functionVersion: String(f.header.functionVersion) };
-          setTimeout(() => this.send({ type: 'init_result', ok: true, initMs: 1, log: '' }), initDelayMs);
+          const result = initFails()
+            ? { type: 'init_result', ok: false, initMs: 1, log: 'Traceback ...\n', error: { errorType: 'Runtime.ImportModuleError', errorMessage: 'No module named handler' } }
+            : { type: 'init_result', ok: true, initMs: 1, log: '' };
+          setTimeout(() => this.send(result), initDelayMs);
         }
         if (f.header.type === 'invoke' && this.dieOnNextInvoke) {
           this.die();
@@ -91,6 +94,8 @@ export class FakeDriver implements SandboxDriver {
   peakBooting = 0;
   /** how invocations answer (null: they echo their event); read at each invocation */
   handler: FakeHandler | null = null;
+  /** the next inits fail as a handler that cannot be imported would */
+  failInits = 0;
 
   async start(spec: SandboxSpec): Promise<Sandbox> {
     if (this.failNext > 0) {
@@ -101,7 +106,7 @@ export class FakeDriver implements SandboxDriver {
     this.peakBooting = Math.max(this.peakBooting, this.booting);
     try {
       if (this.bootMs) await new Promise((r) => setTimeout(r, this.bootMs));
-      const s = new FakeSandbox(spec.id, spec, this.initMs, () => this.handler);
+      const s = new FakeSandbox(spec.id, spec, this.initMs, () => this.handler, () => this.failInits > 0 && this.failInits-- > 0);
       this.started.push(s);
       await s.channel.ready;
       return s;

@@ -1,0 +1,59 @@
+// The invoke path's parts wired together once: the sandbox budget, the two pools (idle
+// instances are evicted before pre-warmed sandboxes), the starter with the node's
+// cold-start slots, placement, admission and the invoker. The server, `skyscale test`
+// and the tests all build it here, so the wiring and its defaults exist once.
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.js';
+import type { VersionRecord } from '../model/function.js';
+import { GenericPool } from '../pool/generic-pool.js';
+import { InstancePool } from '../pool/instance-pool.js';
+import { InstanceStarter } from '../pool/instance-starter.js';
+import { SandboxBudget } from '../pool/sandbox-budget.js';
+import type { SandboxDriver } from '../sandbox/driver.js';
+import { Admission } from './admission.js';
+import { Invoker, type InvocationLog, type VersionResolver } from './invoker.js';
+import { Placement } from './placement.js';
+
+export type SchedulerSettings = Pick<ServerConfig, 'maxSandboxes' | 'maxColdStarts' | 'idleTtlMs' | 'queueWaitMs' | 'maxQueued' | 'warmPools'>;
+
+export interface SchedulerParts {
+  budget: SandboxBudget;
+  instances: InstancePool;
+  generic: GenericPool;
+  starter: InstanceStarter;
+  placement: Placement;
+  admission: Admission;
+  invoker: Invoker;
+  /** stops placing, then stops every sandbox of both pools */
+  shutdown(): Promise<void>;
+}
+
+export function createScheduler(o: {
+  driver: SandboxDriver;
+  log: Logger;
+  settings: SchedulerSettings;
+  versions: VersionResolver;
+  readCode: (v: VersionRecord) => Promise<Buffer>;
+  records: InvocationLog;
+  /** a function's reserved concurrency, null when unset */
+  limitFor?: (functionName: string) => number | null;
+  /** the clock the pre-warmed pool's back-off runs on (tests) */
+  now?: () => number;
+}): SchedulerParts {
+  const { driver, log, settings: s } = o;
+  const budget = new SandboxBudget(s.maxSandboxes);
+  const instances = new InstancePool({ driver, budget, log, idleTtlMs: s.idleTtlMs });
+  const generic = new GenericPool({ driver, budget, log, classes: s.warmPools, ...(o.now ? { now: o.now } : {}) });
+  const starter = new InstanceStarter({ generic, instances, log, maxInFlight: s.maxColdStarts });
+  const placement = new Placement({ instances, starter, readCode: o.readCode, log, maxColdStarts: s.maxColdStarts });
+  const admission = new Admission({ nodeLimit: s.maxSandboxes, queueWaitMs: s.queueWaitMs, maxQueued: s.maxQueued, limitFor: o.limitFor ?? (() => null) });
+  const invoker = new Invoker(o.versions, placement, admission, o.records, log);
+  return {
+    budget, instances, generic, starter, placement, admission, invoker,
+    async shutdown() {
+      placement.shutdown();
+      await generic.shutdown();
+      await instances.shutdown();
+    },
+  };
+}
