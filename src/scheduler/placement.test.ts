@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { Instance, Lease } from '../pool/instance.js';
-import { FakeDriver, until } from '../../test/fakes/fake-driver.js';
+import { FakeDriver } from '../../test/fakes/fake-driver.js';
+import { eventually } from '../../test/fakes/eventually.js';
 import type { VersionRecord } from '../model/function.js';
 import type { GenericPool } from '../pool/generic-pool.js';
 import { createScheduler } from './assembly.js';
@@ -45,7 +46,7 @@ function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; m
 
 async function filled(generic: GenericPool, size: number): Promise<void> {
   generic.refill();
-  await until(() => generic.readyCount('python3.11', 128) === size, 'the pool to fill');
+  await eventually(() => generic.readyCount('python3.11', 128) === size, 'the pool to fill');
 }
 
 test('the generic pool fills to its size and refills after a take', async () => {
@@ -55,7 +56,7 @@ test('the generic pool fills to its size and refills after a take', async () => 
     assert.equal(generic.readyCount('python3.11', 128), 3);
     assert.ok(generic.take('python3.12', 128), 'any python3.x takes from the python class');
     assert.equal(generic.take('python3.11', 256), null, 'no class for 256 MB');
-    await until(() => generic.readyCount('python3.11', 128) === 3, 'refill');
+    await eventually(() => generic.readyCount('python3.11', 128) === 3, 'refill');
     assert.equal(driver.started.length, 4);
     assert.ok(driver.started.every((s) => s.spec.prestart === 'python'), 'pooled sandboxes are booted with the interpreter pre-started');
   } finally { await close(); }
@@ -66,7 +67,7 @@ test('a pooled sandbox that dies is replaced', async () => {
   try {
     await filled(generic, 2);
     driver.live()[0]!.die();
-    await until(() => driver.started.length === 3 && generic.readyCount('python3.11', 128) === 2, 'replacement');
+    await eventually(() => driver.started.length === 3 && generic.readyCount('python3.11', 128) === 2, 'replacement');
   } finally { await close(); }
 });
 
@@ -77,12 +78,12 @@ test('failing boots back off instead of spinning', async () => {
     driver.failNext = 1000;
     const attempts = () => 1000 - driver.failNext;
     generic.refill();
-    await until(() => attempts() === 1 && generic.held() === 0, 'the first boot to fail');
+    await eventually(() => attempts() === 1 && generic.held() === 0, 'the first boot to fail');
     for (let i = 0; i < 50; i++) generic.refill();
     assert.equal(attempts(), 1, 'no new attempt while backing off');
     now += 30_000;
     generic.refill();
-    await until(() => attempts() === 2 && generic.held() === 0, 'one more attempt once the back-off passed');
+    await eventually(() => attempts() === 2 && generic.held() === 0, 'one more attempt once the back-off passed');
   } finally { await close(); }
 });
 
@@ -113,7 +114,7 @@ test('at the sandbox budget, the least recently used idle instance is evicted', 
     pool.release(b.instance);
     const c = await pool.acquire(version('c'));
     assert.equal(c.kind, 'cold');
-    await until(() => a.instance.state === 'stopping' || driver.live().length === 2, 'eviction');
+    await eventually(() => a.instance.state === 'stopping' || driver.live().length === 2, 'eviction');
     assert.equal(a.instance.state, 'stopping', 'a was the least recently used');
     assert.equal(b.instance.state, 'idle');
   } finally { await close(); }
@@ -209,7 +210,7 @@ test('a sandbox is counted once while it loads its code, so nothing is evicted e
     pool.release(a.instance);
     driver.initMs = 50;
     const b = pool.acquire(version('b'));
-    await until(() => pool.list().length === 2, 'b to be loading its code');
+    await eventually(() => pool.list().length === 2, 'b to be loading its code');
     await Promise.all([b, pool.acquire(version('c'))]);
     assert.equal(a.instance.state, 'idle', 'three sandboxes fit the budget of three');
     assert.equal(pool.occupied(), 3);

@@ -127,11 +127,3 @@ export class FakeDriver implements SandboxDriver {
     await Promise.all(this.started.map((s) => s.stop()));
   }
 }
-
-export async function until(check: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
