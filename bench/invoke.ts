@@ -2,14 +2,18 @@
 // the floor (a bare Node HTTP keep-alive round trip on loopback), warm invoke latency,
 // throughput at concurrency 1/8/32, first-invocation latency with the pre-warmed pool
 // and with sandbox boot on the path, and host memory per idle sandbox.
-// Not part of the test suite.
-//   node dist/bench/invoke.js [--sandbox gvisor|namespace|process|all] [--warm 1000] [--seconds 5] [--json]
+// The floor's throughput at concurrency 32 is measured in the same run, so every
+// throughput is also a ratio to it. With --save the report is kept in bench/results/
+// (one file per run, with the machine and the commit). Not part of the test suite.
+//   node dist/bench/invoke.js [--sandbox gvisor|namespace|process|all] [--warm 1000] [--seconds 5] [--json] [--save]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ADMIN_KEY, eventually, startTestServer, type TestServer } from '../test/harness.js';
 
-const { values } = parseArgs({ options: { sandbox: { type: 'string' }, warm: { type: 'string' }, seconds: { type: 'string' }, first: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { sandbox: { type: 'string' }, warm: { type: 'string' }, seconds: { type: 'string' }, first: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'boolean' } } });
 const WARM = Number(values.warm ?? 1000);
 const SECONDS = Number(values.seconds ?? 5);
 const FIRST = Number(values.first ?? 8);
@@ -43,7 +47,8 @@ async function latencies(n: number, fn: () => Promise<unknown>): Promise<number[
   return out.sort((a, b) => a - b);
 }
 
-async function floor(): Promise<number[]> {
+/** The floor: a bare Node HTTP server on loopback, one client (latency) and 32 (throughput). */
+async function floor(): Promise<{ samples: number[]; c32: { perSecond: number; p50: number; p99: number } }> {
   const server = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('{"ok":true}')); });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
@@ -51,8 +56,9 @@ async function floor(): Promise<number[]> {
   await latencies(200, () => c.post(url, '{}'));
   const samples = await latencies(WARM, () => c.post(url, '{}'));
   c.close();
+  const { perSecond, p50, p99 } = await throughput(url, 32);
   await new Promise((r) => server.close(r));
-  return samples;
+  return { samples, c32: { perSecond, p50, p99 } };
 }
 
 async function throughput(url: string, concurrency: number): Promise<{ concurrency: number; perSecond: number; errors: number; p50: number; p99: number; instances?: number }> {
@@ -143,26 +149,37 @@ async function benchDriver(driver: string, floorSamples: number[]) {
   return result;
 }
 
-const floorSamples = await floor();
+const floorRun = await floor();
+const floorSamples = floorRun.samples;
 const results = [];
 for (const d of DRIVERS) results.push(await benchDriver(d, floorSamples));
+for (const r of results) for (const t of r.throughput as { perSecond: number; xFloor?: number }[]) t.xFloor = t.perSecond / floorRun.c32.perSecond;
+let commit = 'unknown';
+try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
 const report = {
+  at: new Date().toISOString(), commit,
   machine: `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
-  floor: { p50: pct(floorSamples, 50), p99: pct(floorSamples, 99) },
+  floor: { p50: pct(floorSamples, 50), p99: pct(floorSamples, 99), c32PerSecond: floorRun.c32.perSecond },
   drivers: results,
 };
+if (values.save) {
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/invoke-${report.at.replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.error(`saved ${file}`);
+}
 if (values.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {
   const ms = (n: unknown) => (typeof n === 'number' ? `${n.toFixed(2)} ms` : '-');
   const mb = (kb: unknown) => (typeof kb === 'number' ? `${(kb / 1024).toFixed(1)} MB` : '-');
   console.log(`machine: ${report.machine}`);
-  console.log(`floor: Node HTTP keep-alive round trip on loopback   p50 ${ms(report.floor.p50)}   p99 ${ms(report.floor.p99)}`);
+  console.log(`floor: Node HTTP keep-alive round trip on loopback   p50 ${ms(report.floor.p50)}   p99 ${ms(report.floor.p99)}   concurrency 32: ${report.floor.c32PerSecond.toFixed(0)}/s`);
   for (const r of results as Record<string, any>[]) {
     const sb = r.sandbox as Record<string, unknown>;
     console.log(`\n== ${r.driver}${sb.runscVersion ? ` (runsc ${sb.runscVersion}, ${sb.platform})` : ''}`);
     console.log(`warm invoke, trivial handler (n=${r.warm.n})    p50 ${ms(r.warm.p50)}  p99 ${ms(r.warm.p99)}   = ${r.warm.p50xFloor.toFixed(1)}× / ${r.warm.p99xFloor.toFixed(1)}× the floor`);
-    for (const t of r.throughput) console.log(`throughput, concurrency ${String(t.concurrency).padStart(2)} (${SECONDS} s)    ${t.perSecond.toFixed(0).padStart(6)} invocations/s   errors ${t.errors}   p50 ${ms(t.p50)}  p99 ${ms(t.p99)}   instances ${t.instances}`);
+    for (const t of r.throughput) console.log(`throughput, concurrency ${String(t.concurrency).padStart(2)} (${SECONDS} s)    ${t.perSecond.toFixed(0).padStart(6)} invocations/s (${t.xFloor.toFixed(2)}× the floor's at 32)   errors ${t.errors}   p50 ${ms(t.p50)}  p99 ${ms(t.p99)}   instances ${t.instances}`);
     console.log(`first invocation, pre-warmed pool (n=${r.firstWithPool.n})   p50 ${ms(r.firstWithPool.p50)}  max ${ms(r.firstWithPool.max)}   init p50 ${ms(r.firstWithPool.initP50)}   [${r.firstWithPool.starts}]`);
     console.log(`first invocation, sandbox boot on path (n=${r.firstWithBoot.n})   p50 ${ms(r.firstWithBoot.p50)}  max ${ms(r.firstWithBoot.max)}   init p50 ${ms(r.firstWithBoot.initP50)}   [${r.firstWithBoot.starts}]`);
     console.log(`host memory (PSS) per idle sandbox: pre-warmed ${mb(r.memoryKb.idleGeneric)}, warm instance ${mb(r.memoryKb.idleWarmInstance)}`);
