@@ -74,6 +74,11 @@ async function readStdin(): Promise<Buffer> {
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  // A reader that stops early (`skyscale pool | head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   const code = await runCli(process.argv.slice(2), {
     env: process.env,
     out: (t) => process.stdout.write(`${t}\n`),
