@@ -83,8 +83,18 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
     if (e.kind === 'deleted') recorder.forgetFunction(e.name);
   });
   generic.refill();
+  // Packages let go of are removed once their grace period is over, even when no
+  // further change comes along to trigger a sweep.
+  const sweeper = setInterval(() => {
+    try {
+      registry.sweepCode();
+    } catch (err) {
+      log.warn({ err }, 'sweeping the code store failed; will try again');
+    }
+  }, 60_000).unref();
   const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission });
   const close = async () => {
+    clearInterval(sweeper);
     placement.shutdown();
     await provisioner.shutdown();
     await generic.shutdown();

@@ -7,7 +7,8 @@ import yazl from 'yazl';
 import { openDatabase } from '../store/database.js';
 import { FunctionsTable } from '../store/functions-table.js';
 import { AliasesTable } from '../store/aliases-table.js';
-import { CodeStore } from './code-store.js';
+import { SkyscaleError } from '../errors.js';
+import { CodeStore, SWEEP_GRACE_MS } from './code-store.js';
 import { Registry } from './registry.js';
 
 async function zip(text: string): Promise<Buffer> {
@@ -19,12 +20,13 @@ async function zip(text: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function withRegistry(fn: (r: Registry) => Promise<void>): () => Promise<void> {
+function withRegistry(fn: (r: Registry, clock: { now: number }) => Promise<void>): () => Promise<void> {
   return async () => {
     const dir = mkdtempSync(join(tmpdir(), 'skyscale-registry-'));
     const db = openDatabase(join(dir, 'db'));
+    const clock = { now: 0 };
     try {
-      await fn(new Registry(new FunctionsTable(db), new CodeStore(join(dir, 'code')), { aliases: new AliasesTable(db) }));
+      await fn(new Registry(new FunctionsTable(db), new CodeStore(join(dir, 'code'), { now: () => clock.now }), { aliases: new AliasesTable(db) }), clock);
     } finally {
       db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -69,4 +71,19 @@ test('rollback moves an alias, or $LATEST with its settings, back one published 
   r.aliases.delete('g', 'live');
   r.deleteVersion('g', a.version);
   assert.deepEqual(r.versions('g').map((v) => v.version), [b.version, c.version]);
+}));
+
+test('code an invocation has resolved stays readable when a deploy lets go of it, until the grace period is over', withRegistry(async (r, clock) => {
+  await r.createWithCode('h', {}, await zip('def handler(e, c): return 1'), false);
+  const resolved = r.resolve('h'); // an invocation on its way to a cold start
+  await r.deploy('h', await zip('def handler(e, c): return 2'), { publish: false }); // replaces the unpublished $LATEST
+  assert.equal(r.resolve('h').version > resolved.version, true);
+  assert.ok((await r.readCode(resolved)).length > 0, 'the cold start still finds its code');
+  r.delete('h');
+  clock.now = SWEEP_GRACE_MS - 1;
+  r.sweepCode();
+  assert.ok((await r.readCode(resolved)).length > 0, 'even the function deleted, within the grace period');
+  clock.now = 2 * SWEEP_GRACE_MS;
+  assert.equal(r.sweepCode(), 2, 'both packages go once nothing can still be on its way to them');
+  await assert.rejects(r.readCode(resolved), (e: SkyscaleError) => e.type === 'CodeBlobMissing' && !e.message.includes('/'));
 }));

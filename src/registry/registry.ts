@@ -108,7 +108,7 @@ export class Registry {
     const blob = this.code.put(pkg.tar);
     const version = this.functions.addVersion(name, blob, this.now().toISOString(), opts.publish ?? true);
     this.changed({ kind: 'deployed', name, version: version.version });
-    this.code.sweep(this.functions.referencedCode());
+    this.sweepCode();
     return version;
   }
 
@@ -155,7 +155,7 @@ export class Registry {
     } else {
       this.functions.setLatest(name, previous, this.now().toISOString());
       this.changed({ kind: 'deployed', name, version: previous.version });
-      this.code.sweep(this.functions.referencedCode());
+      this.sweepCode();
     }
     return { from: current, to: previous.version, ...(alias ? { alias } : {}) };
   }
@@ -170,14 +170,14 @@ export class Registry {
     if (users.length) throw new SkyscaleError('VersionInUse', `version ${number} is used by alias ${users.join(', ')}`);
     this.functions.deleteVersion(name, number);
     this.forget(name);
-    this.code.sweep(this.functions.referencedCode());
+    this.sweepCode();
   }
 
   delete(name: string): void {
     if (!this.functions.delete(name)) throw functionNotFound(name);
     this.urls.forgetFunction(name);
     this.changed({ kind: 'deleted', name });
-    this.code.sweep(this.functions.referencedCode());
+    this.sweepCode();
   }
 
   /**
@@ -247,6 +247,18 @@ export class Registry {
 
   readCode(version: VersionRecord): Promise<Buffer> {
     return this.code.get(version.codeSha256);
+  }
+
+  /**
+   * Lets the code store remove packages nothing refers to (after its grace period):
+   * every version row (so every alias and $LATEST) and every resolution still cached
+   * here counts as a reference. Runs after each change and now and then (server.ts).
+   */
+  sweepCode(): number {
+    const keep = this.functions.referencedCode();
+    for (const v of this.resolved.values()) keep.add(v.codeSha256);
+    for (const t of this.warmTargets ?? []) keep.add(t.version.codeSha256);
+    return this.code.sweep(keep);
   }
 
   private checkNew(name: unknown): string {
