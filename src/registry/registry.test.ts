@@ -40,12 +40,12 @@ test('Lambda-style updates make unpublished $LATEST states; publishing numbers t
   assert.deepEqual(r.versions('f'), [], 'nothing published yet');
   assert.equal(r.resolve('f').version, v1.version, '$LATEST runs it');
   assert.throws(() => r.resolve('f', String(v1.version)), /no version/, 'but a qualifier cannot name it');
-  r.reconfigure('f', { timeout: 9 });
+  await r.reconfigure('f', { timeout: 9 });
   assert.equal(r.resolve('f').timeoutS, 9, 'new settings run at once');
   const p = r.publish('f');
   assert.equal(p.timeoutS, 9);
   assert.equal(r.publish('f').version, p.version, 'an unchanged $LATEST publishes as the same version');
-  r.reconfigure('f', { timeout: 9 });
+  await r.reconfigure('f', { timeout: 9 });
   assert.equal(r.latest('f').snapshot!.version, p.version, 'an update that changes nothing makes no new state');
   const d = await r.deploy('f', await zip('def handler(e, c): return 2'));
   assert.ok(d.version > p.version);
@@ -53,19 +53,19 @@ test('Lambda-style updates make unpublished $LATEST states; publishing numbers t
 }));
 
 test('rollback moves an alias, or $LATEST with its settings, back one published version', withRegistry(async (r) => {
-  r.create('g', {});
+  await r.create('g', {});
   const a = await r.deploy('g', await zip('def handler(e, c): return 1'));
-  r.upsert('g', { memory: 256 });
+  await r.upsert('g', { memory: 256 });
   const b = await r.deploy('g', await zip('def handler(e, c): return 2'));
   r.aliases.put('g', 'live', { functionVersion: b.version }, 'create');
   assert.equal(r.resolve('g', 'live').version, b.version);
-  assert.deepEqual(r.rollback('g', 'live'), { from: b.version, to: a.version, alias: 'live' });
+  assert.deepEqual(await r.rollback('g', 'live'), { from: b.version, to: a.version, alias: 'live' });
   assert.equal(r.resolve('g', 'live').version, a.version, 'the cached resolution was dropped');
-  assert.throws(() => r.rollback('g', 'live'), /no earlier version/);
-  assert.deepEqual(r.rollback('g'), { from: b.version, to: a.version });
+  await assert.rejects(r.rollback('g', 'live'), /no earlier version/);
+  assert.deepEqual(await r.rollback('g'), { from: b.version, to: a.version });
   assert.equal(r.get('g').memoryMb, 128, 'the function takes the settings of the version rolled back to');
   assert.throws(() => r.deleteVersion('g', a.version), /alias|\$LATEST/);
-  r.reconfigure('g', { memory: 512 });
+  await r.reconfigure('g', { memory: 512 });
   const c = await r.deploy('g', await zip('def handler(e, c): return 3'));
   assert.ok(c.version > b.version, 'numbers keep growing after a rollback');
   r.aliases.delete('g', 'live');
@@ -79,7 +79,7 @@ test('code an invocation has resolved stays readable when a deploy lets go of it
   await r.deploy('h', await zip('def handler(e, c): return 2'), { publish: false }); // replaces the unpublished $LATEST
   assert.equal(r.resolve('h').version > resolved.version, true);
   assert.ok((await r.readCode(resolved)).length > 0, 'the cold start still finds its code');
-  r.delete('h');
+  await r.delete('h');
   clock.now = SWEEP_GRACE_MS - 1;
   r.sweepCode();
   assert.ok((await r.readCode(resolved)).length > 0, 'even the function deleted, within the grace period');

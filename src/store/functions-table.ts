@@ -35,6 +35,11 @@ export class FunctionsTable {
       .run(s.runtime, s.handler, s.memoryMb, s.timeoutS, JSON.stringify(s.env), s.description, now, name);
   }
 
+  /** Runs `work` in one transaction (nested calls join it). */
+  inTransaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
   delete(name: string): boolean {
     return this.db.prepare('DELETE FROM functions WHERE name = ?').run(name).changes > 0;
   }

@@ -27,7 +27,7 @@ export interface TestApp {
   dataDir: string;
   /** Sends a request with the admin key (unless `headers` carry an authorization); an object body goes as JSON. */
   request(method: string, url: string, body?: Buffer | string | object, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
-  /** PUTs the settings and uploads the files as a new version; returns its number. */
+  /** Deploys the files with the settings as a new version (one request); returns its number. */
   deploy(name: string, files?: Record<string, string>, settings?: Record<string, unknown>): Promise<number>;
   close(): Promise<void>;
 }
@@ -56,9 +56,9 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { onR
   return {
     app, services, driver, dataDir, request,
     async deploy(name, files = ECHO_HANDLER, settings = {}) {
-      const put = await request('PUT', `/v1/functions/${name}`, { handler: 'handler.handler', ...settings });
-      if (put.statusCode >= 300) throw new Error(`PUT failed: ${put.statusCode} ${put.body}`);
-      const res = await request('POST', `/v1/functions/${name}/versions`, await zipFiles(files), { 'content-type': 'application/zip' });
+      const res = await request('POST', `/v1/functions/${name}/versions`, await zipFiles(files), {
+        'content-type': 'application/zip', 'skyscale-settings': JSON.stringify({ handler: 'handler.handler', ...settings }),
+      });
       if (res.statusCode !== 201) throw new Error(`deploy failed: ${res.statusCode} ${res.body}`);
       return res.json().version.version as number;
     },
