@@ -34,7 +34,8 @@ export class LocalRunner {
     const budget = new SandboxBudget(1);
     this.instances = new InstancePool({ driver: this.driver, budget, log, idleTtlMs: 60_000 });
     this.generic = new GenericPool({ driver: this.driver, budget, log, classes: [] });
-    const starter = new InstanceStarter({ generic: this.generic, instances: this.instances, log });
+    // on the user's own machine `secretEnv` holds the values themselves (cli/function-folder.ts)
+    const starter = new InstanceStarter({ generic: this.generic, instances: this.instances, log, openSecrets: (v) => v.secretEnv });
     this.placement = new Placement({ instances: this.instances, generic: this.generic, starter, readCode: async () => packageTar, log, maxColdStarts: 1 });
     const admission = new Admission({ nodeLimit: 1, queueWaitMs: 60_000, maxQueued: 1, limitFor: () => null });
     this.invoker = new Invoker({ resolve: () => version }, this.placement, admission, { record: () => undefined }, log);

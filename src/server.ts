@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { ApiKeys } from './auth/api-keys.js';
-import { loadOrCreateMasterKey } from './auth/master-key.js';
+import { loadOrCreateMasterKey, seal, unseal } from './auth/master-key.js';
 import type { ServerConfig } from './config.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { CodeStore } from './registry/code-store.js';
@@ -40,8 +40,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: ['req.headers.authorization', '*.adminKey', '*.secret'] });
+/**
+ * Keys, settings sent with a deploy and function env values are never logged, even
+ * where a record carrying them is.
+ */
+export const LOG_REDACT = [
+  'req.headers.authorization', 'req.headers["skyscale-settings"]', '*.adminKey', '*.secret',
+  ...['env', 'secretEnv', 'Environment', 'Variables'].flatMap((k) => [k, `*.${k}`]),
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: LOG_REDACT }, destination);
 }
 
 export interface Services {
@@ -65,16 +74,20 @@ export interface Services {
 export async function assemble(config: ServerConfig, log: Logger, givenDriver?: SandboxDriver): Promise<Services> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(config.dbPath);
-  const keys = new ApiKeys(new ApiKeysTable(db), loadOrCreateMasterKey(config.dataDir));
+  const masterKey = loadOrCreateMasterKey(config.dataDir);
+  const keys = new ApiKeys(new ApiKeysTable(db), masterKey);
   const generatedAdminKey = bootstrapAdminKey(config, keys);
-  const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
+  const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), {
+    aliases: new AliasesTable(db),
+    secrets: { seal: (plaintext, context) => seal(masterKey, plaintext, context), unseal: (sealed, context) => unseal(masterKey, sealed, context) },
+  });
   const recorder = new InvocationRecorder(new InvocationsTable(db), log);
   const driver = givenDriver ?? await createDriver(config, log);
   const budget = new SandboxBudget(config.maxSandboxes);
   // Joining order is eviction order: idle instances go before pre-warmed sandboxes.
   const instances = new InstancePool({ driver, budget, log, idleTtlMs: config.idleTtlMs });
   const generic = new GenericPool({ driver, budget, log, classes: config.warmPools });
-  const starter = new InstanceStarter({ generic, instances, log });
+  const starter = new InstanceStarter({ generic, instances, log, openSecrets: (v) => registry.openSecrets(v) });
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
   const placement = new Placement({ instances, generic, starter, readCode: (v) => registry.readCode(v), log, maxColdStarts: config.maxColdStarts });
   const admission = new Admission({ nodeLimit: config.maxSandboxes, queueWaitMs: config.queueWaitMs, maxQueued: config.maxQueued, limitFor: (name) => registry.reservedConcurrency(name) });

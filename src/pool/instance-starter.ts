@@ -20,8 +20,16 @@ export interface Started {
   from: 'pool' | 'boot';
 }
 
+export interface InstanceStarterOptions {
+  generic: GenericPool;
+  instances: InstancePool;
+  log: Logger;
+  /** the plaintext of a version's secret env values, for its init request only (none when not given) */
+  openSecrets?: (v: VersionRecord) => Record<string, string>;
+}
+
 export class InstanceStarter {
-  constructor(private readonly o: { generic: GenericPool; instances: InstancePool; log: Logger }) {}
+  constructor(private readonly o: InstanceStarterOptions) {}
 
   /** Starts an instance of `v`; `code` is the version's package, read while the sandbox starts. */
   async start(v: VersionRecord, code: Promise<Buffer>): Promise<Started> {
@@ -40,7 +48,7 @@ export class InstanceStarter {
     let instance: Instance | null = null;
     try {
       instance = await this.o.instances.open(v, pooled);
-      const init = await instance.init(v, await code);
+      const init = await instance.init(v, await code, this.o.openSecrets?.(v));
       if (!init.ok) this.o.instances.discard(instance, 'init failed');
       return { instance, init, from: pooled ? 'pool' : 'boot' };
     } catch (err) {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import yazl from 'yazl';
 import { openDatabase } from '../store/database.js';
 import { FunctionsTable } from '../store/functions-table.js';
 import { AliasesTable } from '../store/aliases-table.js';
+import { seal, unseal } from '../auth/master-key.js';
 import { SkyscaleError } from '../errors.js';
 import { CodeStore, SWEEP_GRACE_MS } from './code-store.js';
 import { Registry } from './registry.js';
@@ -26,7 +28,9 @@ function withRegistry(fn: (r: Registry, clock: { now: number }) => Promise<void>
     const db = openDatabase(join(dir, 'db'));
     const clock = { now: 0 };
     try {
-      await fn(new Registry(new FunctionsTable(db), new CodeStore(join(dir, 'code'), { now: () => clock.now }), { aliases: new AliasesTable(db) }), clock);
+      const key = randomBytes(32);
+      const secrets = { seal: (p: string, c: string) => seal(key, p, c), unseal: (x: string, c: string) => unseal(key, x, c) };
+      await fn(new Registry(new FunctionsTable(db), new CodeStore(join(dir, 'code'), { now: () => clock.now }), { aliases: new AliasesTable(db), secrets }), clock);
     } finally {
       db.close();
       rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,15 @@ import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } 
 
 export interface RegistryOptions {
   aliases: AliasesTable;
+  /** seals secret env values at rest (server.ts: AES-256-GCM under the data directory's master key) */
+  secrets: SecretBox;
   now?: () => Date;
+}
+
+/** Authenticated encryption with a context bound to the ciphertext (a sealed value opens only under the same context). */
+export interface SecretBox {
+  seal(plaintext: string, context: string): string;
+  unseal(sealed: string, context: string): string;
 }
 
 
@@ -42,12 +50,14 @@ export class Registry {
   private warmTargets: { version: VersionRecord; minWarm: number }[] | null = null;
   private readonly listeners: ((e: FunctionChange) => void)[] = [];
   private readonly now: () => Date;
+  private readonly secrets: SecretBox;
 
   private readonly catalog: Catalog;
   private readonly locks = new FunctionLocks();
 
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.secrets = opts.secrets;
     this.catalog = new Catalog(functions);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
@@ -87,7 +97,7 @@ export class Registry {
     const fnName = checkName(name);
     return this.locks.run(fnName, () => {
       this.checkNew(fnName);
-      this.functions.insert(fnName, normalizeSettings(raw), this.now().toISOString());
+      this.functions.insert(fnName, this.settings(fnName, raw), this.now().toISOString());
       return this.get(fnName);
     });
   }
@@ -97,7 +107,7 @@ export class Registry {
     const fnName = checkName(name);
     return this.locks.run(fnName, async () => {
       this.checkNew(fnName);
-      const settings = normalizeSettings(raw);
+      const settings = this.settings(fnName, raw);
       const pkg = await canonicalizePackage(packageBytes, settings.handler);
       return this.snapshot(fnName, pkg.tar, { settings, create: true, publish });
     });
@@ -108,7 +118,7 @@ export class Registry {
     const fnName = checkName(name);
     return this.locks.run(fnName, () => {
       const existing = this.functions.get(fnName);
-      const settings = normalizeSettings(raw, existing);
+      const settings = this.settings(fnName, raw, existing);
       if (existing) this.functions.updateSettings(fnName, settings, this.now().toISOString());
       else this.functions.insert(fnName, settings, this.now().toISOString());
       return { fn: this.get(fnName), created: !existing };
@@ -131,7 +141,7 @@ export class Registry {
       const existing = this.functions.get(fnName);
       if (!existing && !opts.settings) throw functionNotFound(fnName);
       if (existing) opts.precondition?.(existing);
-      const settings = opts.settings ? normalizeSettings(opts.settings, existing) : existing!;
+      const settings = opts.settings ? this.settings(fnName, opts.settings, existing) : existing!;
       const pkg = await canonicalizePackage(packageBytes, settings.handler);
       if (opts.dryRun) {
         const base = (existing && this.latestOf(existing)) ?? dryRunSnapshot(fnName, settings, this.now().toISOString());
@@ -144,12 +154,13 @@ export class Registry {
   /**
    * Lambda UpdateFunctionConfiguration: the settings change $LATEST at once. With code
    * deployed, that is a new unpublished snapshot of the same code with the new settings.
+   * `raw` may be worked out from the function as it is in this change's turn.
    */
-  reconfigure(name: string, raw: RawFunctionConfig, precondition?: (fn: FunctionRecord) => void): Promise<FunctionRecord> {
+  reconfigure(name: string, raw: RawFunctionConfig | ((fn: FunctionRecord) => RawFunctionConfig), precondition?: (fn: FunctionRecord) => void): Promise<FunctionRecord> {
     return this.locks.run(name, () => {
       const { fn, snapshot } = this.latest(name);
       precondition?.(fn);
-      const settings = normalizeSettings(raw, fn);
+      const settings = this.settings(name, typeof raw === 'function' ? raw(fn) : raw, fn);
       const now = this.now().toISOString();
       const version = this.functions.inTransaction(() => {
         this.functions.updateSettings(name, settings, now);
@@ -285,6 +296,24 @@ export class Registry {
     return this.aliases.list(name).map((a) => a.functionVersion);
   }
 
+  /**
+   * The plaintext of a version's secret env values, for its sandbox's init request and
+   * nothing else.
+   */
+  openSecrets(version: VersionRecord): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, sealed] of Object.entries(version.secretEnv)) {
+      try {
+        out[key] = this.secrets.unseal(sealed, secretContext(version.functionName, key));
+      } catch {
+        throw new SkyscaleError('InternalError', `the secret env value ${key} of function "${version.functionName}" cannot be decrypted with this data directory's master.key`, {
+          hint: 'restore the master.key the value was stored under, or deploy the secret again',
+        });
+      }
+    }
+    return out;
+  }
+
   readCode(version: VersionRecord): Promise<Buffer> {
     return this.code.get(version.codeSha256);
   }
@@ -299,6 +328,14 @@ export class Registry {
     for (const v of this.resolved.values()) keep.add(v.codeSha256);
     for (const t of this.warmTargets ?? []) keep.add(t.version.codeSha256);
     return this.code.sweep(keep);
+  }
+
+  /** `raw` over `base`, validated, its new secret values sealed for this function. */
+  private settings(name: string, raw: RawFunctionConfig, base?: FunctionSettings): FunctionSettings {
+    return normalizeSettings(raw, base, undefined, {
+      seal: (key, plaintext) => this.secrets.seal(plaintext, secretContext(name, key)),
+      open: (key, sealed) => this.secrets.unseal(sealed, secretContext(name, key)),
+    });
   }
 
   private checkNew(name: string): void {
@@ -342,7 +379,12 @@ export class Registry {
 
 function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
   return a.runtime === b.runtime && a.handler === b.handler && a.memoryMb === b.memoryMb && a.timeoutS === b.timeoutS
-    && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env);
+    && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env) && JSON.stringify(a.secretEnv) === JSON.stringify(b.secretEnv);
+}
+
+/** What a secret env value is sealed to: it opens only as that variable of that function. */
+function secretContext(functionName: string, key: string): string {
+  return `env:${functionName}:${key}`;
 }
 
 function dryRunSnapshot(name: string, settings: FunctionSettings, now: string): VersionRecord {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -34,13 +34,13 @@ export interface TestApp {
 
 /**
  * `env` holds SKYSCALE_* settings over the test defaults (no pre-warmed sandboxes);
- * `onRoute` sees every route as the app registers it.
+ * `onRoute` sees every route as the app registers it; `log` replaces the silent logger.
  */
-export async function startTestApp(env: Record<string, string> = {}, opts: { onRoute?: (route: RouteOptions) => void } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { onRoute?: (route: RouteOptions) => void; log?: Logger } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skyscale-api-'));
   const config = loadConfig({ HOME: dataDir, SKYSCALE_DATA_DIR: dataDir, SKYSCALE_ADMIN_KEY: ADMIN_KEY, SKYSCALE_WARM_POOL_SIZE: '0', ...env });
   const driver = new FakeDriver();
-  const services = await assemble(config, pino({ level: process.env.SKYSCALE_TEST_LOG ?? 'silent' }), driver);
+  const services = await assemble(config, opts.log ?? pino({ level: process.env.SKYSCALE_TEST_LOG ?? 'silent' }), driver);
   const app = buildApp(services);
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   await app.ready();

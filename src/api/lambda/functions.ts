@@ -61,7 +61,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
 
   app.put<Fn & { Body: UpdateConfigurationBody }>('/functions/:FunctionName/configuration', { schema: updateConfiguration }, async (req) => {
     const name = unqualifiedName(req.params.FunctionName);
-    const fn = await registry.reconfigure(name, settingsFromLambda(req.body), (current) => checkRevision(req.body.RevisionId, latestRevision(current)));
+    const fn = await registry.reconfigure(name, (current) => settingsFromLambda(req.body, current), (current) => checkRevision(req.body.RevisionId, latestRevision(current)));
     return functionConfiguration(fn, registry.latest(name).snapshot, 'latest');
   });
 
