@@ -2,8 +2,10 @@
 // version snapshots the settings and the content-addressed package), publish,
 // roll back, resolve a name and qualifier (a version, an alias or $LATEST) to the
 // snapshot to run. Resolution is cached in memory and the cache is dropped on every
-// change, so the invoke path does no database read. Aliases and function URL
-// configurations live in aliases.ts; this class owns the versions they point at.
+// change, so the invoke path does no database read. Changes of one function run one
+// at a time (function-locks.ts); secret env values are sealed as they are written
+// (env-secrets.ts). Aliases and function URL configurations live in aliases.ts; this
+// class owns the versions they point at.
 import { SkyscaleError } from '../errors.js';
 import { isVersionNumber, LATEST } from '../model/names.js';
 import type { AliasesTable } from '../store/aliases-table.js';
@@ -12,10 +14,10 @@ import { Aliases, FunctionUrls } from './aliases.js';
 import { Catalog, functionNotFound } from './catalog.js';
 import { canonicalizePackage } from './code-package.js';
 import { CodeStore } from './code-store.js';
+import { EnvSecrets, type SecretBox } from './env-secrets.js';
 import { FunctionLocks } from './function-locks.js';
 import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
 import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
-
 
 export interface RegistryOptions {
   aliases: AliasesTable;
@@ -23,13 +25,6 @@ export interface RegistryOptions {
   secrets: SecretBox;
   now?: () => Date;
 }
-
-/** Authenticated encryption with a context bound to the ciphertext (a sealed value opens only under the same context). */
-export interface SecretBox {
-  seal(plaintext: string, context: string): string;
-  unseal(sealed: string, context: string): string;
-}
-
 
 export interface DeployOptions {
   /** settings for the new snapshot, merged over the function's (which is created if need be) */
@@ -50,14 +45,14 @@ export class Registry {
   private warmTargets: { version: VersionRecord; minWarm: number }[] | null = null;
   private readonly listeners: ((e: FunctionChange) => void)[] = [];
   private readonly now: () => Date;
-  private readonly secrets: SecretBox;
+  private readonly secrets: EnvSecrets;
 
   private readonly catalog: Catalog;
   private readonly locks = new FunctionLocks();
 
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
-    this.secrets = opts.secrets;
+    this.secrets = new EnvSecrets(opts.secrets);
     this.catalog = new Catalog(functions);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
@@ -301,17 +296,7 @@ export class Registry {
    * nothing else.
    */
   openSecrets(version: VersionRecord): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [key, sealed] of Object.entries(version.secretEnv)) {
-      try {
-        out[key] = this.secrets.unseal(sealed, secretContext(version.functionName, key));
-      } catch {
-        throw new SkyscaleError('InternalError', `the secret env value ${key} of function "${version.functionName}" cannot be decrypted with this data directory's master.key`, {
-          hint: 'restore the master.key the value was stored under, or deploy the secret again',
-        });
-      }
-    }
-    return out;
+    return this.secrets.open(version);
   }
 
   readCode(version: VersionRecord): Promise<Buffer> {
@@ -332,10 +317,7 @@ export class Registry {
 
   /** `raw` over `base`, validated, its new secret values sealed for this function. */
   private settings(name: string, raw: RawFunctionConfig, base?: FunctionSettings): FunctionSettings {
-    return normalizeSettings(raw, base, undefined, {
-      seal: (key, plaintext) => this.secrets.seal(plaintext, secretContext(name, key)),
-      open: (key, sealed) => this.secrets.unseal(sealed, secretContext(name, key)),
-    });
+    return normalizeSettings(raw, base, undefined, this.secrets.sealerFor(name));
   }
 
   private checkNew(name: string): void {
@@ -380,11 +362,6 @@ export class Registry {
 function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
   return a.runtime === b.runtime && a.handler === b.handler && a.memoryMb === b.memoryMb && a.timeoutS === b.timeoutS
     && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env) && JSON.stringify(a.secretEnv) === JSON.stringify(b.secretEnv);
-}
-
-/** What a secret env value is sealed to: it opens only as that variable of that function. */
-function secretContext(functionName: string, key: string): string {
-  return `env:${functionName}:${key}`;
 }
 
 function dryRunSnapshot(name: string, settings: FunctionSettings, now: string): VersionRecord {
