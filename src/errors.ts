@@ -37,6 +37,7 @@ export const ERRORS = {
   AgentProtocolMismatch: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The agent in the sandbox speaks another version of the agent protocol than this server (an agent built from another checkout): rebuild it with scripts/setup.sh.' },
   InternalError: { status: 500, lambda: 'ServiceException', kind: 'system', summary: 'An unexpected fault in Skyscale itself.' },
   ServerUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The server is starting or shutting down.' },
+  CodeBlobMissing: { status: 500, lambda: 'ServiceException', kind: 'system', summary: "A version's code package is missing from the data directory's code store, or damaged there (lost in a restore, or removed by hand): deploy the function again." },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorType = keyof typeof ERRORS;

@@ -26,6 +26,8 @@ export class LocalRunner {
     this.scheduler = createScheduler({
       driver: this.driver, log, versions: { resolve: () => version }, readCode: async () => packageTar, records: { record: () => undefined },
       settings: { maxSandboxes: 1, maxColdStarts: 1, idleTtlMs: 60_000, queueWaitMs: 60_000, maxQueued: 1, warmPools: [] },
+      // on the user's own machine `secretEnv` holds the values themselves (cli/function-folder.ts)
+      openSecrets: (v) => v.secretEnv,
     });
   }
 

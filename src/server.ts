@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { ApiKeys } from './auth/api-keys.js';
-import { loadOrCreateMasterKey } from './auth/master-key.js';
+import { loadOrCreateMasterKey, seal, unseal } from './auth/master-key.js';
 import type { ServerConfig } from './config.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { CodeStore } from './registry/code-store.js';
@@ -35,8 +35,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: ['req.headers.authorization', '*.adminKey', '*.secret'] });
+/**
+ * Keys, settings sent with a deploy and function env values are never logged, even
+ * where a record carrying them is.
+ */
+export const LOG_REDACT = [
+  'req.headers.authorization', 'req.headers["skyscale-settings"]', '*.adminKey', '*.secret',
+  ...['env', 'secretEnv', 'Environment', 'Variables'].flatMap((k) => [k, `*.${k}`]),
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: LOG_REDACT }, destination);
 }
 
 export interface Services {
@@ -60,13 +69,18 @@ export interface Services {
 export async function assemble(config: ServerConfig, log: Logger, givenDriver?: SandboxDriver): Promise<Services> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(config.dbPath);
-  const keys = new ApiKeys(new ApiKeysTable(db), loadOrCreateMasterKey(config.dataDir));
+  const masterKey = loadOrCreateMasterKey(config.dataDir);
+  const keys = new ApiKeys(new ApiKeysTable(db), masterKey);
   const generatedAdminKey = bootstrapAdminKey(config, keys);
-  const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
+  const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), {
+    aliases: new AliasesTable(db),
+    secrets: { seal: (plaintext, context) => seal(masterKey, plaintext, context), unseal: (sealed, context) => unseal(masterKey, sealed, context) },
+  });
   const recorder = new InvocationRecorder(new InvocationsTable(db), log);
   const driver = givenDriver ?? await createDriver(config, log);
   const scheduler = createScheduler({
     driver, log, settings: config, versions: registry, readCode: (v) => registry.readCode(v), records: recorder, limitFor: (name) => registry.reservedConcurrency(name),
+    openSecrets: (v) => registry.openSecrets(v),
   });
   const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
@@ -74,8 +88,18 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
     if (e.kind === 'deleted') recorder.forgetFunction(e.name);
   });
   generic.refill();
+  // Packages let go of are removed once their grace period is over, even when no
+  // further change comes along to trigger a sweep.
+  const sweeper = setInterval(() => {
+    try {
+      registry.sweepCode();
+    } catch (err) {
+      log.warn({ err }, 'sweeping the code store failed; will try again');
+    }
+  }, 60_000).unref();
   const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission });
   const close = async () => {
+    clearInterval(sweeper);
     provisioner.shutdown();
     await scheduler.shutdown();
     await driver.shutdown();

@@ -1,10 +1,10 @@
 // The user's path end to end: the real bin/skyscale against a real server with real
-// sandboxes — init, test, deploy, invoke, logs, list, info, delete — plus the seeds'
-// noun-first spelling and the error exits.
+// sandboxes — init, test, deploy, invoke, logs, list, info, delete, secrets — plus the
+// seeds' noun-first spelling and the error exits.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoPath } from '../src/paths.js';
@@ -21,11 +21,11 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(repoPath('bin/skyscale'), args, {
       cwd: work,
-      env: { PATH: process.env.PATH, HOME: work, SKYSCALE_ENDPOINT: s.url, SKYSCALE_API_KEY: ADMIN_KEY },
+      env: { PATH: process.env.PATH, HOME: work, SKYSCALE_ENDPOINT: s.url, SKYSCALE_API_KEY: ADMIN_KEY, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -126,6 +126,38 @@ test('the seeds\' skyscale_config.json is read when it is the one present', asyn
   const info = JSON.parse((await cli(['info', 'legacy', '--json'])).stdout);
   assert.equal(info.function.memory, 192);
   assert.equal(info.function.runtime, 'python3.9');
+});
+
+test('secrets written in skyscale.json or taken from the environment with --secret reach the function; reads mask them; the data dir holds no plaintext', async () => {
+  const dir = join(work, 'vault');
+  assert.equal((await cli(['init', '--name', 'vault'])).code, 0);
+  writeFileSync(join(dir, 'handler.py'), 'import os\n\ndef handler(event, context):\n    return {k: os.environ.get(k) for k in ("PLAIN", "FROM_FILE", "FROM_ENV")}\n');
+  writeFileSync(join(dir, 'skyscale.json'), JSON.stringify({ name: 'vault', env: { PLAIN: 'p', FROM_FILE: { secret: 'file-secret-5e1f' } } }));
+  const local = await cli(['test', 'vault']);
+  assert.equal(local.code, 0, local.stderr);
+  assert.deepEqual(JSON.parse(local.stdout), { PLAIN: 'p', FROM_FILE: 'file-secret-5e1f', FROM_ENV: null }, 'a local run gets the values as written');
+
+  const unset = await cli(['deploy', 'vault', '--secret', 'FROM_ENV']);
+  assert.equal(unset.code, 1);
+  assert.match(unset.stderr, /FROM_ENV is not set in this environment/);
+  const d = await cli(['deploy', 'vault', '--secret', 'FROM_ENV'], undefined, { FROM_ENV: 'env-secret-77aa' });
+  assert.equal(d.code, 0, d.stderr);
+  const inv = await cli(['invoke', 'vault']);
+  assert.deepEqual(JSON.parse(inv.stdout), { PLAIN: 'p', FROM_FILE: 'file-secret-5e1f', FROM_ENV: 'env-secret-77aa' }, 'the function sees the real values');
+
+  const info = await cli(['info', 'vault']);
+  assert.match(info.stdout, /env\s+PLAIN, FROM_FILE \(secret\), FROM_ENV \(secret\)/);
+  const json = await cli(['info', 'vault', '--json']);
+  assert.deepEqual(JSON.parse(json.stdout).function.env, { PLAIN: 'p', FROM_FILE: { secret: '********' }, FROM_ENV: { secret: '********' } });
+  const versions = await cli(['versions', 'vault', '--json']);
+  for (const out of [info.stdout, json.stdout, versions.stdout, (await cli(['list', '--json'])).stdout]) {
+    assert.ok(!out.includes('file-secret-5e1f') && !out.includes('env-secret-77aa'), out);
+  }
+  const files = (d: string): Buffer[] => readdirSync(d).map((n) => join(d, n)).flatMap((p) => {
+    const st = statSync(p);
+    return st.isDirectory() ? files(p) : st.isFile() ? [readFileSync(p)] : []; // sandboxes' sockets are neither
+  });
+  assert.ok(files(s.dataDir).every((b) => !b.includes('file-secret-5e1f') && !b.includes('env-secret-77aa')), 'no plaintext in the database, its WAL or the code store');
 });
 
 test('a failing handler exits 1 and prints its error; --json prints the error object', async () => {

@@ -44,9 +44,9 @@ export async function startTestServer(extraEnv: Record<string, string> = {}): Pr
     dataDir,
     api,
     async deploy(name, files, settings = {}) {
-      const put = await api('PUT', `/v1/functions/${name}`, { handler: 'handler.handler', ...settings });
-      if (put.status >= 300) throw new Error(`PUT failed: ${put.status} ${put.body}`);
-      const res = await api('POST', `/v1/functions/${name}/versions`, await zipFiles(files));
+      const res = await api('POST', `/v1/functions/${name}/versions`, await zipFiles(files), {
+        'content-type': 'application/zip', 'skyscale-settings': JSON.stringify({ handler: 'handler.handler', ...settings }),
+      });
       if (res.status !== 201) throw new Error(`deploy failed: ${res.status} ${res.body}`);
       return res.json().version.version as number;
     },

@@ -11,14 +11,14 @@ import { SkyscaleError } from '../errors.js';
 /** The part of the request a problem is in, as Fastify names it. */
 type SchemaErrorDataVar = 'body' | 'headers' | 'params' | 'querystring';
 
-/** ajv's error, with the value it refused (ajv's verbose option). */
-type SchemaProblem = FastifySchemaValidationError & { data?: unknown };
+/** ajv's error, with the value it refused and the rule (ajv's verbose option). */
+type SchemaProblem = FastifySchemaValidationError & { data?: unknown; schema?: unknown };
 
 /** Enough to name what is wrong; a body can hold thousands of bad members. */
 const MAX_LISTED = 10;
 
 export function nativeSchemaError(errors: FastifySchemaValidationError[], dataVar: SchemaErrorDataVar): SkyscaleError {
-  const problems = errors.slice(0, MAX_LISTED).map((e) => {
+  const problems = withoutBranches(errors).slice(0, MAX_LISTED).map((e) => {
     const path = fieldPath(e);
     const field = path.length ? path.join('.') : dataVar === 'body' ? 'the request body' : dataVar;
     return `${field} ${nativeConstraint(e)}`;
@@ -38,6 +38,22 @@ export function lambdaSchemaError(errors: FastifySchemaValidationError[], dataVa
   });
   const count = errors.length;
   return new SkyscaleError('ConstraintViolation', `${count} validation error${count === 1 ? '' : 's'} detected: ${listed.join('; ')}`);
+}
+
+/**
+ * A value that fits none of the alternatives of an anyOf is one problem ("must be a
+ * string or {"secret": …}"), not one per alternative as ajv lists them.
+ */
+function withoutBranches(errors: FastifySchemaValidationError[]): FastifySchemaValidationError[] {
+  const alternatives = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath);
+  return errors.filter((e) => e.keyword === 'anyOf' || !alternatives.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`)));
+}
+
+/** The alternatives of an anyOf, as a reader would write them. */
+function alternatives(e: SchemaProblem): string {
+  const branches = Array.isArray(e.schema) ? e.schema as { type?: unknown; required?: string[] }[] : [];
+  const named = branches.map((b) => (b.type === 'object' && b.required?.length ? `{${b.required.map((r) => `"${r}": …`).join(', ')}}` : typeName(b.type)));
+  return named.length ? named.join(' or ') : 'one of the allowed forms';
 }
 
 /** The field a problem is about, as path segments ([] for the whole input). */
@@ -74,6 +90,7 @@ function nativeConstraint(e: FastifySchemaValidationError): string {
     case 'pattern': return `must match ${String(p.pattern)}`;
     case 'enum': return `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
     case 'additionalProperties': return 'is not a field this route takes';
+    case 'anyOf': return `must be ${alternatives(e)}`;
     default: return e.message ?? `breaks the ${e.keyword} rule`;
   }
 }

@@ -1,7 +1,7 @@
 // The data directory's master key: 32 random bytes in <data dir>/master.key (mode
 // 0600), made on first start. API key secrets are stored encrypted under it with
-// AES-256-GCM so SigV4 verification can read them back; the database alone (a backup,
-// a copied file) does not reveal them.
+// AES-256-GCM so SigV4 verification can read them back, and so are secret env values
+// of functions; the database alone (a backup, a copied file) does not reveal them.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ export function loadOrCreateMasterKey(dataDir: string): Buffer {
   return key;
 }
 
-/** `v1.<iv>.<tag>.<ciphertext>` (base64url); `context` (the key id) is bound as associated data. */
+/** `v1.<iv>.<tag>.<ciphertext>` (base64url); `context` (a key id, or `env:<function>:<name>`) is bound as associated data. */
 export function seal(masterKey: Buffer, plaintext: string, context: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', masterKey, iv);

@@ -1,13 +1,15 @@
 // A function's folder on the user's disk: its metadata file (skyscale.json, or the
 // seeds' skyscale_config.json) and its packaging into a zip, with the dependencies
-// from requirements.txt installed beside the code.
+// from requirements.txt installed beside the code. Secret env values are read here as
+// they are written (`deploy` sends them to the server, which seals them; `test` runs
+// with them on this machine).
 import { existsSync, readFileSync, readdirSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import yazl from 'yazl';
 import { CliError } from './cli-error.js';
-import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
+import { normalizeSettings, validateFunctionName, type RawFunctionConfig, type SecretSealer } from '../model/function-config.js';
 import type { FunctionSettings } from '../model/function.js';
 
 export const METADATA_FILES = ['skyscale.json', 'skyscale_config.json'];
@@ -17,10 +19,15 @@ export interface FunctionFolder {
   dir: string;
   name: string;
   raw: RawFunctionConfig;
+  /** `secretEnv` holds the secret values themselves: nothing is stored on this side */
   settings: FunctionSettings;
 }
 
-export function readFunctionFolder(dirArg: string): FunctionFolder {
+/** On the user's own machine a secret is kept as it is, to be sent (deploy) or run with (test). */
+const AS_WRITTEN: SecretSealer = { seal: (_key, plaintext) => plaintext, open: (_key, value) => value };
+
+/** `secrets` are added to the env as secret values (`deploy --secret NAME`). */
+export function readFunctionFolder(dirArg: string, secrets: Record<string, string> = {}): FunctionFolder {
   const dir = resolve(dirArg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new CliError('FolderNotFound', `there is no function folder at ${dir}`, `create one with \`skyscale init --name ${dirArg}\``);
@@ -35,11 +42,14 @@ export function readFunctionFolder(dirArg: string): FunctionFolder {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CliError('InvalidFunctionConfig', `${file} must hold a JSON object`);
   }
+  if (Object.keys(secrets).length && (raw.env === undefined || (typeof raw.env === 'object' && raw.env !== null && !Array.isArray(raw.env)))) {
+    raw = { ...raw, env: { ...(raw.env as Record<string, unknown> | undefined), ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, { secret: v }])) } };
+  }
   const name = raw.name ?? dir.split('/').pop();
   const problems = validateFunctionName(name);
   if (problems.length) throw new CliError('InvalidFunctionConfig', `${file ?? dir}: ${problems[0]}`);
   try {
-    return { dir, name: name as string, raw, settings: normalizeSettings(raw, undefined, file ?? 'the function settings') };
+    return { dir, name: name as string, raw, settings: normalizeSettings(raw, undefined, file ?? 'the function settings', AS_WRITTEN) };
   } catch (err) {
     throw new CliError('InvalidFunctionConfig', (err as Error).message);
   }
@@ -52,10 +62,14 @@ export function requirements(dir: string): string[] {
   return readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
 }
 
-/** Zips the folder; with requirements, installs them (pip --target) into the zip too. */
+/**
+ * Zips the folder; with requirements, installs them (pip --target) into the zip too.
+ * The metadata file stays out: its settings travel with the deploy, and secret values
+ * written in it must not end up in the code.
+ */
 export async function packageFolder(dir: string, progress: (msg: string) => void = () => {}): Promise<Buffer> {
   const zip = new yazl.ZipFile();
-  addTree(zip, dir, dir);
+  addTree(zip, dir, dir, new Set(METADATA_FILES));
   let depsDir: string | null = null;
   if (requirements(dir).length) {
     depsDir = mkdtempSync(join(tmpdir(), 'skyscale-deps-'));
@@ -65,7 +79,7 @@ export async function packageFolder(dir: string, progress: (msg: string) => void
       rmSync(depsDir, { recursive: true, force: true });
       throw new CliError('DependencyInstallFailed', `installing requirements.txt failed: ${(pip.stderr || pip.stdout || '').trim().split('\n').slice(-3).join(' ')}`);
     }
-    addTree(zip, depsDir, depsDir);
+    addTree(zip, depsDir, depsDir, new Set());
   }
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((res, rej) => {
@@ -79,13 +93,14 @@ export async function packageFolder(dir: string, progress: (msg: string) => void
   return bytes;
 }
 
-function addTree(zip: yazl.ZipFile, root: string, dir: string): void {
+/** `skipAtTop`: names left out at the top of the tree only. */
+function addTree(zip: yazl.ZipFile, root: string, dir: string, skipAtTop: Set<string>): void {
   for (const name of readdirSync(dir).sort()) {
-    if (SKIP.has(name) || name.endsWith('.pyc')) continue;
+    if (SKIP.has(name) || name.endsWith('.pyc') || (dir === root && skipAtTop.has(name))) continue;
     const path = join(dir, name);
     const st = statSync(path);
     const rel = relative(root, path);
-    if (st.isDirectory()) addTree(zip, root, path);
+    if (st.isDirectory()) addTree(zip, root, path, skipAtTop);
     else if (st.isFile()) zip.addFile(path, rel, { mtime: new Date(0), mode: st.mode & 0o111 ? 0o100755 : 0o100644 });
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS, normalizeSettings } from './function-config.js';
+import { DEFAULT_SETTINGS, normalizeSettings, SECRET_MASK } from './function-config.js';
 import { SkyscaleError } from '../errors.js';
 
 test('fills defaults: python3.11, handler.handler, 128 MB, 3 s', () => {
@@ -24,4 +24,21 @@ test('lists every problem at once', () => {
 
 test('refuses handler paths that climb out of the package', () => {
   assert.throws(() => normalizeSettings({ handler: '../x.handler' }), /handler must look like/);
+});
+
+test('secret env values: sealed by the sealer given, kept by the mask, counted in the size limit, never echoed in a problem', () => {
+  const sealer = { seal: (key: string, v: string) => `sealed(${key}:${v.length})`, open: () => 'x'.repeat(4000) };
+  const s = normalizeSettings({ env: { A: 'plain', B: { secret: 'pw' } } }, undefined, undefined, sealer);
+  assert.deepEqual([s.env, s.secretEnv], [{ A: 'plain' }, { B: 'sealed(B:2)' }]);
+  const kept = normalizeSettings({ env: { B: { secret: SECRET_MASK } } }, { ...s, secretEnv: { B: 'stored' } }, undefined, { ...sealer, open: () => 'pw' });
+  assert.deepEqual([kept.env, kept.secretEnv], [{}, { B: 'stored' }], 'the mask keeps the stored value; the plain variable left out is gone');
+  assert.throws(() => normalizeSettings({ env: { B: { secret: SECRET_MASK }, C: 'y'.repeat(200) } }, { ...s, secretEnv: { B: 'stored' } }, undefined, sealer),
+    /env is larger than 4096 bytes/, 'a kept secret counts with its real size');
+  assert.throws(() => normalizeSettings({ env: { B: { secret: SECRET_MASK } } }, undefined, undefined, sealer), /keeps the stored secret, and there is none/);
+  assert.throws(() => normalizeSettings({ env: { B: { secret: 'pw' } } }), /can only be stored by the server/, 'without a sealer nothing is stored');
+  assert.throws(() => normalizeSettings({ env: { B: { secret: 'topsecret', also: 1 }, C: { secret: 7 } } }, undefined, undefined, sealer), (e: SkyscaleError) => {
+    assert.equal((e.details as { problems: string[] }).problems.length, 2);
+    assert.ok(!e.message.includes('topsecret'), e.message);
+    return true;
+  });
 });

@@ -14,7 +14,7 @@ const RESERVED_ENV = new Set(['_HANDLER', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DI
   'AWS_DEFAULT_REGION', 'SKYSCALE_RLIMIT_AS_BYTES', 'SKYSCALE_INVOKED_FUNCTION_ARN']);
 
 export const DEFAULT_SETTINGS: FunctionSettings = {
-  runtime: 'python3.11', handler: 'handler.handler', memoryMb: 128, timeoutS: 3, env: {}, description: '',
+  runtime: 'python3.11', handler: 'handler.handler', memoryMb: 128, timeoutS: 3, env: {}, secretEnv: {}, description: '',
 };
 export const LIMITS = { memoryMb: { min: 128, max: 10240 }, timeoutS: { min: 1, max: 900 }, envBytes: 4096 } as const;
 
@@ -25,6 +25,7 @@ export interface RawFunctionConfig {
   handler?: unknown;
   memory?: unknown;
   timeout?: unknown;
+  /** name → "value", or {"secret": "value"} for a secret (stored sealed, shown masked) */
   env?: unknown;
   description?: unknown;
   /** provisioned concurrency; applied to the function, not snapshotted per version */
@@ -38,13 +39,27 @@ export function validateFunctionName(name: unknown): string[] {
   return [];
 }
 
+/** How every read shows a secret env value; sent back as {"secret": "********"}, it keeps the stored value. */
+export const SECRET_MASK = '********';
+
+/**
+ * Seals a new secret env value (and opens a stored one, to count it against the env
+ * size limit). The server's seals with the data directory's master key; nothing else
+ * stores secrets.
+ */
+export interface SecretSealer {
+  seal(key: string, plaintext: string): string;
+  open(key: string, sealed: string): string;
+}
+
 /**
  * Merges `raw` over `base` (the defaults, or the function's current settings) and
- * validates the result. Throws InvalidFunctionConfig listing every problem.
+ * validates the result. Throws InvalidFunctionConfig listing every problem. Secret
+ * env values are sealed with `sealer`; without one they are refused.
  */
-export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings = DEFAULT_SETTINGS, source = 'function settings'): FunctionSettings {
+export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings = DEFAULT_SETTINGS, source = 'function settings', sealer?: SecretSealer): FunctionSettings {
   const problems: string[] = [];
-  const out: FunctionSettings = { ...base, env: { ...base.env } };
+  const out: FunctionSettings = { ...base, env: { ...base.env }, secretEnv: { ...base.secretEnv } };
 
   if (raw.runtime !== undefined) {
     if (typeof raw.runtime === 'string' && (SUPPORTED_RUNTIMES as readonly string[]).includes(raw.runtime)) out.runtime = raw.runtime;
@@ -64,21 +79,7 @@ export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings
     if (Number.isInteger(raw.timeout) && (raw.timeout as number) >= min && (raw.timeout as number) <= max) out.timeoutS = raw.timeout as number;
     else problems.push(`timeout must be a whole number of seconds from ${min} to ${max} (got ${JSON.stringify(raw.timeout)})`);
   }
-  if (raw.env !== undefined) {
-    if (typeof raw.env !== 'object' || raw.env === null || Array.isArray(raw.env)) {
-      problems.push('env must be an object of string values');
-    } else {
-      const env: Record<string, string> = {};
-      for (const [key, value] of Object.entries(raw.env as Record<string, unknown>)) {
-        if (!ENV_KEY.test(key)) problems.push(`env key ${JSON.stringify(key)} is not a valid variable name`);
-        else if (RESERVED_ENV.has(key)) problems.push(`env key ${key} is reserved by the runtime`);
-        else if (typeof value !== 'string') problems.push(`env.${key} must be a string (got ${JSON.stringify(value)})`);
-        else env[key] = value;
-      }
-      if (Buffer.byteLength(JSON.stringify(env)) > LIMITS.envBytes) problems.push(`env is larger than ${LIMITS.envBytes} bytes`);
-      out.env = env;
-    }
-  }
+  if (raw.env !== undefined) Object.assign(out, readEnv(raw.env, base, sealer, problems));
   if (raw.description !== undefined) {
     if (typeof raw.description === 'string' && raw.description.length <= 256) out.description = raw.description;
     else problems.push('description must be a string of at most 256 characters');
@@ -87,4 +88,44 @@ export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings
     throw new SkyscaleError('InvalidFunctionConfig', `${source} is invalid: ${problems.join('; ')}`, { details: { problems } });
   }
   return out;
+}
+
+/**
+ * `env` as written: plain values and {"secret": …} ones, each name once. A secret's
+ * value never appears in a problem reported.
+ */
+function readEnv(raw: unknown, base: FunctionSettings, sealer: SecretSealer | undefined, problems: string[]): Pick<FunctionSettings, 'env' | 'secretEnv'> {
+  const env: Record<string, string> = {};
+  const secretEnv: Record<string, string> = {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push('env must be an object of string values (or {"secret": "<value>"} for a secret)');
+    return { env, secretEnv };
+  }
+  const plaintext: Record<string, string> = {}; // to measure against the size limit
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!ENV_KEY.test(key)) problems.push(`env key ${JSON.stringify(key)} is not a valid variable name`);
+    else if (RESERVED_ENV.has(key)) problems.push(`env key ${key} is reserved by the runtime`);
+    else if (typeof value === 'string') {
+      env[key] = value;
+      plaintext[key] = value;
+    } else if (isSecretValue(value)) {
+      const keep = value.secret === SECRET_MASK;
+      const sealed = keep ? (Object.hasOwn(base.secretEnv, key) ? base.secretEnv[key] : undefined) : sealer?.seal(key, value.secret);
+      if (sealed === undefined) {
+        problems.push(keep ? `env.${key} is "${SECRET_MASK}", which keeps the stored secret, and there is none: send its value` : `env.${key}: secret values can only be stored by the server`);
+        continue;
+      }
+      secretEnv[key] = sealed;
+      plaintext[key] = keep ? sealer?.open(key, sealed) ?? '' : value.secret;
+    } else {
+      problems.push(`env.${key} must be a string, or {"secret": "<value>"} for a secret${typeof value === 'object' && value !== null ? '' : ` (got ${JSON.stringify(value)})`}`);
+    }
+  }
+  if (Buffer.byteLength(JSON.stringify(plaintext)) > LIMITS.envBytes) problems.push(`env is larger than ${LIMITS.envBytes} bytes`);
+  return { env, secretEnv };
+}
+
+function isSecretValue(value: unknown): value is { secret: string } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    && Object.keys(value).length === 1 && typeof (value as { secret?: unknown }).secret === 'string';
 }

@@ -8,6 +8,11 @@ export interface FunctionSettings {
   memoryMb: number;
   timeoutS: number;
   env: Record<string, string>;
+  /**
+   * secret env values, each sealed under the data directory's master key: never
+   * plaintext here, shown masked in every read, opened only for a sandbox's init
+   */
+  secretEnv: Record<string, string>;
   description: string;
 }
 

@@ -22,6 +22,16 @@ export interface Started {
   from: 'pool' | 'boot';
 }
 
+export interface InstanceStarterOptions {
+  generic: GenericPool;
+  instances: InstancePool;
+  log: Logger;
+  /** cold starts at once; more only contend for the CPU (the core count) */
+  maxInFlight: number;
+  /** the plaintext of a version's secret env values, for its init request only (none when not given) */
+  openSecrets?: (v: VersionRecord) => Record<string, string>;
+}
+
 /** Weight of the newest sample in the moving averages. */
 const EWMA = 0.2;
 
@@ -31,7 +41,7 @@ export class InstanceStarter {
   private readonly costMs = { pool: 30, boot: 300 };
   private readonly settled: (() => void)[] = [];
 
-  constructor(private readonly o: { generic: GenericPool; instances: InstancePool; log: Logger; maxInFlight: number }) {}
+  constructor(private readonly o: InstanceStarterOptions) {}
 
   /** Is a cold-start slot free? */
   hasSlot(): boolean {
@@ -83,7 +93,7 @@ export class InstanceStarter {
     let instance: Instance | null = null;
     try {
       instance = await this.o.instances.open(v, pooled);
-      return { instance, init: await instance.init(v, await code), from: pooled ? 'pool' : 'boot' };
+      return { instance, init: await instance.init(v, await code, this.o.openSecrets?.(v)), from: pooled ? 'pool' : 'boot' };
     } catch (err) {
       if (instance) this.o.instances.discard(instance, 'init did not complete');
       if (err instanceof SkyscaleError) throw err;

@@ -40,8 +40,8 @@ export class Instance {
   }
 
   /** Loads the version's code: the agent unpacks it and the runtime imports the handler. */
-  async init(v: VersionRecord, code: Buffer): Promise<InitResult> {
-    const result = await this.sandbox.channel.init(initRequestFor(v, this.id), code, v.timeoutS * 1000 + 2000);
+  async init(v: VersionRecord, code: Buffer, secretEnv: Record<string, string> = {}): Promise<InitResult> {
+    const result = await this.sandbox.channel.init(initRequestFor(v, this.id, secretEnv), code, v.timeoutS * 1000 + 2000);
     this.loadMs = result.initMs;
     return result;
   }

@@ -2,8 +2,10 @@
 // version snapshots the settings and the content-addressed package), publish,
 // roll back, resolve a name and qualifier (a version, an alias or $LATEST) to the
 // snapshot to run. Resolution is cached in memory and the cache is dropped on every
-// change, so the invoke path does no database read. Aliases and function URL
-// configurations live in aliases.ts; this class owns the versions they point at.
+// change, so the invoke path does no database read. Changes of one function run one
+// at a time (function-locks.ts); secret env values are sealed as they are written
+// (env-secrets.ts). Aliases and function URL configurations live in aliases.ts; this
+// class owns the versions they point at.
 import { SkyscaleError } from '../errors.js';
 import { isVersionNumber, LATEST } from '../model/names.js';
 import type { AliasesTable } from '../store/aliases-table.js';
@@ -12,15 +14,28 @@ import { Aliases, FunctionUrls } from './aliases.js';
 import { Catalog, functionNotFound } from './catalog.js';
 import { canonicalizePackage } from './code-package.js';
 import { CodeStore } from './code-store.js';
+import { EnvSecrets, type SecretBox } from './env-secrets.js';
+import { FunctionLocks } from './function-locks.js';
 import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
 import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
 
-
 export interface RegistryOptions {
   aliases: AliasesTable;
+  /** seals secret env values at rest (server.ts: AES-256-GCM under the data directory's master key) */
+  secrets: SecretBox;
   now?: () => Date;
 }
 
+export interface DeployOptions {
+  /** settings for the new snapshot, merged over the function's (which is created if need be) */
+  settings?: RawFunctionConfig;
+  /** published as a numbered version (default), or only run as $LATEST */
+  publish?: boolean;
+  /** check the package and report the snapshot it would make, storing nothing */
+  dryRun?: boolean;
+  /** checked against the function before anything changes, in turn with other changes */
+  precondition?: (fn: FunctionRecord) => void;
+}
 
 export class Registry {
   readonly aliases: Aliases;
@@ -30,11 +45,14 @@ export class Registry {
   private warmTargets: { version: VersionRecord; minWarm: number }[] | null = null;
   private readonly listeners: ((e: FunctionChange) => void)[] = [];
   private readonly now: () => Date;
+  private readonly secrets: EnvSecrets;
 
   private readonly catalog: Catalog;
+  private readonly locks = new FunctionLocks();
 
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.secrets = new EnvSecrets(opts.secrets);
     this.catalog = new Catalog(functions);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
@@ -66,66 +84,87 @@ export class Registry {
   /** The snapshot $LATEST runs (null before the first deploy). */
   latest(name: string): { fn: FunctionRecord; snapshot: VersionRecord | null } {
     const fn = this.get(name);
-    return { fn, snapshot: fn.latestVersion === null ? null : this.functions.getVersion(name, fn.latestVersion) ?? null };
+    return { fn, snapshot: this.latestOf(fn) };
   }
 
   /** Creates the function, failing if it exists. */
-  create(name: unknown, raw: RawFunctionConfig): FunctionRecord {
-    const fnName = this.checkNew(name);
-    const settings = normalizeSettings(raw);
-    this.functions.insert(fnName, settings, this.now().toISOString());
-    return this.get(fnName);
+  async create(name: unknown, raw: RawFunctionConfig): Promise<FunctionRecord> {
+    const fnName = checkName(name);
+    return this.locks.run(fnName, () => {
+      this.checkNew(fnName);
+      this.functions.insert(fnName, this.settings(fnName, raw), this.now().toISOString());
+      return this.get(fnName);
+    });
   }
 
   /** Creates a function with its code in one step (Lambda CreateFunction): nothing is stored if the package is refused. */
   async createWithCode(name: unknown, raw: RawFunctionConfig, packageBytes: Buffer, publish: boolean): Promise<VersionRecord> {
-    const fnName = this.checkNew(name);
-    const settings = normalizeSettings(raw);
-    const pkg = await canonicalizePackage(packageBytes, settings.handler);
-    this.checkNew(fnName); // again: another create may have taken the name while the package was unpacked
-    const blob = this.code.put(pkg.tar);
-    const now = this.now().toISOString();
-    this.functions.insert(fnName, settings, now);
-    const version = this.functions.addVersion(fnName, blob, now, publish);
-    this.changed({ kind: 'deployed', name: fnName, version: version.version });
-    return version;
+    const fnName = checkName(name);
+    return this.locks.run(fnName, async () => {
+      this.checkNew(fnName);
+      const settings = this.settings(fnName, raw);
+      const pkg = await canonicalizePackage(packageBytes, settings.handler);
+      return this.snapshot(fnName, pkg.tar, { settings, create: true, publish });
+    });
   }
 
   /** Creates the function or updates its settings; the next deploy snapshots them. */
-  upsert(name: unknown, raw: RawFunctionConfig): { fn: FunctionRecord; created: boolean } {
-    const existing = typeof name === 'string' ? this.functions.get(name) : undefined;
-    if (!existing) return { fn: this.create(name, raw), created: true };
-    const settings = normalizeSettings(raw, existing);
-    this.functions.updateSettings(existing.name, settings, this.now().toISOString());
-    return { fn: this.get(existing.name), created: false };
+  async upsert(name: unknown, raw: RawFunctionConfig): Promise<{ fn: FunctionRecord; created: boolean }> {
+    const fnName = checkName(name);
+    return this.locks.run(fnName, () => {
+      const existing = this.functions.get(fnName);
+      const settings = this.settings(fnName, raw, existing);
+      if (existing) this.functions.updateSettings(fnName, settings, this.now().toISOString());
+      else this.functions.insert(fnName, settings, this.now().toISOString());
+      return { fn: this.get(fnName), created: !existing };
+    });
   }
 
-  /** The native deploy: new code becomes a new published version (and $LATEST). */
-  async deploy(name: string, packageBytes: Buffer, opts: { publish?: boolean; dryRun?: boolean } = {}): Promise<VersionRecord> {
-    const fn = this.get(name);
-    const pkg = await canonicalizePackage(packageBytes, fn.handler);
-    if (opts.dryRun) return { ...this.latest(name).snapshot ?? dryRunSnapshot(fn), codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length };
-    const blob = this.code.put(pkg.tar);
-    const version = this.functions.addVersion(name, blob, this.now().toISOString(), opts.publish ?? true);
-    this.changed({ kind: 'deployed', name, version: version.version });
-    this.code.sweep(this.functions.referencedCode());
-    return version;
+  /**
+   * A deploy: the package becomes a new snapshot that $LATEST runs (published unless
+   * `publish` is false, as Lambda's UpdateFunctionCode leaves it). With `settings`
+   * (the native deploy) they are merged over the function's current ones and go into
+   * the same snapshot, the function being created when it does not exist yet; without
+   * them the snapshot takes the function's current settings. Deploys and settings
+   * changes of one function run one at a time, so the handler checked against the
+   * package, the settings and the code of a snapshot all come from the same request.
+   * `precondition` runs first, in turn (Lambda's RevisionId check).
+   */
+  async deploy(name: string, packageBytes: Buffer, opts: DeployOptions = {}): Promise<VersionRecord> {
+    const fnName = opts.settings ? checkName(name) : name;
+    return this.locks.run(fnName, async () => {
+      const existing = this.functions.get(fnName);
+      if (!existing && !opts.settings) throw functionNotFound(fnName);
+      if (existing) opts.precondition?.(existing);
+      const settings = opts.settings ? this.settings(fnName, opts.settings, existing) : existing!;
+      const pkg = await canonicalizePackage(packageBytes, settings.handler);
+      if (opts.dryRun) {
+        const base = (existing && this.latestOf(existing)) ?? dryRunSnapshot(fnName, settings, this.now().toISOString());
+        return { ...base, codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length };
+      }
+      return this.snapshot(fnName, pkg.tar, { settings: opts.settings ? settings : undefined, create: !existing, publish: opts.publish ?? true });
+    });
   }
 
   /**
    * Lambda UpdateFunctionConfiguration: the settings change $LATEST at once. With code
    * deployed, that is a new unpublished snapshot of the same code with the new settings.
+   * `raw` may be worked out from the function as it is in this change's turn.
    */
-  reconfigure(name: string, raw: RawFunctionConfig): FunctionRecord {
-    const { fn, snapshot } = this.latest(name);
-    const settings = normalizeSettings(raw, fn);
-    const now = this.now().toISOString();
-    this.functions.updateSettings(name, settings, now);
-    if (snapshot && !sameSettings(snapshot, settings)) {
-      const version = this.functions.addVersion(name, { sha256: snapshot.codeSha256, size: snapshot.codeSize }, now, false);
-      this.changed({ kind: 'deployed', name, version: version.version });
-    }
-    return this.get(name);
+  reconfigure(name: string, raw: RawFunctionConfig | ((fn: FunctionRecord) => RawFunctionConfig), precondition?: (fn: FunctionRecord) => void): Promise<FunctionRecord> {
+    return this.locks.run(name, () => {
+      const { fn, snapshot } = this.latest(name);
+      precondition?.(fn);
+      const settings = this.settings(name, typeof raw === 'function' ? raw(fn) : raw, fn);
+      const now = this.now().toISOString();
+      const version = this.functions.inTransaction(() => {
+        this.functions.updateSettings(name, settings, now);
+        if (!snapshot || sameSettings(snapshot, settings)) return null;
+        return this.functions.addVersion(name, { sha256: snapshot.codeSha256, size: snapshot.codeSize }, now, false);
+      });
+      if (version) this.changed({ kind: 'deployed', name, version: version.version });
+      return this.get(name);
+    });
   }
 
   /** Lambda PublishVersion: $LATEST becomes a version; publishing an unchanged $LATEST returns the version it already is. */
@@ -143,7 +182,11 @@ export class Registry {
    * Moves an alias, or without one $LATEST, back to the newest published version
    * older than the one it points at now.
    */
-  rollback(name: string, alias?: string): { from: number; to: number; alias?: string } {
+  rollback(name: string, alias?: string): Promise<{ from: number; to: number; alias?: string }> {
+    return this.locks.run(name, () => this.rollbackNow(name, alias));
+  }
+
+  private rollbackNow(name: string, alias?: string): { from: number; to: number; alias?: string } {
     const current = alias ? this.aliases.get(name, alias).functionVersion : this.latest(name).fn.latestVersion;
     if (current === null) throw notReady(name);
     const previous = this.versions(name).filter((v) => v.version < current).at(-1);
@@ -155,7 +198,7 @@ export class Registry {
     } else {
       this.functions.setLatest(name, previous, this.now().toISOString());
       this.changed({ kind: 'deployed', name, version: previous.version });
-      this.code.sweep(this.functions.referencedCode());
+      this.sweepCode();
     }
     return { from: current, to: previous.version, ...(alias ? { alias } : {}) };
   }
@@ -170,14 +213,17 @@ export class Registry {
     if (users.length) throw new SkyscaleError('VersionInUse', `version ${number} is used by alias ${users.join(', ')}`);
     this.functions.deleteVersion(name, number);
     this.forget(name);
-    this.code.sweep(this.functions.referencedCode());
+    this.sweepCode();
   }
 
-  delete(name: string): void {
-    if (!this.functions.delete(name)) throw functionNotFound(name);
-    this.urls.forgetFunction(name);
-    this.changed({ kind: 'deleted', name });
-    this.code.sweep(this.functions.referencedCode());
+  /** Deletes the function once a change of it under way is done. */
+  delete(name: string): Promise<void> {
+    return this.locks.run(name, () => {
+      if (!this.functions.delete(name)) throw functionNotFound(name);
+      this.urls.forgetFunction(name);
+      this.changed({ kind: 'deleted', name });
+      this.sweepCode();
+    });
   }
 
   /**
@@ -245,16 +291,59 @@ export class Registry {
     return this.aliases.list(name).map((a) => a.functionVersion);
   }
 
+  /**
+   * The plaintext of a version's secret env values, for its sandbox's init request and
+   * nothing else.
+   */
+  openSecrets(version: VersionRecord): Record<string, string> {
+    return this.secrets.open(version);
+  }
+
   readCode(version: VersionRecord): Promise<Buffer> {
     return this.code.get(version.codeSha256);
   }
 
-  private checkNew(name: unknown): string {
-    const problems = validateFunctionName(name);
-    if (problems.length) throw new SkyscaleError('InvalidFunctionConfig', problems[0]!);
-    const fnName = name as string;
-    if (this.functions.get(fnName)) throw new SkyscaleError('FunctionExists', `function "${fnName}" already exists`, { hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
-    return fnName;
+  /**
+   * Lets the code store remove packages nothing refers to (after its grace period):
+   * every version row (so every alias and $LATEST) and every resolution still cached
+   * here counts as a reference. Runs after each change and now and then (server.ts).
+   */
+  sweepCode(): number {
+    const keep = this.functions.referencedCode();
+    for (const v of this.resolved.values()) keep.add(v.codeSha256);
+    for (const t of this.warmTargets ?? []) keep.add(t.version.codeSha256);
+    return this.code.sweep(keep);
+  }
+
+  /** `raw` over `base`, validated, its new secret values sealed for this function. */
+  private settings(name: string, raw: RawFunctionConfig, base?: FunctionSettings): FunctionSettings {
+    return normalizeSettings(raw, base, undefined, this.secrets.sealerFor(name));
+  }
+
+  private checkNew(name: string): void {
+    if (this.functions.get(name)) throw new SkyscaleError('FunctionExists', `function "${name}" already exists`, { hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
+  }
+
+  /** The snapshot $LATEST runs, or null before the first deploy. */
+  private latestOf(fn: FunctionRecord): VersionRecord | null {
+    return fn.latestVersion === null ? null : this.functions.getVersion(fn.name, fn.latestVersion) ?? null;
+  }
+
+  /**
+   * Stores the package and, in one transaction, the function (created, or its settings
+   * updated, when `settings` are given) and the new snapshot $LATEST runs.
+   */
+  private snapshot(name: string, tar: Buffer, o: { settings: FunctionSettings | undefined; create: boolean; publish: boolean }): VersionRecord {
+    const blob = this.code.put(tar);
+    const now = this.now().toISOString();
+    const version = this.functions.inTransaction(() => {
+      if (o.create) this.functions.insert(name, o.settings!, now);
+      else if (o.settings) this.functions.updateSettings(name, o.settings, now);
+      return this.functions.addVersion(name, blob, now, o.publish);
+    });
+    this.changed({ kind: 'deployed', name, version: version.version });
+    this.sweepCode();
+    return version;
   }
 
   /** Drops cached resolutions of a function (an alias moved, a version was published or deleted). */
@@ -272,11 +361,17 @@ export class Registry {
 
 function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
   return a.runtime === b.runtime && a.handler === b.handler && a.memoryMb === b.memoryMb && a.timeoutS === b.timeoutS
-    && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env);
+    && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env) && JSON.stringify(a.secretEnv) === JSON.stringify(b.secretEnv);
 }
 
-function dryRunSnapshot(fn: FunctionRecord): VersionRecord {
-  return { ...fn, functionName: fn.name, version: 0, codeSha256: '', codeSize: 0, createdAt: fn.updatedAt, published: false };
+function dryRunSnapshot(name: string, settings: FunctionSettings, now: string): VersionRecord {
+  return { ...settings, functionName: name, version: 0, codeSha256: '', codeSize: 0, createdAt: now, published: false };
+}
+
+function checkName(name: unknown): string {
+  const problems = validateFunctionName(name);
+  if (problems.length) throw new SkyscaleError('InvalidFunctionConfig', problems[0]!);
+  return name as string;
 }
 
 function notReady(name: string): SkyscaleError {

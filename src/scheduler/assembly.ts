@@ -37,6 +37,8 @@ export function createScheduler(o: {
   records: InvocationLog;
   /** a function's reserved concurrency, null when unset */
   limitFor?: (functionName: string) => number | null;
+  /** the plaintext of a version's secret env values, for its init request only */
+  openSecrets?: (v: VersionRecord) => Record<string, string>;
   /** the clock the pre-warmed pool's back-off runs on (tests) */
   now?: () => number;
 }): SchedulerParts {
@@ -44,7 +46,7 @@ export function createScheduler(o: {
   const budget = new SandboxBudget(s.maxSandboxes);
   const instances = new InstancePool({ driver, budget, log, idleTtlMs: s.idleTtlMs });
   const generic = new GenericPool({ driver, budget, log, classes: s.warmPools, ...(o.now ? { now: o.now } : {}) });
-  const starter = new InstanceStarter({ generic, instances, log, maxInFlight: s.maxColdStarts });
+  const starter = new InstanceStarter({ generic, instances, log, maxInFlight: s.maxColdStarts, ...(o.openSecrets ? { openSecrets: o.openSecrets } : {}) });
   const placement = new Placement({ instances, starter, readCode: o.readCode, log, maxColdStarts: s.maxColdStarts });
   const admission = new Admission({ nodeLimit: s.maxSandboxes, queueWaitMs: s.queueWaitMs, maxQueued: s.maxQueued, limitFor: o.limitFor ?? (() => null) });
   const invoker = new Invoker(o.versions, placement, admission, o.records, log);

@@ -114,4 +114,12 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       UPDATE api_keys SET bootstrap = 1 WHERE name LIKE 'bootstrap admin%';
     `,
   },
+  {
+    version: 5,
+    name: 'secret env values, sealed under the master key, on functions and versions',
+    sql: `
+      ALTER TABLE functions ADD COLUMN secret_env_json TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE versions ADD COLUMN secret_env_json TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];

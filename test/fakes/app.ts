@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -27,20 +27,20 @@ export interface TestApp {
   dataDir: string;
   /** Sends a request with the admin key (unless `headers` carry an authorization); an object body goes as JSON. */
   request(method: string, url: string, body?: Buffer | string | object, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
-  /** PUTs the settings and uploads the files as a new version; returns its number. */
+  /** Deploys the files with the settings as a new version (one request); returns its number. */
   deploy(name: string, files?: Record<string, string>, settings?: Record<string, unknown>): Promise<number>;
   close(): Promise<void>;
 }
 
 /**
  * `env` holds SKYSCALE_* settings over the test defaults (no pre-warmed sandboxes);
- * `onRoute` sees every route as the app registers it.
+ * `onRoute` sees every route as the app registers it; `log` replaces the silent logger.
  */
-export async function startTestApp(env: Record<string, string> = {}, opts: { onRoute?: (route: RouteOptions) => void } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { onRoute?: (route: RouteOptions) => void; log?: Logger } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skyscale-api-'));
   const config = loadConfig({ HOME: dataDir, SKYSCALE_DATA_DIR: dataDir, SKYSCALE_ADMIN_KEY: ADMIN_KEY, SKYSCALE_WARM_POOL_SIZE: '0', ...env });
   const driver = new FakeDriver();
-  const services = await assemble(config, pino({ level: process.env.SKYSCALE_TEST_LOG ?? 'silent' }), driver);
+  const services = await assemble(config, opts.log ?? pino({ level: process.env.SKYSCALE_TEST_LOG ?? 'silent' }), driver);
   const app = buildApp(services);
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   await app.ready();
@@ -56,9 +56,9 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { onR
   return {
     app, services, driver, dataDir, request,
     async deploy(name, files = ECHO_HANDLER, settings = {}) {
-      const put = await request('PUT', `/v1/functions/${name}`, { handler: 'handler.handler', ...settings });
-      if (put.statusCode >= 300) throw new Error(`PUT failed: ${put.statusCode} ${put.body}`);
-      const res = await request('POST', `/v1/functions/${name}/versions`, await zipFiles(files), { 'content-type': 'application/zip' });
+      const res = await request('POST', `/v1/functions/${name}/versions`, await zipFiles(files), {
+        'content-type': 'application/zip', 'skyscale-settings': JSON.stringify({ handler: 'handler.handler', ...settings }),
+      });
       if (res.statusCode !== 201) throw new Error(`deploy failed: ${res.statusCode} ${res.body}`);
       return res.json().version.version as number;
     },

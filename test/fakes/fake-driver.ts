@@ -33,6 +33,8 @@ export class FakeSandbox implements Sandbox {
   stopped = false;
   /** the next invoke kills the sandbox instead of answering (a crash, an OOM kill) */
   dieOnNextInvoke = false;
+  /** the init requests this sandbox was sent (their headers: settings, env …) */
+  readonly inits: Record<string, unknown>[] = [];
   private exit!: (e: SandboxExit) => void;
   private readonly toHost = new PassThrough();
 
@@ -45,6 +47,7 @@ export class FakeSandbox implements Sandbox {
     toAgent.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
         if (f.header.type === 'init') {
+          this.inits.push(f.header);
           loaded = { functionName: String(f.header.functionName), functionVersion: String(f.header.functionVersion) };
           const result = initFails()
             ? { type: 'init_result', ok: false, initMs: 1, log: 'Traceback ...\n', error: { errorType: 'Runtime.ImportModuleError', errorMessage: 'No module named handler' } }

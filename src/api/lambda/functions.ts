@@ -61,23 +61,23 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
 
   app.put<Fn & { Body: UpdateConfigurationBody }>('/functions/:FunctionName/configuration', { schema: updateConfiguration }, async (req) => {
     const name = unqualifiedName(req.params.FunctionName);
-    checkRevision(req.body.RevisionId, latestRevision(registry.get(name)));
-    const fn = registry.reconfigure(name, settingsFromLambda(req.body));
+    const fn = await registry.reconfigure(name, (current) => settingsFromLambda(req.body, current), (current) => checkRevision(req.body.RevisionId, latestRevision(current)));
     return functionConfiguration(fn, registry.latest(name).snapshot, 'latest');
   });
 
   app.put<Fn & { Body: UpdateCodeBody }>('/functions/:FunctionName/code', { bodyLimit: CODE_BODY_LIMIT, schema: updateCode }, async (req) => {
     const name = unqualifiedName(req.params.FunctionName);
     const body = req.body;
-    checkRevision(body.RevisionId, latestRevision(registry.get(name)));
     const publish = body.Publish === true;
-    const v = await registry.deploy(name, zipFromLambda(body, ZIP_LIMIT_BYTES), { publish, dryRun: body.DryRun === true });
+    const v = await registry.deploy(name, zipFromLambda(body, ZIP_LIMIT_BYTES), {
+      publish, dryRun: body.DryRun === true, precondition: (current) => checkRevision(body.RevisionId, latestRevision(current)),
+    });
     return functionConfiguration(registry.get(name), v, publish && body.DryRun !== true ? 'version' : 'latest');
   });
 
   app.delete<Qualified>('/functions/:FunctionName', { schema: qualifiedFunction }, async (req, reply) => {
     const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
-    if (qualifier === undefined || qualifier === LATEST) registry.delete(name);
+    if (qualifier === undefined || qualifier === LATEST) await registry.delete(name);
     else if (isVersionNumber(qualifier)) registry.deleteVersion(name, Number(qualifier));
     else throw invalid('to delete an alias use DeleteAlias; DeleteFunction takes a version number as Qualifier');
     return reply.status(204).send();

@@ -2,8 +2,8 @@
 // AliasConfiguration, function URL configs; RevisionIds; request-field mapping.
 import { createHash } from 'node:crypto';
 import { SkyscaleError } from '../../errors.js';
-import type { RawFunctionConfig } from '../../model/function-config.js';
-import type { AliasRecord, FunctionRecord, FunctionUrlRecord, VersionRecord } from '../../model/function.js';
+import { SECRET_MASK, type RawFunctionConfig } from '../../model/function-config.js';
+import type { AliasRecord, FunctionRecord, FunctionSettings, FunctionUrlRecord, VersionRecord } from '../../model/function.js';
 import { functionArn, LATEST, logGroupName, ROLE_ARN } from '../../model/names.js';
 import type { CodeBody, LambdaSettingsBody } from './schemas.js';
 
@@ -79,11 +79,13 @@ export interface FunctionUrlConfig {
 
 /**
  * A FunctionConfiguration. For $LATEST the settings shown are those of the snapshot
- * $LATEST runs (the function's own settings before any code was deployed).
+ * $LATEST runs (the function's own settings before any code was deployed). Secret env
+ * values show as "********".
  */
 export function functionConfiguration(fn: FunctionRecord, v: VersionRecord | null, as: 'latest' | 'version'): FunctionConfiguration {
   const s = v ?? fn;
   const ready = v !== null;
+  const variables = lambdaVariables(s);
   return {
     FunctionName: fn.name,
     FunctionArn: as === 'latest' ? functionArn(fn.name) : functionArn(fn.name, String(v!.version)),
@@ -97,7 +99,7 @@ export function functionConfiguration(fn: FunctionRecord, v: VersionRecord | nul
     LastModified: lambdaTime(as === 'latest' ? fn.updatedAt : v!.createdAt),
     CodeSha256: v ? Buffer.from(v.codeSha256, 'hex').toString('base64') : '',
     Version: as === 'latest' ? LATEST : String(v!.version),
-    ...(Object.keys(s.env).length ? { Environment: { Variables: s.env } } : {}),
+    ...(Object.keys(variables).length ? { Environment: { Variables: variables } } : {}),
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: as === 'latest' ? latestRevision(fn) : revisionId(fn.name, v!.version, v!.createdAt),
     State: ready ? 'Active' : 'Pending',
@@ -130,17 +132,36 @@ export function urlConfiguration(u: FunctionUrlRecord, baseUrl: string): Functio
   };
 }
 
-/** The Lambda request fields Skyscale honours, as the registry's settings (Role is accepted and not used). */
-export function settingsFromLambda(body: LambdaSettingsBody & { PackageType?: string }): RawFunctionConfig {
+/** Env as the Lambda API shows it: one map of strings, secret values masked. */
+function lambdaVariables(s: Pick<FunctionSettings, 'env' | 'secretEnv'>): Record<string, string> {
+  const out = { ...s.env };
+  for (const key of Object.keys(s.secretEnv)) out[key] = SECRET_MASK;
+  return out;
+}
+
+/**
+ * The Lambda request fields Skyscale honours, as the registry's settings (Role is
+ * accepted and not used). The Lambda API cannot mark a value secret, so a variable
+ * that is secret on `current` stays secret with the value sent, and "********" (as
+ * GetFunctionConfiguration shows it) keeps its stored value: reading a configuration,
+ * changing one variable and sending it back leaves the secrets as they were.
+ */
+export function settingsFromLambda(body: LambdaSettingsBody & { PackageType?: string }, current?: Pick<FunctionSettings, 'secretEnv'>): RawFunctionConfig {
   if (body.PackageType !== undefined && body.PackageType !== 'Zip') throw invalid('PackageType must be Zip (container images are not supported)');
   return {
     ...(body.Runtime !== undefined ? { runtime: body.Runtime } : {}),
     ...(body.Handler !== undefined ? { handler: body.Handler } : {}),
     ...(body.MemorySize !== undefined ? { memory: body.MemorySize } : {}),
     ...(body.Timeout !== undefined ? { timeout: body.Timeout } : {}),
-    ...(body.Environment !== undefined ? { env: body.Environment.Variables ?? {} } : {}),
+    ...(body.Environment !== undefined ? { env: envFromLambda(body.Environment.Variables ?? {}, current) } : {}),
     ...(body.Description !== undefined ? { description: body.Description } : {}),
   };
+}
+
+function envFromLambda(variables: Record<string, string>, current: Pick<FunctionSettings, 'secretEnv'> | undefined): Record<string, string | { secret: string }> {
+  const env: Record<string, string | { secret: string }> = {};
+  for (const [key, value] of Object.entries(variables)) env[key] = current && Object.hasOwn(current.secretEnv, key) ? { secret: value } : value;
+  return env;
 }
 
 /** Code{ZipFile} as bytes; S3 and image sources are refused. */

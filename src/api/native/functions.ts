@@ -5,6 +5,7 @@ import { SkyscaleError } from '../../errors.js';
 import { validateMinWarm } from '../../registry/registry.js';
 import type { NativeServices } from '../deps.js';
 import { rawBody } from '../request-body.js';
+import { deploySettings } from './settings-header.js';
 import { createFunction, functionByName, putFunction, rollback, type CreateFunctionBody, type PutFunctionBody, type RollbackBody } from './schemas.js';
 import { aliasView, functionView, versionView } from './views.js';
 
@@ -15,17 +16,13 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
     app.get('/functions', async () => ({ functions: registry.list().map(functionView) }));
 
     app.post<{ Body: CreateFunctionBody }>('/functions', { schema: createFunction }, async (req, reply) => {
-      const fn = registry.create(req.body.name, req.body);
+      const fn = await registry.create(req.body.name, req.body);
       return reply.status(201).send({ function: functionView(fn) });
     });
 
     app.put<NameParams & { Body: PutFunctionBody }>('/functions/:name', { schema: putFunction }, async (req, reply) => {
-      const { name, minWarm, ...settings } = req.body;
-      if (name !== undefined && name !== req.params.name) {
-        throw new SkyscaleError('ValidationError', `the body names "${name}" but the path names "${req.params.name}"`);
-      }
-      if (minWarm !== undefined) validateMinWarm(minWarm); // before anything is written
-      let { fn, created } = registry.upsert(req.params.name, settings);
+      const { minWarm, settings } = splitPut(req.params.name, req.body, 'the body');
+      let { fn, created } = await registry.upsert(req.params.name, settings);
       if (minWarm !== undefined) fn = registry.setMinWarm(fn.name, minWarm);
       return reply.status(created ? 201 : 200).send({ function: functionView(fn) });
     });
@@ -39,15 +36,20 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
     });
 
     app.delete<NameParams>('/functions/:name', { schema: functionByName }, async (req, reply) => {
-      registry.delete(req.params.name);
+      await registry.delete(req.params.name);
       return reply.status(204).send();
     });
 
-    // the body is the package itself (zip, tar.gz or tar), taken as the bytes that came
+    // The body is the package itself (zip, tar.gz or tar), taken as the bytes that came.
+    // With settings (the Skyscale-Settings header) both become one snapshot, and the
+    // function is created if need be; without, the snapshot takes the current settings.
     app.post<NameParams>('/functions/:name/versions', { schema: functionByName }, async (req, reply) => {
+      const sent = deploySettings(req);
+      const { minWarm, settings } = sent ? splitPut(req.params.name, sent, 'the Skyscale-Settings header') : { minWarm: undefined, settings: undefined };
       const bytes = rawBody(req.body);
       if (bytes.length === 0) throw new SkyscaleError('InvalidCodePackage', 'the request body is empty: send a zip or tar.gz package');
-      const version = await registry.deploy(req.params.name, bytes);
+      const version = await registry.deploy(req.params.name, bytes, { settings });
+      if (minWarm !== undefined) registry.setMinWarm(req.params.name, minWarm);
       req.log.info({ function: version.functionName, version: version.version, sha256: version.codeSha256 }, 'deployed');
       return reply.status(201).send({ version: versionView(version) });
     });
@@ -60,9 +62,20 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
     });
 
     app.post<NameParams & { Body: RollbackBody }>('/functions/:name/rollback', { schema: rollback }, async (req) => {
-      const moved = registry.rollback(req.params.name, req.body.alias);
+      const moved = await registry.rollback(req.params.name, req.body.alias);
       req.log.info({ function: req.params.name, ...moved }, 'rolled back');
       return { rollback: moved };
     });
   };
+}
+
+/**
+ * A PUT body (or a deploy's settings): the settings to store, and minWarm, which is
+ * the function's and not a version's, checked before anything is written.
+ */
+function splitPut(pathName: string, body: PutFunctionBody, where: string): { minWarm: number | undefined; settings: Omit<PutFunctionBody, 'name' | 'minWarm'> } {
+  const { name, minWarm, ...settings } = body;
+  if (name !== undefined && name !== pathName) throw new SkyscaleError('ValidationError', `${where} names "${name}" but the path names "${pathName}"`);
+  if (minWarm !== undefined) validateMinWarm(minWarm);
+  return { minWarm, settings };
 }

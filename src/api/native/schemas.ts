@@ -11,9 +11,12 @@ const whole = { type: 'integer' } as const;
 const NAME = { type: 'object', required: ['name'], properties: { name: text } } as const;
 const NAME_AND_ALIAS = { type: 'object', required: ['name', 'alias'], properties: { name: text, alias: text } } as const;
 
+/** An env value: "text", or {"secret": "text"} for a secret (EnvValue in the contract). */
+const ENV_VALUE = { anyOf: [text, { type: 'object', required: ['secret'], properties: { secret: text }, additionalProperties: false }] } as const;
+
 /** The settings a function carries (FunctionSettings in the contract). */
 const SETTINGS = {
-  runtime: text, handler: text, memory: whole, timeout: whole, env: { type: 'object', additionalProperties: text }, description: text,
+  runtime: text, handler: text, memory: whole, timeout: whole, env: { type: 'object', additionalProperties: ENV_VALUE }, description: text,
 } as const;
 
 export interface SettingsBody {
@@ -21,7 +24,7 @@ export interface SettingsBody {
   handler?: string;
   memory?: number;
   timeout?: number;
-  env?: Record<string, string>;
+  env?: Record<string, string | { secret: string }>;
   description?: string;
 }
 

@@ -23,7 +23,7 @@ async function refused(method: string, url: string, body: unknown, problems: str
 
 test('settings of the wrong JSON type are refused naming each field, and nothing is written', async () => {
   await refused('PUT', '/v1/functions/typed', { memory: '256', timeout: 3.5, env: { A: 1 }, minWarm: 'two' }, [
-    'memory must be an integer', 'timeout must be an integer', 'env.A must be a string', 'minWarm must be an integer',
+    'memory must be an integer', 'timeout must be an integer', 'env.A must be a string or {"secret": …}', 'minWarm must be an integer',
   ]);
   assert.equal((await t.request('GET', '/v1/functions/typed')).statusCode, 404, 'the function was not created');
   await refused('POST', '/v1/functions', { name: 7 }, ['name must be a string']);

@@ -1,7 +1,12 @@
 // The native API's wire shapes built from registry and invocation records (the
 // Lambda API has its own in lambda/shapes.ts). contracts/openapi.yaml describes them.
-import type { AliasRecord, FunctionRecord, VersionRecord } from '../../model/function.js';
+// A secret env value is shown as {"secret": "********"}, never its value.
+import { SECRET_MASK } from '../../model/function-config.js';
+import type { AliasRecord, FunctionRecord, FunctionSettings, VersionRecord } from '../../model/function.js';
 import type { InvocationStatus, InvocationWithLog } from '../../model/invocation.js';
+
+/** Env as read: plain values as they are, secret ones masked. */
+export type EnvView = Record<string, string | { secret: typeof SECRET_MASK }>;
 
 export interface FunctionView {
   name: string;
@@ -9,7 +14,7 @@ export interface FunctionView {
   handler: string;
   memory: number;
   timeout: number;
-  env: Record<string, string>;
+  env: EnvView;
   description: string;
   latestVersion: number | null;
   reservedConcurrency: number | null;
@@ -27,7 +32,7 @@ export interface VersionView {
   handler: string;
   memory: number;
   timeout: number;
-  env: Record<string, string>;
+  env: EnvView;
   description: string;
   createdAt: string;
   published: boolean;
@@ -55,7 +60,7 @@ export interface LogEntryView {
 
 export function functionView(fn: FunctionRecord): FunctionView {
   return {
-    name: fn.name, runtime: fn.runtime, handler: fn.handler, memory: fn.memoryMb, timeout: fn.timeoutS, env: fn.env,
+    name: fn.name, runtime: fn.runtime, handler: fn.handler, memory: fn.memoryMb, timeout: fn.timeoutS, env: envView(fn),
     description: fn.description, latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, minWarm: fn.minWarm, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
   };
 }
@@ -63,8 +68,14 @@ export function functionView(fn: FunctionRecord): FunctionView {
 export function versionView(v: VersionRecord): VersionView {
   return {
     function: v.functionName, version: v.version, codeSha256: v.codeSha256, codeSize: v.codeSize, runtime: v.runtime,
-    handler: v.handler, memory: v.memoryMb, timeout: v.timeoutS, env: v.env, description: v.description, createdAt: v.createdAt, published: v.published,
+    handler: v.handler, memory: v.memoryMb, timeout: v.timeoutS, env: envView(v), description: v.description, createdAt: v.createdAt, published: v.published,
   };
+}
+
+export function envView(s: Pick<FunctionSettings, 'env' | 'secretEnv'>): EnvView {
+  const out: EnvView = { ...s.env };
+  for (const key of Object.keys(s.secretEnv)) out[key] = { secret: SECRET_MASK };
+  return out;
 }
 
 export function aliasView(a: AliasRecord): AliasView {

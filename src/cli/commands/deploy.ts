@@ -1,30 +1,50 @@
-// skyscale deploy --name N: packages ./N (or --dir), creates or updates the function's
-// settings from skyscale.json, uploads the package as a new version.
+// skyscale deploy --name N: packages ./N (or --dir) and deploys it with the settings of
+// its skyscale.json in one request, so the new version is that code with those
+// settings even when someone else deploys at the same time; the function is created
+// if it does not exist yet. `--secret NAME` adds NAME as a secret env value taken from
+// the deploying shell's environment, so the value need not be written in a file.
+import { CliError } from '../cli-error.js';
 import { readFunctionFolder, packageFolder } from '../function-folder.js';
-import { NAME_OPTION, requireName, type Command } from '../command.js';
+import { NAME_OPTION, requireName, type Command, type Values } from '../command.js';
 
 export const deployCommand: Command = {
   name: 'deploy',
   summary: 'package a function folder and deploy it as a new version',
-  usage: 'skyscale deploy --name NAME [--dir PATH]',
-  options: { ...NAME_OPTION, dir: { type: 'string' } },
+  usage: 'skyscale deploy --name NAME [--dir PATH] [--secret ENV_NAME ...]',
+  options: { ...NAME_OPTION, dir: { type: 'string' }, secret: { type: 'string', multiple: true } },
   async run(values, positionals, ctx) {
     const name = requireName(values, positionals, this.usage);
-    const folder = readFunctionFolder((values.dir as string | undefined) ?? name);
+    const folder = readFunctionFolder((values.dir as string | undefined) ?? name, secretsFromEnvironment(values, ctx.env));
     const progress = (msg: string) => { if (!ctx.json) ctx.err(`… ${msg}`); };
     progress(`packaging ${folder.dir}`);
     const zip = await packageFolder(folder.dir, progress);
-    const client = ctx.client();
     const s = folder.settings;
-    await client.json('PUT', `/v1/functions/${encodeURIComponent(folder.name)}`, {
-      runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, env: s.env, description: s.description,
+    const settings = {
+      runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, description: s.description,
+      env: { ...s.env, ...Object.fromEntries(Object.entries(s.secretEnv).map(([k, v]) => [k, { secret: v }])) },
       ...(folder.raw.minWarm !== undefined ? { minWarm: folder.raw.minWarm } : {}),
-    });
+    };
     progress(`uploading ${(zip.length / 1024).toFixed(1)} KiB`);
-    const { version } = await client.json<{ version: { version: number; codeSha256: string; codeSize: number } }>(
-      'POST', `/v1/functions/${encodeURIComponent(folder.name)}/versions`, zip, { 'content-type': 'application/zip' });
+    const { version } = await ctx.client().json<{ version: { version: number; codeSha256: string; codeSize: number } }>(
+      'POST', `/v1/functions/${encodeURIComponent(folder.name)}/versions`, zip, { 'content-type': 'application/zip', 'skyscale-settings': headerJson(settings) });
     if (ctx.json) ctx.out(JSON.stringify({ function: folder.name, ...version }));
     else ctx.out(`Deployed ${folder.name} version ${version.version} (sha256 ${version.codeSha256.slice(0, 12)}, ${version.codeSize} bytes)\nInvoke: skyscale invoke --name ${folder.name} --payload '{}'`);
     return 0;
   },
 };
+
+/** --secret NAME (repeated): each NAME's value in this shell's environment. */
+function secretsFromEnvironment(values: Values, env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of (values.secret as string[] | undefined) ?? []) {
+    const value = env[name];
+    if (value === undefined) throw new CliError('MissingSecret', `--secret ${name}: ${name} is not set in this environment`, `export ${name}=… before deploying, or write it in skyscale.json as {"secret": "…"}`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/** JSON on one line of ASCII, as a header value must be (other characters as \u escapes). */
+function headerJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
