@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, existsSync, writeFileSync, renameSync, readdirSync, unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SkyscaleError } from '../errors.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -35,7 +36,11 @@ export class CodeStore {
 
   /** Reads a blob and checks it still hashes to its name. */
   async get(sha256: string): Promise<Buffer> {
-    const bytes = await readFile(this.pathOf(sha256));
+    const bytes = await readFile(this.pathOf(sha256)).catch((err: NodeJS.ErrnoException) => {
+      // named by its hash, never by its file: the message reaches callers
+      if (err.code === 'ENOENT') throw new SkyscaleError('InternalError', `the code package ${sha256.slice(0, 12)}… is missing from the code store`, { cause: err });
+      throw new SkyscaleError('InternalError', `the code package ${sha256.slice(0, 12)}… could not be read (${err.code ?? 'error'})`, { cause: err });
+    });
     if (CodeStore.digest(bytes) !== sha256) throw new Error(`code blob ${sha256} is corrupt on disk`);
     return bytes;
   }

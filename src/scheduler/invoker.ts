@@ -8,6 +8,7 @@ import { SkyscaleError } from '../errors.js';
 import type { VersionRecord } from '../model/function.js';
 import type { InvocationStart, InvocationStatus, InvocationWithLog } from '../model/invocation.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../model/limits.js';
+import { withoutHostPaths } from '../model/host-paths.js';
 import { functionArn } from '../model/names.js';
 import type { Instance, Lease } from '../pool/instance.js';
 import { AgentTimeoutError, ChannelClosedError, type InvokeResult } from '../sandbox/agent-channel.js';
@@ -124,7 +125,7 @@ export class Invoker {
     const type = err instanceof SkyscaleError ? err.type : 'InternalError';
     this.recorder.record({
       id: requestId, functionName: v.functionName, version: v.version, status: 'failed', errorType: type,
-      errorMessage: (err as Error).message?.slice(0, 1024) ?? String(err), cold: false, initMs: null, durationMs: null, billedMs: null,
+      errorMessage: withoutHostPaths((err as Error).message ?? String(err)).slice(0, 1024), cold: false, initMs: null, durationMs: null, billedMs: null,
       maxMemoryKb: null, requestBytes, responseBytes: 0, logTruncated: false, startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(), log: '',
     });
@@ -153,7 +154,7 @@ export class Invoker {
 
   private async sandboxDied(instance: Instance, requestId: string, err: Error): Promise<InvokeResult> {
     const exit = await Promise.race([instance.sandbox.exited, new Promise<null>((r) => setTimeout(() => r(null), 2000).unref())]);
-    const how = exit ? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`) : err.message;
+    const how = exit ? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`) : withoutHostPaths(err.message);
     this.log.warn({ instance: instance.id, requestId, how }, 'sandbox died during an invocation');
     const payload = { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: the sandbox stopped unexpectedly (${how}); it may have run out of memory` };
     return { status: 'crash', payload: Buffer.from(JSON.stringify(payload)), durationMs: 0, maxRssKb: null, log: '', logTruncated: false };
