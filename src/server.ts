@@ -9,6 +9,7 @@ import { buildApp } from './api/app.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { loadOrCreateMasterKey } from './auth/master-key.js';
 import type { ServerConfig } from './config.js';
+import { SkyscaleError } from './errors.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
@@ -96,9 +97,11 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   return { log, keys, registry, invoker, recorder, status, driver, generatedAdminKey, close };
 }
 
-export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const services = await assemble(config, log);
-  const app = buildApp(services);
+/** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */
+export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel), givenDriver?: SandboxDriver): Promise<RunningServer> {
+  const https = readTls(config);
+  const services = await assemble(config, log, givenDriver);
+  const app = buildApp(services, https ? { https } : {});
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     await app.close();
@@ -112,9 +115,23 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${https ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, sandbox: services.driver.describe(), dataDir: config.dataDir }, 'skyscale is serving');
   return { app, url, driver: services.driver, generatedAdminKey: services.generatedAdminKey, close };
+}
+
+/** The certificate and key files, read once at start; a file that cannot be read stops the start with its name. */
+function readTls(config: ServerConfig): { cert: Buffer; key: Buffer } | null {
+  if (!config.tlsCert || !config.tlsKey) return null;
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new SkyscaleError('ValidationError', `cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        { hint: 'give --tls-cert and --tls-key (SKYSCALE_TLS_CERT, SKYSCALE_TLS_KEY) as PEM files the server can read' });
+    }
+  };
+  return { cert: read(config.tlsCert, 'certificate'), key: read(config.tlsKey, 'private key') };
 }
 
 /**
