@@ -11,6 +11,7 @@ import { loadOrCreateMasterKey } from './auth/master-key.js';
 import type { ServerConfig } from './config.js';
 import { SkyscaleError } from './errors.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
+import { LogRetention } from './observe/log-retention.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { createDriver } from './sandbox/factory.js';
@@ -24,7 +25,7 @@ import { Invoker } from './scheduler/invoker.js';
 import { Placement } from './scheduler/placement.js';
 import { NodeStatusReport } from './scheduler/node-status.js';
 import type { NodeStatus } from './model/node-status.js';
-import { openDatabase } from './store/database.js';
+import { DatabaseSpace, openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
 import { AliasesTable } from './store/aliases-table.js';
 import { ApiKeysTable } from './store/api-keys-table.js';
@@ -51,6 +52,8 @@ export interface Services {
   registry: Registry;
   invoker: Invoker;
   recorder: InvocationRecorder;
+  /** keeps invocation records and logs within their age and size limits */
+  retention: LogRetention;
   status: NodeStatus;
   driver: SandboxDriver;
   /** set when this start generated the admin key */
@@ -69,7 +72,10 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   const keys = new ApiKeys(new ApiKeysTable(db), loadOrCreateMasterKey(config.dataDir));
   const generatedAdminKey = bootstrapAdminKey(config, keys);
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
-  const recorder = new InvocationRecorder(new InvocationsTable(db), log);
+  const invocations = new InvocationsTable(db);
+  const retention = new LogRetention({ table: invocations, space: new DatabaseSpace(db), log, policy: { maxAgeMs: config.logRetentionMs, maxBytes: config.logRetentionBytes } });
+  const recorder = new InvocationRecorder(invocations, log, { afterWrite: (bytes) => retention.noteWritten(bytes) });
+  retention.start();
   const driver = givenDriver ?? await createDriver(config, log);
   const budget = new SandboxBudget(config.maxSandboxes);
   // Joining order is eviction order: idle instances go before pre-warmed sandboxes.
@@ -91,10 +97,11 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
     await generic.shutdown();
     await instances.shutdown();
     await driver.shutdown();
+    await retention.stop();
     recorder.flush();
     db.close();
   };
-  return { log, keys, registry, invoker, recorder, status, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, recorder, retention, status, driver, generatedAdminKey, close };
 }
 
 /** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */

@@ -1,5 +1,6 @@
 // Data access for invocation records and their logs. Writes come in batches from
-// InvocationRecorder, never one row per request on the invoke path.
+// InvocationRecorder, never one row per request on the invoke path; deletes for
+// retention come in batches too, oldest first (a record's log goes with it).
 import type { Db } from './database.js';
 import type { InvocationStatus, InvocationWithLog } from '../model/invocation.js';
 
@@ -12,6 +13,8 @@ interface Row {
 export class InvocationsTable {
   private readonly insertRecord;
   private readonly insertLog;
+  private readonly deleteOldestStmt;
+  private readonly deleteBeforeStmt;
 
   constructor(private readonly db: Db) {
     this.insertRecord = db.prepare(`INSERT OR REPLACE INTO invocations (id, function_name, version, status, error_type, error_message, cold, init_ms,
@@ -19,6 +22,19 @@ export class InvocationsTable {
       VALUES (@id, @functionName, @version, @status, @errorType, @errorMessage, @cold, @initMs, @durationMs, @billedMs, @maxMemoryKb,
       @requestBytes, @responseBytes, @logTruncated, @startedAt, @finishedAt)`);
     this.insertLog = db.prepare('INSERT OR REPLACE INTO invocation_logs (invocation_id, function_name, text) VALUES (?, ?, ?)');
+    // invocation_logs rows go by ON DELETE CASCADE
+    this.deleteOldestStmt = db.prepare('DELETE FROM invocations WHERE rowid IN (SELECT rowid FROM invocations ORDER BY started_at LIMIT ?)');
+    this.deleteBeforeStmt = db.prepare('DELETE FROM invocations WHERE rowid IN (SELECT rowid FROM invocations WHERE started_at < ? ORDER BY started_at LIMIT ?)');
+  }
+
+  /** Deletes the `count` oldest records (across functions) with their logs; returns how many went. */
+  deleteOldest(count: number): number {
+    return this.deleteOldestStmt.run(count).changes;
+  }
+
+  /** Deletes up to `count` records (with their logs) that started before `cutoff` (ISO 8601), oldest first; returns how many went. */
+  deleteStartedBefore(cutoff: string, count: number): number {
+    return this.deleteBeforeStmt.run(cutoff, count).changes;
   }
 
   insertMany(items: InvocationWithLog[]): void {

@@ -114,4 +114,9 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       UPDATE api_keys SET bootstrap = 1 WHERE name LIKE 'bootstrap admin%';
     `,
   },
+  {
+    version: 6,
+    name: 'log retention: invocations found oldest first across functions',
+    sql: `CREATE INDEX invocations_by_start ON invocations (started_at);`,
+  },
 ];
