@@ -5,7 +5,7 @@
 // retention (afterWrite), which keeps the stored records within their limits.
 import type { Logger } from 'pino';
 import type { InvocationsTable } from '../store/invocations-table.js';
-import type { InvocationWithLog } from '../model/invocation.js';
+import type { InvocationWithLog, LogPosition, StoredInvocation } from '../model/invocation.js';
 
 /** What a record costs besides its log text, roughly, in bytes. */
 const RECORD_OVERHEAD_BYTES = 300;
@@ -57,6 +57,16 @@ export class InvocationRecorder {
     const queued = [...this.pending.values()].filter((r) => r.functionName === functionName).reverse();
     const stored = this.table.recentForFunction(functionName, limit).filter((r) => !this.pending.has(r.id));
     return [...queued, ...stored].slice(0, limit);
+  }
+
+  /**
+   * A function's records with their logs, newest first, after `from` (null: from the
+   * newest), `count` at most: queued records are written first, so every one has its
+   * place in the order.
+   */
+  page(functionName: string, from: LogPosition | null, count: number): StoredInvocation[] {
+    if (this.pending.size) this.flush();
+    return this.table.page(functionName, from, count);
   }
 
   /** Drops a deleted function's records and logs, queued or stored. */
