@@ -92,3 +92,23 @@ test('records past the age limit go, oldest first, in batches; younger ones stay
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('when other data fills the database past the limit, every record goes and the server says why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skyscale-retention-'));
+  const db = openDatabase(join(dir, 'db'));
+  try {
+    db.exec('CREATE TABLE filler (v BLOB)');
+    db.prepare('INSERT INTO filler VALUES (?)').run(Buffer.alloc(2 * MB, 1));
+    const table = new InvocationsTable(db);
+    table.insertMany([record('a', '2026-06-09T00:00:00.000Z'), record('b', '2026-06-10T00:00:00.000Z')]);
+    const warnings: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => { warnings.push(JSON.parse(line).msg); } });
+    const retention = new LogRetention({ table, space: new DatabaseSpace(db), log, policy: { maxAgeMs: 3650 * 24 * 3600 * 1000, maxBytes: MB }, now: () => Date.parse('2026-06-10T00:00:00Z') });
+    const report = await retention.compact();
+    assert.equal(report.deletedBySize, 2);
+    assert.deepEqual(warnings, ['the database is over its size limit with no invocation records left to delete: other data fills it']);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -110,7 +110,10 @@ export class LogRetention {
       let counted = 0;
       while (!this.stopped && used > target) {
         const n = table.deleteOldest(batch);
-        if (n === 0) break; // what is left is not invocation records
+        if (n === 0) {
+          this.o.log.warn({ usedBytes: used, maxBytes: policy.maxBytes }, 'the database is over its size limit with no invocation records left to delete: other data fills it');
+          break;
+        }
         deletedBySize += n;
         const now = space.report().usedBytes;
         // records written meanwhile (between batches) can hide what a batch freed: count only batches that show it
