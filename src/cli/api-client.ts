@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import * as tls from 'node:tls';
 import { CliError } from './cli-error.js';
 
 export interface ClientSettings {
@@ -55,7 +55,11 @@ function trustCa(file: string): void {
   } catch (err) {
     throw new CliError('InvalidCliConfig', `cannot read the CA certificate ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'SKYSCALE_CA_CERT names a PEM file');
   }
-  setDefaultCACertificates([...getCACertificates('default'), pem]);
+  // newer Node releases (24.5 on, and later 22.x); older ones take the file at start, from NODE_EXTRA_CA_CERTS
+  if (typeof tls.setDefaultCACertificates !== 'function') {
+    throw new CliError('InvalidCliConfig', `this Node.js (${process.version}) cannot add a CA certificate once running`, `start the CLI with NODE_EXTRA_CA_CERTS=${file} instead`);
+  }
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), pem]);
   trusted = file;
 }
 
