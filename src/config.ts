@@ -30,6 +30,13 @@ export interface ServerConfig {
   queueWaitMs: number;
   maxQueued: number;
   warmPools: { runtime: string; memoryMb: number; size: number }[];
+  /** invocation records and logs older than this are deleted */
+  logRetentionMs: number;
+  /** the oldest invocation records and logs are deleted while the database is larger than this */
+  logRetentionBytes: number;
+  /** PEM certificate (chain) and private key files: with both, the server speaks HTTPS only */
+  tlsCert: string | null;
+  tlsKey: string | null;
 }
 
 /** One declared setting: its env names (first wins), its flag, and how to parse it. */
@@ -59,6 +66,10 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free slot before 429 (default 10000)' },
   { key: 'maxQueued', env: ['SKYSCALE_QUEUE_MAX'], flag: 'queue-max', describe: 'invocations waiting for a slot at most (default 1000)' },
   { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB (default 5)' },
+  { key: 'logRetentionMs', env: ['SKYSCALE_LOG_RETENTION_DAYS'], flag: 'log-retention-days', describe: 'days invocation records and logs are kept (default 7)' },
+  { key: 'logRetentionBytes', env: ['SKYSCALE_LOG_RETENTION_MB'], flag: 'log-retention-mb', describe: 'MB the database may hold before the oldest invocation records and logs go (default 512)' },
+  { key: 'tlsCert', env: ['SKYSCALE_TLS_CERT'], flag: 'tls-cert', describe: 'PEM certificate (chain) file: serve HTTPS with it and --tls-key (default: plain HTTP)' },
+  { key: 'tlsKey', env: ['SKYSCALE_TLS_KEY'], flag: 'tls-key', describe: "PEM private key file of --tls-cert's certificate" },
 ];
 
 /** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1". */
@@ -97,6 +108,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
   const logLevel = raw('logLevel') ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) problems.push(`log level ${JSON.stringify(logLevel)} is not one of trace, debug, info, warn, error`);
 
+  const tlsCert = raw('tlsCert') ?? null;
+  const tlsKey = raw('tlsKey') ?? null;
+  if ((tlsCert === null) !== (tlsKey === null)) problems.push('TLS needs both a certificate and its key (--tls-cert and --tls-key)');
+
   const config: ServerConfig = {
     host: raw('host') ?? '127.0.0.1',
     port: int('port', 8080, 0, 65535),
@@ -118,6 +133,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     queueWaitMs: int('queueWaitMs', 10_000, 0, 600_000),
     maxQueued: int('maxQueued', 1000, 0, 1_000_000),
     warmPools: warmPools(int('warmPools', 5, 0, 1000), env[WARM_POOLS_ENV], problems),
+    logRetentionMs: int('logRetentionMs', 7, 1, 3650) * 24 * 3600 * 1000,
+    logRetentionBytes: int('logRetentionBytes', 512, 8, 1024 * 1024) * 1024 * 1024,
+    tlsCert: tlsCert === null ? null : resolve(tlsCert),
+    tlsKey: tlsKey === null ? null : resolve(tlsKey),
   };
   if (problems.length) throw new SkyscaleError('ValidationError', `invalid server settings: ${problems.join('; ')}`, { details: { problems } });
   return config;

@@ -9,7 +9,9 @@ import { buildApp } from './api/app.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { loadOrCreateMasterKey, seal, unseal } from './auth/master-key.js';
 import type { ServerConfig } from './config.js';
+import { SkyscaleError } from './errors.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
+import { LogRetention } from './observe/log-retention.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { createDriver } from './sandbox/factory.js';
@@ -18,7 +20,7 @@ import type { Invoker } from './scheduler/invoker.js';
 import { createScheduler } from './scheduler/assembly.js';
 import { NodeStatusReport } from './scheduler/node-status.js';
 import type { NodeStatus } from './model/node-status.js';
-import { openDatabase } from './store/database.js';
+import { DatabaseSpace, openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
 import { AliasesTable } from './store/aliases-table.js';
 import { ApiKeysTable } from './store/api-keys-table.js';
@@ -54,6 +56,8 @@ export interface Services {
   registry: Registry;
   invoker: Invoker;
   recorder: InvocationRecorder;
+  /** keeps invocation records and logs within their age and size limits */
+  retention: LogRetention;
   status: NodeStatus;
   driver: SandboxDriver;
   /** set when this start generated the admin key */
@@ -76,7 +80,10 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
     aliases: new AliasesTable(db),
     secrets: { seal: (plaintext, context) => seal(masterKey, plaintext, context), unseal: (sealed, context) => unseal(masterKey, sealed, context) },
   });
-  const recorder = new InvocationRecorder(new InvocationsTable(db), log);
+  const invocations = new InvocationsTable(db);
+  const retention = new LogRetention({ table: invocations, space: new DatabaseSpace(db), log, policy: { maxAgeMs: config.logRetentionMs, maxBytes: config.logRetentionBytes } });
+  const recorder = new InvocationRecorder(invocations, log, { afterWrite: (bytes) => retention.noteWritten(bytes) });
+  retention.start();
   const driver = givenDriver ?? await createDriver(config, log);
   const scheduler = createScheduler({
     driver, log, settings: config, versions: registry, readCode: (v) => registry.readCode(v), records: recorder, limitFor: (name) => registry.reservedConcurrency(name),
@@ -103,15 +110,18 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
     provisioner.shutdown();
     await scheduler.shutdown();
     await driver.shutdown();
+    await retention.stop();
     recorder.flush();
     db.close();
   };
-  return { log, keys, registry, invoker, recorder, status, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, recorder, retention, status, driver, generatedAdminKey, close };
 }
 
-export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const services = await assemble(config, log);
-  const app = buildApp(services);
+/** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */
+export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel), givenDriver?: SandboxDriver): Promise<RunningServer> {
+  const https = readTls(config);
+  const services = await assemble(config, log, givenDriver);
+  const app = buildApp(services, https ? { https } : {});
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     await app.close();
@@ -125,9 +135,23 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${https ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, sandbox: services.driver.describe(), dataDir: config.dataDir }, 'skyscale is serving');
   return { app, url, driver: services.driver, generatedAdminKey: services.generatedAdminKey, close };
+}
+
+/** The certificate and key files, read once at start; a file that cannot be read stops the start with its name. */
+function readTls(config: ServerConfig): { cert: Buffer; key: Buffer } | null {
+  if (!config.tlsCert || !config.tlsKey) return null;
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new SkyscaleError('ValidationError', `cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        { hint: 'give --tls-cert and --tls-key (SKYSCALE_TLS_CERT, SKYSCALE_TLS_KEY) as PEM files the server can read' });
+    }
+  };
+  return { cert: read(config.tlsCert, 'certificate'), key: read(config.tlsKey, 'private key') };
 }
 
 /**

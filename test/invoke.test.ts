@@ -25,11 +25,15 @@ def handler(event, context):
     }
 `;
 
-test('/healthz reports the sandbox driver in use', async () => {
+test('/healthz names the sandbox driver in use and no host path; /v1/pool (with a key) has the details', async () => {
   const res = await s.api('GET', '/healthz', undefined, { authorization: '' });
   assert.equal(res.status, 200);
   assert.equal(res.json().status, 'ok');
-  assert.equal(res.json().sandbox.driver, s.driver.name);
+  assert.equal(res.json().driver, s.driver.name);
+  assert.doesNotMatch(res.body.toString(), /\//, 'no path of any kind');
+  const pool = await s.api('GET', '/v1/pool');
+  assert.equal(pool.json().sandbox.driver, s.driver.name);
+  assert.equal((await s.api('GET', '/v1/pool', undefined, { authorization: '' })).status, 401);
 });
 
 test('a deployed function returns its result; the first call is cold, the next warm', async () => {

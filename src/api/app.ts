@@ -2,7 +2,8 @@
 // the three API surfaces, each an encapsulated plugin given only the services it uses.
 // The native API (/healthz, /v1: Bearer API keys), the Lambda-compatible API under its
 // date prefixes (SigV4), and function URLs under /fn (auth per URL). A request that
-// reaches none of them is answered in the native shape.
+// reaches none of them is answered in the native shape. Given a certificate and key, the
+// app serves HTTPS (TLS terminated here, no proxy needed); otherwise plain HTTP.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { SkyscaleError } from '../errors.js';
 import { UPLOAD_LIMIT_BYTES } from '../model/limits.js';
@@ -12,9 +13,16 @@ import { lambdaApi } from './lambda/plugin.js';
 import { nativeApi } from './native/plugin.js';
 import { functionUrls } from './urls/plugin.js';
 
-export function buildApp(services: ApiServices): FastifyInstance {
+export interface AppOptions {
+  /** PEM certificate (chain) and private key: serve HTTPS */
+  https?: { cert: Buffer; key: Buffer };
+}
+
+export function buildApp(services: ApiServices, opts: AppOptions = {}): FastifyInstance {
   const logger: FastifyBaseLogger = services.log;
   const app = Fastify({
+    // the instance's type is the same either way; only listen() differs
+    ...(opts.https ? { https: opts.https } : {}),
     loggerInstance: logger,
     // per-request log lines would sit on the invoke path; errors are logged by the error handlers
     logController: new LogController({ disableRequestLogging: true }),

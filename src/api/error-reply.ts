@@ -3,9 +3,11 @@
 // one error registry; each renderer logs a system fault once and writes its surface's
 // shape: native `{error: {type, message, hint?, details?}}` with x-skyscale-error-type;
 // Lambda REST-JSON (the status, x-amzn-ErrorType, `{Type, message}`, x-amzn-RequestId);
-// function URLs `{Message}` with x-amzn-ErrorType, as Lambda's URLs answer.
+// function URLs `{Message}` with x-amzn-ErrorType, as Lambda's URLs answer. No answer
+// names a file of the host (model/host-paths.ts).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SkyscaleError } from '../errors.js';
+import { withoutHostPaths } from '../model/host-paths.js';
 
 export function toSkyscaleError(err: unknown): SkyscaleError {
   if (err instanceof SkyscaleError) return err;
@@ -14,14 +16,20 @@ export function toSkyscaleError(err: unknown): SkyscaleError {
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new SkyscaleError('UnsupportedMediaType', e.message);
   if (e.code === 'FST_ERR_VALIDATION') return new SkyscaleError('ValidationError', e.message);
   if (e.statusCode !== undefined && e.statusCode < 500) return new SkyscaleError('ValidationError', e.message);
-  return new SkyscaleError('InternalError', `internal error: ${e.message}`, { cause: err });
+  // the fault's own words stay in the server's log: they may name files of the host
+  return new SkyscaleError('InternalError', 'internal error: the server log has the details', { cause: err });
 }
 
-/** Maps the error and logs it when it is ours to fix (a system fault), not the caller's. */
+/**
+ * Maps the error and logs it when it is ours to fix (a system fault), not the caller's;
+ * a system fault's message is answered without the host paths it may carry.
+ */
 function reported(err: unknown, req: FastifyRequest): SkyscaleError {
   const error = toSkyscaleError(err);
-  if (error.kind === 'system') req.log.error({ err }, error.message);
-  return error;
+  if (error.kind !== 'system') return error;
+  req.log.error({ err }, error.message);
+  const message = withoutHostPaths(error.message);
+  return message === error.message ? error : new SkyscaleError(error.type, message, { details: error.details, hint: error.hint });
 }
 
 export function sendNativeError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -1,14 +1,19 @@
 // The CLI's HTTP client for the native API: endpoint and key come from the
 // environment (SKYSCALE_ENDPOINT, SKYSCALE_API_KEY), then the file `skyscale login`
-// writes, then the admin key a local server saved in its data dir.
+// writes, then the admin key a local server saved in its data dir. An https endpoint
+// is checked against the system's certificate authorities and the one named by
+// SKYSCALE_CA_CERT (or the login file), for a server with a private certificate.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import * as tls from 'node:tls';
 import { CliError } from './cli-error.js';
 
 export interface ClientSettings {
   endpoint: string;
   apiKey: string | null;
+  /** a PEM file of certificate authorities to trust beside the system's */
+  caCert?: string | null;
 }
 
 export function cliConfigPath(env: NodeJS.ProcessEnv): string {
@@ -27,11 +32,38 @@ export function clientSettings(env: NodeJS.ProcessEnv): ClientSettings {
   }
   const localKeyFile = join(env.SKYSCALE_DATA_DIR ?? join(env.HOME ?? homedir(), '.skyscale'), 'admin-key');
   const localKey = existsSync(localKeyFile) ? readFileSync(localKeyFile, 'utf8').trim() : null;
-  return {
-    endpoint: (env.SKYSCALE_ENDPOINT ?? file.endpoint ?? `http://127.0.0.1:${env.SKYSCALE_PORT ?? '8080'}`).replace(/\/+$/, ''),
-    apiKey: env.SKYSCALE_API_KEY ?? file.apiKey ?? localKey,
-  };
+  const endpoint = (env.SKYSCALE_ENDPOINT ?? file.endpoint ?? `http://127.0.0.1:${env.SKYSCALE_PORT ?? '8080'}`).replace(/\/+$/, '');
+  return { endpoint: checkedEndpoint(endpoint), apiKey: env.SKYSCALE_API_KEY ?? file.apiKey ?? localKey, caCert: env.SKYSCALE_CA_CERT ?? file.caCert ?? null };
 }
+
+/** An http:// or https:// URL, else a clear error. */
+export function checkedEndpoint(endpoint: string): string {
+  if (!/^https?:\/\/[^/]/i.test(endpoint)) {
+    throw new CliError('InvalidEndpoint', `the endpoint ${JSON.stringify(endpoint)} is not an http:// or https:// URL`, 'for example SKYSCALE_ENDPOINT=https://skyscale.example.com:8443');
+  }
+  return endpoint;
+}
+
+let trusted: string | null = null;
+
+/** Adds the PEM file's certificate authorities to those this process trusts (once). */
+function trustCa(file: string): void {
+  if (trusted === file) return;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError('InvalidCliConfig', `cannot read the CA certificate ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'SKYSCALE_CA_CERT names a PEM file');
+  }
+  // newer Node releases (24.5 on, and later 22.x); older ones take the file at start, from NODE_EXTRA_CA_CERTS
+  if (typeof tls.setDefaultCACertificates !== 'function') {
+    throw new CliError('InvalidCliConfig', `this Node.js (${process.version}) cannot add a CA certificate once running`, `start the CLI with NODE_EXTRA_CA_CERTS=${file} instead`);
+  }
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), pem]);
+  trusted = file;
+}
+
+const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
 
 export interface ApiResponse {
   status: number;
@@ -47,6 +79,7 @@ export class ApiClient {
       throw new CliError('NoApiKey', 'no API key is configured', 'set SKYSCALE_API_KEY, or run `skyscale login --api-key <id>.<secret>`');
     }
     const payload = body === undefined || Buffer.isBuffer(body) || typeof body === 'string' ? body : JSON.stringify(body);
+    if (this.s.caCert) trustCa(this.s.caCert);
     let res: Response;
     try {
       res = await fetch(`${this.s.endpoint}${path}`, {
@@ -55,7 +88,12 @@ export class ApiClient {
         ...(payload !== undefined ? { body: typeof payload === "string" ? payload : new Uint8Array(payload) } : {}),
       });
     } catch (err) {
-      throw new CliError('ServerUnreachable', `cannot reach the Skyscale server at ${this.s.endpoint}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`,
+      const cause = (err as Error & { cause?: Error & { code?: string } }).cause;
+      if (cause?.code && CERTIFICATE_ERRORS.test(cause.code)) {
+        throw new CliError('ServerUntrusted', `the certificate of ${this.s.endpoint} is not trusted: ${cause.message}`,
+          "trust the server's certificate authority with SKYSCALE_CA_CERT=FILE (a PEM file) or `skyscale login --ca-cert FILE`");
+      }
+      throw new CliError('ServerUnreachable', `cannot reach the Skyscale server at ${this.s.endpoint}: ${cause?.message ?? (err as Error).message}`,
         'start it with `bin/skyscale server` (or scripts/start.sh), or set SKYSCALE_ENDPOINT');
     }
     const out = { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };

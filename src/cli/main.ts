@@ -1,6 +1,7 @@
 // The skyscale CLI: `skyscale <verb> [--name N] [flags]`, and the seeds' noun-first
 // spelling `skyscale function <verb> --name N` (create = init). Human output by
 // default, --json for machines; errors are one line on stderr plus a hint, exit 1.
+// Control characters from functions are shown escaped, never obeyed (terminal-text.ts).
 import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
 import { defaultClient, type Command, type CommandContext } from './command.js';
@@ -15,6 +16,7 @@ import { loginCommand } from './commands/login.js';
 import { aliasCommand, publishCommand, rollbackCommand } from './commands/aliases.js';
 import { poolCommand } from './commands/pool.js';
 import { VERSION } from '../version.js';
+import { jsonSafe, terminalSafe } from './terminal-text.js';
 
 export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, logsCommand, listCommand, infoCommand,
   versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, loginCommand, serverCommand];
@@ -44,7 +46,10 @@ export async function runCli(argv: string[], ctx: Omit<CommandContext, 'json' | 
   }
   const command = COMMANDS.find((c) => c.name === verb);
   const json = rest.includes('--json');
-  const full: CommandContext = { ...ctx, json, client: defaultClient(ctx.env) };
+  // Every line goes through here: what functions printed or returned is shown, not obeyed by the terminal.
+  const printOut = (t: string) => ctx.out(json ? jsonSafe(t) : terminalSafe(t));
+  const printErr = (t: string) => ctx.err(terminalSafe(t));
+  const full: CommandContext = { ...ctx, out: printOut, err: printErr, json, client: defaultClient(ctx.env) };
   try {
     if (!command) throw new CliError('UnknownCommand', `unknown command "${verb}"`, 'run `skyscale help` for the list');
     const { values, positionals } = parseArgs({
@@ -61,8 +66,8 @@ export async function runCli(argv: string[], ctx: Omit<CommandContext, 'json' | 
       : (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new CliError('InvalidArguments', (err as Error).message, command ? `usage: ${command.usage}` : undefined)
         : (err as { type?: string }).type ? new CliError((err as { type: string }).type, (err as Error).message, (err as { hint?: string }).hint)
           : new CliError('InternalError', (err as Error).stack ?? String(err), 'this is a bug in skyscale; please report it');
-    if (json) ctx.out(JSON.stringify({ error: e.toJSON() }));
-    else ctx.err(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+    if (json) printOut(JSON.stringify({ error: e.toJSON() }));
+    else printErr(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
     return 1;
   }
 }

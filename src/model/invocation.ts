@@ -27,3 +27,18 @@ export interface InvocationRecord {
 export interface InvocationWithLog extends InvocationRecord {
   log: string;
 }
+
+/**
+ * Where a stored record sits in a function's log, newest first: its start time, then
+ * the order it was stored in (`seq`) among records that started at the same moment.
+ * A page of logs continues after the position of its last record.
+ */
+export interface LogPosition {
+  startedAt: string;
+  seq: number;
+}
+
+export interface StoredInvocation {
+  record: InvocationWithLog;
+  position: LogPosition;
+}

@@ -1,15 +1,15 @@
-// What a node reports about itself (GET /healthz, GET /v1/pool): the shapes the API
+// What a node reports about itself (GET /healthz to anyone, GET /v1/pool to a key holder): the shapes the API
 // renders, produced by the scheduler from the pools, so the API never reaches into them.
 
+/**
+ * What anyone may see (GET /healthz takes no key): no binary or data paths, no
+ * counts; the driver's facts and the sandboxes are GET /v1/pool's.
+ */
 export interface HealthReport {
   status: 'ok';
   version: string;
-  /** the sandbox driver in use and its facts */
-  sandbox: Record<string, unknown>;
-  /** sandboxes serving or holding a function */
-  instances: number;
-  /** pre-warmed sandboxes ready for a first invocation */
-  prewarmed: number;
+  /** the name of the sandbox driver in use */
+  driver: string;
 }
 
 export interface PrewarmedSandbox {

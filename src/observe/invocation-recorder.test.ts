@@ -24,7 +24,7 @@ test('the recorder shows queued records at once and writes them in one batch', (
   const { db, done } = tempDb();
   try {
     const table = new InvocationsTable(db);
-    const recorder = new InvocationRecorder(table, pino({ level: 'silent' }), 60_000);
+    const recorder = new InvocationRecorder(table, pino({ level: 'silent' }), { flushDelayMs: 60_000 });
     recorder.record(record('r1', 'f', '2026-01-01T00:00:01Z'));
     recorder.record(record('r2', 'f', '2026-01-01T00:00:02Z'));
     assert.equal(table.get('r1'), undefined, 'not written yet');

@@ -50,7 +50,7 @@ export interface SandboxDriver {
   readonly capabilities: DriverCapabilities;
   /** resolves once the agent inside has said `ready` */
   start(spec: SandboxSpec): Promise<Sandbox>;
-  /** facts for /healthz and `skyscale info` (binary versions, platform) */
+  /** facts for GET /v1/pool, which takes a key (binaries, their versions and paths, platform) */
   describe(): Record<string, unknown>;
   /** stops every sandbox this driver started and removes leftovers of earlier runs */
   shutdown(): Promise<void>;

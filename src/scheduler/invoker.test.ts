@@ -99,3 +99,15 @@ test('a lease releases its instance exactly once, and retires it when the invoca
   retired.release();
   assert.deepEqual(retiredEnds, [{ keep: false, reason: 'init failed' }]);
 });
+
+test('a log over the cap that reached the host anyway (an agent that did not cut it) is cut before it is recorded', async () => {
+  const { driver, invoker, records, close } = setup();
+  try {
+    driver.handler = () => ({ log: 'y'.repeat(3 * 1024 * 1024) });
+    await invoker.invoke('echo', undefined, Buffer.from('{}'));
+    const [r] = records;
+    assert.ok(r!.log.length < 2 * 256 * 1024 + 100, `kept ${r!.log.length}`);
+    assert.match(r!.log, /\[skyscale\] log truncated: \d+ characters dropped\n$/);
+    assert.equal(r!.logTruncated, true);
+  } finally { await close(); }
+});

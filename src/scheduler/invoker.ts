@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import type { VersionRecord } from '../model/function.js';
 import type { InvocationStart, InvocationStatus, InvocationWithLog } from '../model/invocation.js';
-import { MAX_SYNC_PAYLOAD_BYTES } from '../model/limits.js';
+import { LOG_LIMIT_BYTES, MAX_SYNC_PAYLOAD_BYTES } from '../model/limits.js';
+import { withoutHostPaths } from '../model/host-paths.js';
 import { functionArn } from '../model/names.js';
 import type { Instance, Lease } from '../pool/instance.js';
 import { AgentTimeoutError, ChannelClosedError, type InvokeResult } from '../sandbox/agent-channel.js';
@@ -26,6 +27,12 @@ export interface InvocationLog {
 
 /** How long past the function's timeout the host waits before it gives up on the agent. */
 const BACKSTOP_MS = 1000;
+/**
+ * The longest log a record keeps, in UTF-16 code units: the init log and the invocation
+ * log, each cut at LOG_LIMIT_BYTES by the agent. The agent shares its sandbox with the
+ * function, so the host does not rely on it alone.
+ */
+const RECORDED_LOG_MAX = 2 * LOG_LIMIT_BYTES;
 
 export interface InvocationOutcome {
   requestId: string;
@@ -79,13 +86,15 @@ export class Invoker {
     } finally {
       this.admission.release(version.functionName);
     }
+    const cut = outcome.log.length > RECORDED_LOG_MAX;
     this.recorder.record({
       id: requestId, functionName: version.functionName, version: version.version, status: outcome.status,
       errorType: outcome.errorType, errorMessage: outcome.errorMessage,
       cold: outcome.start !== 'warm', initMs: outcome.initMs, durationMs: outcome.durationMs,
       billedMs: outcome.durationMs === null ? null : Math.max(1, Math.ceil(outcome.durationMs)), maxMemoryKb,
-      requestBytes: event.length, responseBytes: outcome.payload.length, logTruncated: outcome.logTruncated,
-      startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), log: outcome.log,
+      requestBytes: event.length, responseBytes: outcome.payload.length, logTruncated: outcome.logTruncated || cut,
+      startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
+      log: cut ? `${outcome.log.slice(0, RECORDED_LOG_MAX)}\n[skyscale] log truncated: ${outcome.log.length - RECORDED_LOG_MAX} characters dropped\n` : outcome.log,
     });
     return outcome;
   }
@@ -124,7 +133,7 @@ export class Invoker {
     const type = err instanceof SkyscaleError ? err.type : 'InternalError';
     this.recorder.record({
       id: requestId, functionName: v.functionName, version: v.version, status: 'failed', errorType: type,
-      errorMessage: (err as Error).message?.slice(0, 1024) ?? String(err), cold: false, initMs: null, durationMs: null, billedMs: null,
+      errorMessage: withoutHostPaths((err as Error).message ?? String(err)).slice(0, 1024), cold: false, initMs: null, durationMs: null, billedMs: null,
       maxMemoryKb: null, requestBytes, responseBytes: 0, logTruncated: false, startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(), log: '',
     });
@@ -153,7 +162,7 @@ export class Invoker {
 
   private async sandboxDied(instance: Instance, requestId: string, err: Error): Promise<InvokeResult> {
     const exit = await Promise.race([instance.sandbox.exited, new Promise<null>((r) => setTimeout(() => r(null), 2000).unref())]);
-    const how = exit ? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`) : err.message;
+    const how = exit ? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`) : withoutHostPaths(err.message);
     this.log.warn({ instance: instance.id, requestId, how }, 'sandbox died during an invocation');
     const payload = { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: the sandbox stopped unexpectedly (${how}); it may have run out of memory` };
     return { status: 'crash', payload: Buffer.from(JSON.stringify(payload)), durationMs: 0, maxRssKb: null, log: '', logTruncated: false };

@@ -1,17 +1,23 @@
 // Data access for invocation records and their logs. Writes come in batches from
-// InvocationRecorder, never one row per request on the invoke path.
+// InvocationRecorder, never one row per request on the invoke path; deletes for
+// retention come in batches too, oldest first (a record's log goes with it).
 import type { Db } from './database.js';
-import type { InvocationStatus, InvocationWithLog } from '../model/invocation.js';
+import type { InvocationStatus, InvocationWithLog, LogPosition, StoredInvocation } from '../model/invocation.js';
 
 interface Row {
   id: string; function_name: string; version: number; status: string; error_type: string | null; error_message: string | null;
   cold: number; init_ms: number | null; duration_ms: number | null; billed_ms: number | null; max_memory_kb: number | null;
   request_bytes: number; response_bytes: number; log_truncated: number; started_at: string; finished_at: string; text?: string | null;
+  seq?: number;
 }
 
 export class InvocationsTable {
   private readonly insertRecord;
   private readonly insertLog;
+  private readonly deleteOldestStmt;
+  private readonly deleteBeforeStmt;
+  private readonly newestStmt;
+  private readonly olderStmt;
 
   constructor(private readonly db: Db) {
     this.insertRecord = db.prepare(`INSERT OR REPLACE INTO invocations (id, function_name, version, status, error_type, error_message, cold, init_ms,
@@ -19,6 +25,22 @@ export class InvocationsTable {
       VALUES (@id, @functionName, @version, @status, @errorType, @errorMessage, @cold, @initMs, @durationMs, @billedMs, @maxMemoryKb,
       @requestBytes, @responseBytes, @logTruncated, @startedAt, @finishedAt)`);
     this.insertLog = db.prepare('INSERT OR REPLACE INTO invocation_logs (invocation_id, function_name, text) VALUES (?, ?, ?)');
+    // invocation_logs rows go by ON DELETE CASCADE
+    this.deleteOldestStmt = db.prepare('DELETE FROM invocations WHERE rowid IN (SELECT rowid FROM invocations ORDER BY started_at LIMIT ?)');
+    const page = `SELECT i.rowid AS seq, i.*, l.text FROM invocations i LEFT JOIN invocation_logs l ON l.invocation_id = i.id WHERE i.function_name = ?`;
+    this.newestStmt = db.prepare(`${page} ORDER BY i.started_at DESC, i.rowid DESC LIMIT ?`);
+    this.olderStmt = db.prepare(`${page} AND (i.started_at, i.rowid) < (?, ?) ORDER BY i.started_at DESC, i.rowid DESC LIMIT ?`);
+    this.deleteBeforeStmt = db.prepare('DELETE FROM invocations WHERE rowid IN (SELECT rowid FROM invocations WHERE started_at < ? ORDER BY started_at LIMIT ?)');
+  }
+
+  /** Deletes the `count` oldest records (across functions) with their logs; returns how many went. */
+  deleteOldest(count: number): number {
+    return this.deleteOldestStmt.run(count).changes;
+  }
+
+  /** Deletes up to `count` records (with their logs) that started before `cutoff` (ISO 8601), oldest first; returns how many went. */
+  deleteStartedBefore(cutoff: string, count: number): number {
+    return this.deleteBeforeStmt.run(cutoff, count).changes;
   }
 
   insertMany(items: InvocationWithLog[]): void {
@@ -40,6 +62,12 @@ export class InvocationsTable {
     const rows = this.db.prepare(`SELECT i.*, l.text FROM invocations i LEFT JOIN invocation_logs l ON l.invocation_id = i.id
       WHERE i.function_name = ? ORDER BY i.started_at DESC, i.rowid DESC LIMIT ?`).all(functionName, limit) as Row[];
     return rows.map(toRecord);
+  }
+
+  /** A function's records with their logs, newest first, after `from` (exclusive; null: from the newest), `count` at most. */
+  page(functionName: string, from: LogPosition | null, count: number): StoredInvocation[] {
+    const rows = (from ? this.olderStmt.all(functionName, from.startedAt, from.seq, count) : this.newestStmt.all(functionName, count)) as Row[];
+    return rows.map((r) => ({ record: toRecord(r), position: { startedAt: r.started_at, seq: r.seq! } }));
   }
 
   deleteForFunction(functionName: string): void {

@@ -122,4 +122,9 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ALTER TABLE versions ADD COLUMN secret_env_json TEXT NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 6,
+    name: 'log retention: invocations found oldest first across functions',
+    sql: `CREATE INDEX invocations_by_start ON invocations (started_at);`,
+  },
 ];

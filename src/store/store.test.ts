@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, migrate } from './database.js';
+import Database from 'better-sqlite3';
+import { DatabaseSpace, openDatabase, migrate } from './database.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { FunctionsTable } from './functions-table.js';
 import { InvocationsTable } from './invocations-table.js';
@@ -55,6 +56,37 @@ test('invocation records are written in one batch and read back newest first, wi
     assert.equal(table.get('r2'), undefined);
     assert.equal(table.get('x')!.functionName, 'g');
   } finally { done(); }
+});
+
+test('deleting records gives their pages back: the file shrinks; a database made before auto-vacuum is converted on open', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skyscale-store-'));
+  try {
+    const legacy = new Database(join(dir, 'old.db'));
+    legacy.exec("CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('still here')");
+    assert.equal(legacy.pragma('auto_vacuum', { simple: true }), 0);
+    legacy.close();
+    const db = openDatabase(join(dir, 'old.db'));
+    assert.equal(db.pragma('auto_vacuum', { simple: true }), 2, 'incremental');
+    assert.equal(db.prepare('SELECT v FROM kept').pluck().get(), 'still here');
+
+    const table = new InvocationsTable(db);
+    const space = new DatabaseSpace(db);
+    table.insertMany(Array.from({ length: 40 }, (_, i) => ({ ...record(`r${i}`, 'f', `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`), log: 'x'.repeat(128 * 1024) })));
+    const full = space.report();
+    assert.ok(full.usedBytes > 5 * 1024 * 1024);
+    assert.equal(table.deleteOldest(30), 30);
+    assert.deepEqual(table.recentForFunction('f', 100).map((r) => r.id), Array.from({ length: 10 }, (_, i) => `r${39 - i}`), 'the oldest went');
+    assert.equal(table.deleteStartedBefore('2026-01-01T00:00:35Z', 100), 5);
+    const deleted = space.report();
+    assert.ok(deleted.usedBytes < full.usedBytes / 4, 'the freed pages are not counted as used');
+    assert.equal(deleted.fileBytes, full.fileBytes, 'but the file keeps them');
+    assert.equal(space.release(1_000_000), 0);
+    space.checkpoint();
+    assert.ok(space.report().fileBytes < full.fileBytes / 4, 'until they are given back');
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 function record(id: string, fn: string, startedAt: string): InvocationWithLog {

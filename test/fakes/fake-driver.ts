@@ -89,6 +89,8 @@ export class FakeDriver implements SandboxDriver {
   readonly capabilities = { isolated: false, memoryLimit: false, networkOff: false };
   readonly started: FakeSandbox[] = [];
   failNext = 0;
+  /** what a failing boot says */
+  failMessage = 'boot failed';
   /** boots take this long, so overlapping boots can be observed */
   bootMs = 0;
   /** loading code takes this long */
@@ -103,7 +105,7 @@ export class FakeDriver implements SandboxDriver {
   async start(spec: SandboxSpec): Promise<Sandbox> {
     if (this.failNext > 0) {
       this.failNext--;
-      throw new Error('boot failed');
+      throw new Error(this.failMessage);
     }
     this.booting++;
     this.peakBooting = Math.max(this.peakBooting, this.booting);

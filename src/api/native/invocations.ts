@@ -1,6 +1,6 @@
 // Invoking a function (POST /v1/functions/{name}/invocations), one invocation record
-// (GET /v1/invocations/{id}) and a function's newest invocations with their logs
-// (GET /v1/functions/{name}/logs).
+// (GET /v1/invocations/{id}) and a function's invocations with their logs, newest
+// first, in pages streamed as they are read (GET /v1/functions/{name}/logs).
 import type { FastifyPluginAsync } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
@@ -8,9 +8,10 @@ import type { NativeServices } from '../deps.js';
 import { eventBytes, tail } from '../invocation-payload.js';
 import { rawBody } from '../request-body.js';
 import { invocationById, invoke, logs } from './schemas.js';
-import { logEntryView } from './views.js';
+import { logPageStream, PageGate, pageStart } from './log-pages.js';
 
 export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeServices, 'invoker' | 'recorder' | 'registry'>): FastifyPluginAsync {
+  const pages = new PageGate();
   return async (app) => {
     app.post<{ Params: { name: string }; Querystring: { version?: string } }>(
       '/functions/:name/invocations',
@@ -41,9 +42,17 @@ export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeSer
       return { invocation: record };
     });
 
-    app.get<{ Params: { name: string }; Querystring: { limit?: number } }>('/functions/:name/logs', { schema: logs }, async (req) => {
-      registry.get(req.params.name);
-      return { invocations: recorder.recentForFunction(req.params.name, req.query.limit ?? 20).map(logEntryView) };
+    app.get<{ Params: { name: string }; Querystring: { limit?: number; cursor?: string; before?: string } }>('/functions/:name/logs', { schema: logs }, async (req, reply) => {
+      const { name } = req.params;
+      registry.get(name);
+      const from = pageStart(req.query);
+      // the slot is held until the page is sent or the client has gone, even while it waits for one
+      let release = () => {};
+      let gone = false;
+      reply.raw.once('close', () => { gone = true; release(); });
+      release = await pages.enter();
+      if (gone) release();
+      return reply.type('application/json').send(logPageStream((after, count) => recorder.page(name, after, count), from, req.query.limit ?? 20));
     });
   };
 }

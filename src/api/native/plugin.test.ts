@@ -10,11 +10,13 @@ let t: TestApp;
 before(async () => { t = await startTestApp({ SKYSCALE_WARM_POOL_SIZE: '1' }); });
 after(async () => { await t?.close(); });
 
-test('/healthz answers without a key, with the driver in use', async () => {
+test('/healthz answers without a key with status, version and driver name only: no host paths', async () => {
   const res = await t.app.inject({ method: 'GET', url: '/healthz' });
   assert.equal(res.statusCode, 200);
+  assert.deepEqual(Object.keys(res.json()).sort(), ['driver', 'status', 'version']);
   assert.equal(res.json().status, 'ok');
-  assert.deepEqual(res.json().sandbox, { driver: 'fake' });
+  assert.equal(res.json().driver, 'process');
+  assert.ok(!res.body.includes(t.dataDir) && !res.body.includes(repoPath()), res.body);
 });
 
 test('/v1/openapi.yaml is the contract, served without a key', async () => {

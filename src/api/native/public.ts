@@ -1,5 +1,5 @@
-// The routes that take no key: GET /healthz (200 once the server can run invocations,
-// with the driver in use) and GET /v1/openapi.yaml (the native API's description,
+// The routes that take no key: GET /healthz (200 once the server can run invocations:
+// status, version and the driver's name, nothing of the host) and GET /v1/openapi.yaml (the native API's description,
 // contracts/openapi.yaml, served as written).
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';

@@ -5,6 +5,8 @@
 // contracts/openapi.yaml describes the same requests; schemas.test.ts keeps the two
 // in step.
 
+import { LOG_PAGE_MAX_ENTRIES } from '../../model/limits.js';
+
 const text = { type: 'string' } as const;
 const whole = { type: 'integer' } as const;
 
@@ -46,6 +48,9 @@ export type PutAliasBody = { version: number; description?: string };
 
 export const invoke = { params: NAME, querystring: { type: 'object', properties: { version: text } } } as const;
 
-export const logs = { params: NAME, querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } } } as const;
+export const logs = {
+  params: NAME,
+  querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: LOG_PAGE_MAX_ENTRIES }, cursor: text, before: text } },
+} as const;
 
 export const invocationById = { params: { type: 'object', required: ['id'], properties: { id: text } } } as const;

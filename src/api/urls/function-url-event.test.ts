@@ -74,3 +74,17 @@ test('credentials never reach the event: the checked key on AWS_IAM URLs, SigV4 
   assert.equal(open('Bearer eyJhbGciOi.eyJzdWIi.sig').headers.authorization, 'Bearer eyJhbGciOi.eyJzdWIi.sig', "the function's own scheme passes through");
   assert.equal(open('Bearer eyJhbGciOi.eyJzdWIi.sig').requestContext.authorizer, undefined);
 });
+
+test('hop-by-hop headers are dropped from a result; a header or cookie that cannot be sent, or a 1xx status, is a 502', () => {
+  const r = httpResponse(Buffer.from(JSON.stringify({
+    statusCode: 200, body: 'x',
+    headers: { 'Transfer-Encoding': 'chunked', 'Content-Length': '99', Connection: 'keep-alive, X-Hop', 'x-hop': '1', 'Proxy-Authorization': 'a', TE: 'trailers', 'X-Kept': 'k' },
+  })));
+  assert.deepEqual(r.headers, { 'x-kept': 'k', 'content-type': 'application/json' });
+  const split = (headers: unknown, cookies?: unknown) => httpResponse(Buffer.from(JSON.stringify({ statusCode: 200, headers, ...(cookies ? { cookies } : {}) }))).statusCode;
+  assert.equal(split({ 'x-a': 'one\r\nset-cookie: evil=1' }), 502);
+  assert.equal(split({ 'bad name': 'v' }), 502);
+  assert.equal(split({}, ['ok=1\r\nx-injected: 1']), 502);
+  assert.equal(split({ 'x-a': 'fine' }), 200);
+  assert.equal(httpResponse(Buffer.from('{"statusCode":101,"headers":{"upgrade":"websocket"}}')).statusCode, 502);
+});

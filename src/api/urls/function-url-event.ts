@@ -34,6 +34,17 @@ export interface HttpResponseOut {
   body: Buffer;
 }
 
+/**
+ * Headers that describe one connection, not the response (RFC 9110 §7.6.1), and
+ * Content-Length, which the server computes from the body it sends: a function
+ * setting them could desynchronise the connection (Transfer-Encoding beside a
+ * Content-Length) or close or upgrade the client's connection.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length']);
+/** RFC 9110 token characters, and field values without CR, LF or NUL. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[^\r\n\0]*$/;
+
 const TEXT_TYPES = /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -93,7 +104,8 @@ export function httpEvent(r: HttpRequestIn): Record<string, unknown> {
 
 /**
  * The handler's result as an HTTP response: an object with statusCode is taken as
- * {statusCode, headers, cookies, body, isBase64Encoded}; a string is a 200 text
+ * {statusCode, headers, cookies, body, isBase64Encoded} (without hop-by-hop headers;
+ * a 1xx status or a header that cannot be sent is a 502); a string is a 200 text
  * response; any other JSON is a 200 JSON response of exactly that JSON.
  */
 export function httpResponse(payload: Buffer): HttpResponseOut {
@@ -110,15 +122,33 @@ export function httpResponse(payload: Buffer): HttpResponseOut {
   const r = result as { statusCode: unknown; headers?: unknown; cookies?: unknown; body?: unknown; isBase64Encoded?: unknown };
   const status = Number(r.statusCode);
   if (!Number.isInteger(status) || status < 100 || status > 599) return badGateway('the function returned an invalid statusCode');
-  const headers: Record<string, string> = {};
-  if (r.headers && typeof r.headers === 'object') {
-    for (const [k, v] of Object.entries(r.headers as Record<string, unknown>)) if (v !== null && v !== undefined) headers[k.toLowerCase()] = String(v);
-  }
+  if (status < 200) return badGateway('the function returned an informational statusCode');
+  const headers = responseHeaders(r.headers);
+  if (headers === null) return badGateway('the function returned an invalid header');
   headers['content-type'] ??= 'application/json';
   const cookies = Array.isArray(r.cookies) ? r.cookies.map(String) : [];
+  if (!cookies.every((c) => HEADER_VALUE.test(c))) return badGateway('the function returned an invalid cookie');
   const bodyText = r.body === undefined || r.body === null ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
   const body = r.isBase64Encoded === true ? Buffer.from(bodyText, 'base64') : Buffer.from(bodyText);
   return { statusCode: status, headers, cookies, body };
+}
+
+/**
+ * The end-to-end headers of a function's result, lower-cased: hop-by-hop ones (and
+ * any the function's own Connection header names) dropped; null when a name or value
+ * could not be sent as it is (not a token, or a CR, LF or NUL in it).
+ */
+function responseHeaders(given: unknown): Record<string, string> | null {
+  const headers: Record<string, string> = {};
+  if (!given || typeof given !== 'object') return headers;
+  const entries = Object.entries(given as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k.toLowerCase(), String(v)] as const);
+  const named = new Set(entries.filter(([k]) => k === 'connection').flatMap(([, v]) => v.split(',').map((t) => t.trim().toLowerCase())));
+  for (const [name, value] of entries) {
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) return null;
+    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || named.has(name)) continue;
+    headers[name] = value;
+  }
+  return headers;
 }
 
 export function badGateway(message = 'Internal Server Error'): HttpResponseOut {

@@ -3,6 +3,7 @@
 // never reach the function; unknown and deleted URLs are 404.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../../../test/fakes/app.js';
 
 let t: TestApp;
@@ -123,3 +124,51 @@ test('a body over 6 MB is 413 in the function-URL shape', async () => {
   assert.equal(res.headers['x-amzn-errortype'], 'RequestTooLargeException');
   assert.ok(res.json().Message);
 });
+
+test("hop-by-hop headers a function sets are dropped and Content-Length is the server's, on a real connection", async () => {
+  t.driver.handler = () => ({
+    payload: JSON.stringify({
+      statusCode: 200, body: 'hello world',
+      headers: {
+        'Transfer-Encoding': 'chunked', 'Content-Length': '5', Connection: 'close, x-private', 'Keep-Alive': 'timeout=1', Upgrade: 'websocket',
+        'Proxy-Authenticate': 'Basic', 'Proxy-Connection': 'keep-alive', TE: 'trailers', Trailer: 'x-checksum', 'X-Private': 'hop', 'X-Kept': 'end-to-end',
+      },
+    }),
+  });
+  const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const raw = await rawExchange(new URL(address), 'GET /fn/web/hop HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    const [head, body] = [raw.slice(0, raw.indexOf('\r\n\r\n')), raw.slice(raw.indexOf('\r\n\r\n') + 4)];
+    const headers = head.split('\r\n').slice(1).map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
+    assert.match(head, /^HTTP\/1\.1 200/);
+    for (const gone of ['transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'x-private']) {
+      assert.ok(!headers.includes(gone), `${gone} is not passed on: ${head}`);
+    }
+    assert.equal(headers.filter((h) => h === 'content-length').length, 1);
+    assert.match(head, /\r\ncontent-length: 11(\r\n|$)/i);
+    assert.doesNotMatch(head, /\r\nconnection: close/i, "the function does not close the client's connection");
+    assert.doesNotMatch(head, /timeout=1/);
+    assert.match(head, /\r\nx-kept: end-to-end/i);
+    assert.equal(body, 'hello world');
+  } finally {
+    t.driver.handler = null;
+    await t.app.server.close();
+  }
+});
+
+/** Sends raw bytes and returns what came back until the response's body is complete (or the server closed). */
+function rawExchange(url: URL, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(request));
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => {
+      data += c;
+      const split = data.indexOf('\r\n\r\n');
+      const length = /\r\ncontent-length: (\d+)/i.exec(data.slice(0, split));
+      if (split !== -1 && length && data.length - split - 4 >= Number(length[1])) { socket.destroy(); resolve(data); }
+    });
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+  });
+}

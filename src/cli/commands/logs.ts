@@ -1,27 +1,35 @@
-// skyscale logs --name N [--follow]: the printed lines of the newest invocations,
-// oldest first; --follow keeps printing new invocations as they finish (Ctrl-C stops).
+// skyscale logs --name N [--limit 20] [--before TIME] [--follow]: what the newest
+// invocations printed, oldest first, read page by page (the server sends at most 1000
+// invocations and 4 MB a page); --follow keeps printing new invocations as they finish
+// (Ctrl-C stops).
+import { CliError } from '../cli-error.js';
 import { NAME_OPTION, requireName, type Command, type CommandContext } from '../command.js';
 
 interface LogEntry { id: string; version: number; status: string; startedAt: string; durationMs: number | null; cold: boolean; log: string }
+interface LogPage { invocations: LogEntry[]; nextCursor: string | null }
 
 const FOLLOW_POLL_MS = 1000;
+/** what the server sends in one page at most */
+const PAGE_MAX = 1000;
+/** how far back --follow looks for what it has not printed yet */
+const FOLLOW_LOOKBACK = 1000;
 
 export const logsCommand: Command = {
   name: 'logs',
   summary: "show the function's logs, newest invocations (--follow for new ones as they come)",
-  usage: 'skyscale logs --name NAME [--limit 20] [--follow]',
-  options: { ...NAME_OPTION, limit: { type: 'string' }, follow: { type: 'boolean', short: 'f' } },
+  usage: 'skyscale logs --name NAME [--limit 20] [--before 2026-12-01T12:00:00Z] [--follow]',
+  options: { ...NAME_OPTION, limit: { type: 'string' }, before: { type: 'string' }, follow: { type: 'boolean', short: 'f' } },
   async run(values, positionals, ctx) {
     const name = requireName(values, positionals, this.usage);
-    const limit = (values.limit as string | undefined) ?? '20';
-    const fetchLogs = async () => (await ctx.client().json<{ invocations: LogEntry[] }>(
-      'GET', `/v1/functions/${encodeURIComponent(name)}/logs?limit=${encodeURIComponent(limit)}`)).invocations;
-    const invocations = await fetchLogs();
+    const limit = Number((values.limit as string | undefined) ?? '20');
+    if (!Number.isInteger(limit) || limit < 1) throw new CliError('InvalidArguments', `--limit must be a whole number from 1 (got ${JSON.stringify(values.limit)})`, `usage: ${this.usage}`);
+    const before = values.before as string | undefined;
+    const invocations = await newest(ctx, name, limit, { before });
     if (ctx.json && !values.follow) {
       ctx.out(JSON.stringify(invocations)); // one array, newest first; --follow prints one object a line
       return 0;
     }
-    if (!invocations.length && !values.follow) ctx.err(`no invocations of ${name} yet`);
+    if (!invocations.length && !values.follow) ctx.err(`no invocations of ${name}${before ? ` before ${before}` : ''} yet`);
     const seen = new Set<string>();
     print([...invocations].reverse(), ctx, seen);
     if (!values.follow) return 0;
@@ -29,11 +37,32 @@ export const logsCommand: Command = {
     process.once('SIGINT', () => { stop = true; });
     while (!stop) {
       await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
-      print((await fetchLogs()).filter((i) => !seen.has(i.id)).reverse(), ctx, seen);
+      print((await newest(ctx, name, FOLLOW_LOOKBACK, { until: (e) => seen.has(e.id) })).reverse(), ctx, seen);
     }
     return 0;
   },
 };
+
+/**
+ * Up to `limit` invocations, newest first, page after page; with `until`, stops at the
+ * first one it says (not included).
+ */
+async function newest(ctx: CommandContext, name: string, limit: number, opts: { before?: string; until?: (e: LogEntry) => boolean }): Promise<LogEntry[]> {
+  const out: LogEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ limit: String(Math.min(PAGE_MAX, limit - out.length)) });
+    if (cursor) query.set('cursor', cursor);
+    else if (opts.before) query.set('before', opts.before);
+    const page: LogPage = await ctx.client().json<LogPage>('GET', `/v1/functions/${encodeURIComponent(name)}/logs?${query}`);
+    for (const e of page.invocations) {
+      if (opts.until?.(e)) return out;
+      out.push(e);
+    }
+    cursor = page.nextCursor;
+  } while (cursor && out.length < limit);
+  return out;
+}
 
 function print(entries: LogEntry[], ctx: CommandContext, seen: Set<string>): void {
   for (const inv of entries) {
