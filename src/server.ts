@@ -8,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { loadOrCreateMasterKey } from './auth/master-key.js';
+import { RateLimits } from './auth/rate-limits.js';
 import type { ServerConfig } from './config.js';
+import { AuditLog } from './observe/audit-log.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
@@ -27,6 +29,7 @@ import { openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
 import { AliasesTable } from './store/aliases-table.js';
 import { ApiKeysTable } from './store/api-keys-table.js';
+import { AuditTable } from './store/audit-table.js';
 import { InvocationsTable } from './store/invocations-table.js';
 import type { SandboxDriver } from './sandbox/driver.js';
 import { VERSION } from './version.js';
@@ -51,6 +54,8 @@ export interface Services {
   invoker: Invoker;
   recorder: InvocationRecorder;
   status: NodeStatus;
+  limits: RateLimits;
+  audit: AuditLog;
   driver: SandboxDriver;
   /** set when this start generated the admin key */
   generatedAdminKey: string | null;
@@ -69,6 +74,11 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   const generatedAdminKey = bootstrapAdminKey(config, keys);
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
   const recorder = new InvocationRecorder(new InvocationsTable(db), log);
+  const audit = new AuditLog(new AuditTable(db), log);
+  const limits = new RateLimits({
+    keyRequestsPerSecond: config.keyRate, keyBurst: config.keyBurst, keyConcurrentInvocations: config.keyConcurrency,
+    urlRequestsPerSecond: config.urlRate, urlBurst: config.urlBurst, unverifiedBodyBytes: config.unverifiedBodyMb * 1024 * 1024,
+  });
   const driver = givenDriver ?? await createDriver(config, log);
   const budget = new SandboxBudget(config.maxSandboxes);
   // Joining order is eviction order: idle instances go before pre-warmed sandboxes.
@@ -91,14 +101,15 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
     await instances.shutdown();
     await driver.shutdown();
     recorder.flush();
+    audit.flush();
     db.close();
   };
-  return { log, keys, registry, invoker, recorder, status, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, recorder, status, limits, audit, driver, generatedAdminKey, close };
 }
 
 export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const services = await assemble(config, log);
-  const app = buildApp(services);
+  const app = buildApp(services, config);
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     await app.close();
