@@ -5,11 +5,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { DeleteFunctionCommand, GetFunctionCommand, InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import type { LightMyRequestResponse, RouteOptions } from 'fastify';
 import { PERMISSIONS, ROLE_PERMISSIONS, roleAllows } from '../auth/permissions.js';
 import { ROLES, type Role } from '../model/api-key.js';
 import { repoPath } from '../paths.js';
 import { startTestApp, type TestApp } from '../../test/fakes/app.js';
+import { lambdaClient } from '../../test/fakes/lambda-client.js';
 import { zipFiles } from '../../test/fakes/zip.js';
 import type { RouteAccess } from './gate.js';
 
@@ -208,4 +210,30 @@ test('the bootstrap admin key cannot be revoked through the API (it is rotated),
   const refused = await t.app.inject({ method: 'POST', url: `/v1/functions/${IN_SCOPE}/versions`, headers: { authorization: `Bearer ${keys.viewer}`, 'content-type': 'application/zip' },
     payload: await zipFiles({ 'handler.py': 'def handler(e, c):\n    return 1\n' }) });
   assert.equal(refused.statusCode, 403);
+});
+
+test('through the AWS SDK (SigV4): roles and scopes hold, refused as AccessDeniedException', async () => {
+  await fixtures();
+  const denied = async (p: Promise<unknown>) => {
+    await assert.rejects(p, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(err.name, 'AccessDeniedException', err.message);
+      assert.equal(err.$metadata?.httpStatusCode, 403);
+      return true;
+    });
+  };
+  const viewer = lambdaClient(t.app, keys.viewer!);
+  const scoped = lambdaClient(t.app, keys['scoped:developer']!);
+  const invoker = lambdaClient(t.app, keys['scoped:invoker']!);
+  try {
+    assert.ok((await viewer.send(new ListFunctionsCommand({}))).Functions!.length >= 2);
+    await denied(viewer.send(new DeleteFunctionCommand({ FunctionName: IN_SCOPE })));
+    await denied(viewer.send(new InvokeCommand({ FunctionName: IN_SCOPE })));
+    assert.equal((await scoped.send(new GetFunctionCommand({ FunctionName: `arn:aws:lambda:local:000000000000:function:${IN_SCOPE}` }))).Configuration!.FunctionName, IN_SCOPE);
+    await denied(scoped.send(new GetFunctionCommand({ FunctionName: `arn:aws:lambda:local:000000000000:function:${OUT_OF_SCOPE}` })));
+    assert.equal((await invoker.send(new InvokeCommand({ FunctionName: `${IN_SCOPE}:live`, Payload: new TextEncoder().encode('{"n":1}') }))).StatusCode, 200);
+    await denied(invoker.send(new InvokeCommand({ FunctionName: OUT_OF_SCOPE })));
+    await denied(invoker.send(new ListFunctionsCommand({})));
+  } finally {
+    for (const c of [viewer, scoped, invoker]) c.destroy();
+  }
 });
