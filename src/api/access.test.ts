@@ -237,3 +237,11 @@ test('through the AWS SDK (SigV4): roles and scopes hold, refused as AccessDenie
     for (const c of [viewer, scoped, invoker]) c.destroy();
   }
 });
+
+test('a function name that does not parse is left to the route for unscoped keys, and matches no scope', async () => {
+  const get = (key: string) => t.app.inject({ method: 'GET', url: '/2015-03-31/functions/fx:a:b', headers: { authorization: `Bearer ${key}` } });
+  const unscoped = await get(keys.developer!);
+  assert.equal(unscoped.statusCode, 400);
+  assert.notEqual(unscoped.headers['x-amzn-errortype'], 'AccessDeniedException');
+  assert.ok(refusedByRole(await get(keys['scoped:developer']!)));
+});

@@ -199,12 +199,24 @@ function admit(req: FastifyRequest, reply: FastifyReply, access: RouteAccess, ke
   if (access.permission === 'public') return;
   requirePermission(key, access.permission);
   if (access.scope === 'node') requireUnscoped(key);
-  if (access.scope === 'path') requireFunctionInScope(key, opts.functionInPath(pathParam(req, opts.functionParam)));
+  if (access.scope === 'path' && key.functions !== null) {
+    const name = functionNamed(req, opts);
+    // a name that does not parse names no function, so none in the key's scope either
+    if (name === undefined) throw new SkyscaleError('Forbidden', `API key "${key.id}" is limited to some functions, and the path names none`);
+    requireFunctionInScope(key, name);
+  }
   if (access.permission === 'functions:invoke') reply.raw.once('close', opts.limits.beginInvocation(key.id));
 }
 
-function pathParam(req: FastifyRequest, name: string): string {
-  return (req.params as Record<string, string | undefined>)[name] ?? '';
+/** The function the path names; undefined when the name does not parse (the route's schema refuses it). */
+function functionNamed(req: FastifyRequest, opts: GateOptions): string | undefined {
+  const raw = (req.params as Record<string, string | undefined>)[opts.functionParam];
+  if (raw === undefined) return undefined;
+  try {
+    return opts.functionInPath(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The bytes a request says it will send: its Content-Length, or the route's limit when it streams. */
@@ -221,13 +233,7 @@ function auditTarget(req: FastifyRequest, opts: GateOptions): string {
   const params = req.params as Record<string, string>;
   let fn: string | undefined;
   if (access.scope === 'body') fn = opts.functionInBody(req.body);
-  else if (params[opts.functionParam] !== undefined) {
-    try {
-      fn = opts.functionInPath(params[opts.functionParam]!);
-    } catch {
-      fn = params[opts.functionParam];
-    }
-  }
+  else if (params[opts.functionParam] !== undefined) fn = functionNamed(req, opts) ?? params[opts.functionParam];
   const others = Object.entries(params).filter(([k]) => k !== opts.functionParam).map(([, v]) => v);
   const qualifier = (req.query as Record<string, unknown> | undefined)?.Qualifier;
   return [fn, ...others, typeof qualifier === 'string' ? qualifier : undefined].filter((x) => x !== undefined && x !== '').join(':') || '-';

@@ -1,8 +1,8 @@
 // Nothing is read before authentication, and no connection is held by a slow client,
 // on a served app (a real port, the fake sandbox driver): many parallel large POSTs
 // without valid credentials, to the Lambda API, the native API and an AWS_IAM function
-// URL, are answered 401/403 from their headers and their connections closed, while the
-// server's memory stays flat; a body or headers sent slowly are cut off with 408; an
+// URL (and to no route), are answered 401/403 (404) from their headers and their
+// connections closed, while the server's memory stays flat; a body or headers sent slowly are cut off with 408; an
 // idle keep-alive connection is closed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,6 +80,9 @@ test(`${BODY_MB} MB bodies without valid credentials, 60 at once, are answered f
     // an AWS_IAM function URL
     ['POST', '/fn/fx/upload', {}, 401],
     ['POST', '/fn/fx/upload', forgedSigV4(), 403],
+    // no route at all, under a Lambda date prefix and outside every surface
+    ['POST', '/2015-03-31/layers', {}, 404],
+    ['PUT', '/uploads/big', {}, 404],
   ];
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
