@@ -122,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
   const logLevel = raw('logLevel') ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) problems.push(`log level ${JSON.stringify(logLevel)} is not one of trace, debug, info, warn, error`);
 
+  const keyRate = int('keyRate', 1000, 0, 1_000_000);
+  const urlRate = int('urlRate', 100, 0, 1_000_000);
   const config: ServerConfig = {
     host: raw('host') ?? '127.0.0.1',
     port: int('port', 8080, 0, 65535),
@@ -146,15 +148,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     headersTimeoutMs: int('headersTimeoutMs', 10, 1, 600) * 1000,
     requestTimeoutMs: int('requestTimeoutMs', 60, 1, 3600) * 1000,
     keepAliveTimeoutMs: int('keepAliveTimeoutMs', 5, 1, 600) * 1000,
-    keyRate: int('keyRate', 1000, 0, 1_000_000),
-    keyBurst: 0,
+    keyRate,
+    keyBurst: int('keyBurst', Math.max(1, keyRate * 2), 1, 10_000_000),
     keyConcurrency: int('keyConcurrency', 100, 0, 1_000_000),
-    urlRate: int('urlRate', 100, 0, 1_000_000),
-    urlBurst: 0,
+    urlRate,
+    urlBurst: int('urlBurst', Math.max(1, urlRate * 2), 1, 10_000_000),
     unverifiedBodyMb: int('unverifiedBodyMb', 64, 1, 100_000),
   };
-  config.keyBurst = int('keyBurst', Math.max(1, config.keyRate * 2), 1, 10_000_000);
-  config.urlBurst = int('urlBurst', Math.max(1, config.urlRate * 2), 1, 10_000_000);
   // Node refuses a headers timeout longer than the whole request's
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('the headers timeout must not be longer than the request timeout');
   if (problems.length) throw new SkyscaleError('ValidationError', `invalid server settings: ${problems.join('; ')}`, { details: { problems } });
