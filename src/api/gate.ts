@@ -65,7 +65,7 @@ export interface GateOptions {
   /** the path parameter naming the function */
   functionParam: string;
   /** the function name in that parameter (ARNs and qualifiers taken off) */
-  functionInPath(param: string): string;
+  functionInPath(param: string, req: FastifyRequest): string;
   /** the function a parsed create body names */
   functionInBody(body: unknown): string | undefined;
   /** for routes with perUrl: the URL a request goes to when it is public (AuthType NONE), else null */
@@ -213,7 +213,7 @@ function functionNamed(req: FastifyRequest, opts: GateOptions): string | undefin
   const raw = (req.params as Record<string, string | undefined>)[opts.functionParam];
   if (raw === undefined) return undefined;
   try {
-    return opts.functionInPath(raw);
+    return opts.functionInPath(raw, req);
   } catch {
     return undefined;
   }

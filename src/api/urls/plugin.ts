@@ -49,7 +49,8 @@ export function functionUrls({ registry, invoker, keys, limits, audit }: UrlServ
     });
     installGate(app, {
       authenticate, limits, audit, notFound,
-      functionParam: 'target', functionInPath: (target) => target.split(':')[0]!, functionInBody: () => undefined,
+      // the function the URL was resolved to, the very one the handler invokes
+      functionParam: 'target', functionInPath: (_target, req) => targets.get(req)!.name, functionInBody: () => undefined,
       publicUrl: (req) => {
         const t = targets.get(req)!;
         return t.config.authType === 'NONE' ? t.target : null;
