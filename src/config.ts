@@ -37,6 +37,22 @@ export interface ServerConfig {
   /** PEM certificate (chain) and private key files: with both, the server speaks HTTPS only */
   tlsCert: string | null;
   tlsKey: string | null;
+  /** the request's headers must have arrived within this */
+  headersTimeoutMs: number;
+  /** the whole request, headers and body, must have arrived within this (a slowly sent body is cut off: 408) */
+  requestTimeoutMs: number;
+  /** an idle keep-alive connection is closed after this */
+  keepAliveTimeoutMs: number;
+  /** requests per second per API key (0: no limit) */
+  keyRate: number;
+  keyBurst: number;
+  /** invocations running at once per API key (0: no limit) */
+  keyConcurrency: number;
+  /** requests per second per public (AuthType NONE) function URL and client address (0: no limit) */
+  urlRate: number;
+  urlBurst: number;
+  /** MB of request bodies buffered at once, node-wide, before their SigV4 signature can be checked */
+  unverifiedBodyMb: number;
 }
 
 /** One declared setting: its env names (first wins), its flag, and how to parse it. */
@@ -70,6 +86,15 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'logRetentionBytes', env: ['SKYSCALE_LOG_RETENTION_MB'], flag: 'log-retention-mb', describe: 'MB the database may hold before the oldest invocation records and logs go (default 512)' },
   { key: 'tlsCert', env: ['SKYSCALE_TLS_CERT'], flag: 'tls-cert', describe: 'PEM certificate (chain) file: serve HTTPS with it and --tls-key (default: plain HTTP)' },
   { key: 'tlsKey', env: ['SKYSCALE_TLS_KEY'], flag: 'tls-key', describe: "PEM private key file of --tls-cert's certificate" },
+  { key: 'headersTimeoutMs', env: ['SKYSCALE_HEADERS_TIMEOUT_SECONDS'], flag: 'headers-timeout', describe: 'seconds for a request\'s headers to arrive (default 10)' },
+  { key: 'requestTimeoutMs', env: ['SKYSCALE_REQUEST_TIMEOUT_SECONDS'], flag: 'request-timeout', describe: 'seconds for a whole request, body included, to arrive (default 60)' },
+  { key: 'keepAliveTimeoutMs', env: ['SKYSCALE_KEEP_ALIVE_TIMEOUT_SECONDS'], flag: 'keep-alive-timeout', describe: 'seconds an idle keep-alive connection stays open (default 5)' },
+  { key: 'keyRate', env: ['SKYSCALE_KEY_RATE'], flag: 'key-rate', describe: 'requests per second per API key, 0 for no limit (default 1000)' },
+  { key: 'keyBurst', env: ['SKYSCALE_KEY_BURST'], flag: 'key-burst', describe: 'requests an API key may send at once after a quiet spell (default twice the rate)' },
+  { key: 'keyConcurrency', env: ['SKYSCALE_KEY_CONCURRENCY'], flag: 'key-concurrency', describe: 'invocations running at once per API key, 0 for no limit (default 100)' },
+  { key: 'urlRate', env: ['SKYSCALE_URL_RATE'], flag: 'url-rate', describe: 'requests per second per public function URL and client address, 0 for no limit (default 100)' },
+  { key: 'urlBurst', env: ['SKYSCALE_URL_BURST'], flag: 'url-burst', describe: 'burst per public function URL and client address (default twice the rate)' },
+  { key: 'unverifiedBodyMb', env: ['SKYSCALE_UNVERIFIED_BODY_MB'], flag: 'unverified-body-mb', describe: 'MB of bodies held at once before their SigV4 signature can be checked (default 64)' },
 ];
 
 /** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1". */
@@ -112,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
   const tlsKey = raw('tlsKey') ?? null;
   if ((tlsCert === null) !== (tlsKey === null)) problems.push('TLS needs both a certificate and its key (--tls-cert and --tls-key)');
 
+  const keyRate = int('keyRate', 1000, 0, 1_000_000);
+  const urlRate = int('urlRate', 100, 0, 1_000_000);
   const config: ServerConfig = {
     host: raw('host') ?? '127.0.0.1',
     port: int('port', 8080, 0, 65535),
@@ -137,7 +164,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     logRetentionBytes: int('logRetentionBytes', 512, 8, 1024 * 1024) * 1024 * 1024,
     tlsCert: tlsCert === null ? null : resolve(tlsCert),
     tlsKey: tlsKey === null ? null : resolve(tlsKey),
+    headersTimeoutMs: int('headersTimeoutMs', 10, 1, 600) * 1000,
+    requestTimeoutMs: int('requestTimeoutMs', 60, 1, 3600) * 1000,
+    keepAliveTimeoutMs: int('keepAliveTimeoutMs', 5, 1, 600) * 1000,
+    keyRate,
+    keyBurst: int('keyBurst', Math.max(1, keyRate * 2), 1, 10_000_000),
+    keyConcurrency: int('keyConcurrency', 100, 0, 1_000_000),
+    urlRate,
+    urlBurst: int('urlBurst', Math.max(1, urlRate * 2), 1, 10_000_000),
+    unverifiedBodyMb: int('unverifiedBodyMb', 64, 1, 100_000),
   };
+  // Node refuses a headers timeout longer than the whole request's
+  if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('the headers timeout must not be longer than the request timeout');
   if (problems.length) throw new SkyscaleError('ValidationError', `invalid server settings: ${problems.join('; ')}`, { details: { problems } });
   return config;
 }

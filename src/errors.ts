@@ -38,6 +38,9 @@ export const ERRORS = {
   InternalError: { status: 500, lambda: 'ServiceException', kind: 'system', summary: 'An unexpected fault in Skyscale itself.' },
   ServerUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The server is starting or shutting down.' },
   CodeBlobMissing: { status: 500, lambda: 'ServiceException', kind: 'system', summary: "A version's code package is missing from the data directory's code store, or damaged there (lost in a restore, or removed by hand): deploy the function again." },
+  Forbidden: { status: 403, lambda: 'AccessDeniedException', kind: 'user', summary: "The API key is valid, but its role does not allow this request, or the function is outside the key's function scope." },
+  RateLimitExceeded: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'An API key (or, on a public function URL, a client address) sent more requests per second, or ran more invocations at once, than its limit; Retry-After says when to try again.' },
+  KeyNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'No API key with that id.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorType = keyof typeof ERRORS;

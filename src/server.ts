@@ -8,8 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { loadOrCreateMasterKey, seal, unseal } from './auth/master-key.js';
+import { RateLimits } from './auth/rate-limits.js';
 import type { ServerConfig } from './config.js';
 import { SkyscaleError } from './errors.js';
+import { AuditLog } from './observe/audit-log.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { LogRetention } from './observe/log-retention.js';
 import { CodeStore } from './registry/code-store.js';
@@ -24,6 +26,7 @@ import { DatabaseSpace, openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
 import { AliasesTable } from './store/aliases-table.js';
 import { ApiKeysTable } from './store/api-keys-table.js';
+import { AuditTable } from './store/audit-table.js';
 import { InvocationsTable } from './store/invocations-table.js';
 import type { SandboxDriver } from './sandbox/driver.js';
 import { VERSION } from './version.js';
@@ -59,6 +62,8 @@ export interface Services {
   /** keeps invocation records and logs within their age and size limits */
   retention: LogRetention;
   status: NodeStatus;
+  limits: RateLimits;
+  audit: AuditLog;
   driver: SandboxDriver;
   /** set when this start generated the admin key */
   generatedAdminKey: string | null;
@@ -84,6 +89,11 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   const retention = new LogRetention({ table: invocations, space: new DatabaseSpace(db), log, policy: { maxAgeMs: config.logRetentionMs, maxBytes: config.logRetentionBytes } });
   const recorder = new InvocationRecorder(invocations, log, { afterWrite: (bytes) => retention.noteWritten(bytes) });
   retention.start();
+  const audit = new AuditLog(new AuditTable(db), log);
+  const limits = new RateLimits({
+    keyRequestsPerSecond: config.keyRate, keyBurst: config.keyBurst, keyConcurrentInvocations: config.keyConcurrency,
+    urlRequestsPerSecond: config.urlRate, urlBurst: config.urlBurst, unverifiedBodyBytes: config.unverifiedBodyMb * 1024 * 1024,
+  });
   const driver = givenDriver ?? await createDriver(config, log);
   const scheduler = createScheduler({
     driver, log, settings: config, versions: registry, readCode: (v) => registry.readCode(v), records: recorder, limitFor: (name) => registry.reservedConcurrency(name),
@@ -112,16 +122,17 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
     await driver.shutdown();
     await retention.stop();
     recorder.flush();
+    audit.flush();
     db.close();
   };
-  return { log, keys, registry, invoker, recorder, retention, status, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, recorder, retention, status, limits, audit, driver, generatedAdminKey, close };
 }
 
 /** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */
 export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel), givenDriver?: SandboxDriver): Promise<RunningServer> {
   const https = readTls(config);
   const services = await assemble(config, log, givenDriver);
-  const app = buildApp(services, https ? { https } : {});
+  const app = buildApp(services, { ...(https ? { https } : {}), timeouts: config });
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     await app.close();

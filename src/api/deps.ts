@@ -3,7 +3,9 @@
 // (a structural subset of the Services that assemble() returns).
 import type { Logger } from 'pino';
 import type { ApiKeys } from '../auth/api-keys.js';
+import type { RateLimits } from '../auth/rate-limits.js';
 import type { NodeStatus } from '../model/node-status.js';
+import type { AuditLog } from '../observe/audit-log.js';
 import type { InvocationRecorder } from '../observe/invocation-recorder.js';
 import type { Registry } from '../registry/registry.js';
 import type { Invoker } from '../scheduler/invoker.js';
@@ -15,23 +17,29 @@ export interface ApiServices {
   invoker: Invoker;
   recorder: InvocationRecorder;
   status: NodeStatus;
+  limits: RateLimits;
+  audit: AuditLog;
 }
 
-/** The native API (/v1, /healthz): Bearer keys, the registry, synchronous invokes, records, node status. */
-export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status'> & {
-  keys: Pick<ApiKeys, 'authenticate'>;
+/** What every surface's gate uses: per-key limits and the audit log of changes. */
+type GateServices = Pick<ApiServices, 'limits'> & { audit: Pick<AuditLog, 'record'> };
+
+/** The native API (/v1, /healthz): Bearer keys (and managing them), the registry, synchronous invokes, records, node status, the audit log. */
+export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'limits'> & {
+  keys: Pick<ApiKeys, 'authenticate' | 'create' | 'list' | 'revoke'>;
   invoker: Pick<Invoker, 'invoke'>;
+  audit: Pick<AuditLog, 'record' | 'recent'>;
 };
 
 /** The Lambda API: SigV4 or Bearer keys, the registry, synchronous and Event invokes. */
-export type LambdaServices = Pick<ApiServices, 'registry'> & {
+export type LambdaServices = Pick<ApiServices, 'registry'> & GateServices & {
   keys: Pick<ApiKeys, 'authenticate' | 'signingSecret'>;
   invoker: Pick<Invoker, 'invoke' | 'invokeEvent'>;
 };
 
 /** Function URLs: the URL configs, keys (to check AWS_IAM callers and to keep credentials from functions), invokes. */
-export interface UrlServices {
+export type UrlServices = GateServices & {
   keys: Pick<ApiKeys, 'authenticate' | 'signingSecret' | 'isKey'>;
   registry: Pick<Registry, 'urls'>;
   invoker: Pick<Invoker, 'invoke'>;
-}
+};

@@ -32,24 +32,36 @@ function reported(err: unknown, req: FastifyRequest): SkyscaleError {
   return message === error.message ? error : new SkyscaleError(error.type, message, { details: error.details, hint: error.hint });
 }
 
+/** Seconds a throttled caller should wait: what the limit said, else 1. */
+function retryAfter(error: SkyscaleError): string | null {
+  if (error.type !== 'TooManyRequests' && error.type !== 'RateLimitExceeded') return null;
+  const seconds = error.details?.retryAfterSeconds;
+  return String(typeof seconds === 'number' ? seconds : 1);
+}
+
 export function sendNativeError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const error = reported(err, req);
+  const wait = retryAfter(error);
+  if (wait) void reply.header('retry-after', wait);
   return reply.status(error.status).header('x-skyscale-error-type', error.type).send({ error: error.toJSON() });
 }
 
 export function sendLambdaError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const error = reported(err, req);
-  const throttled = error.type === 'TooManyRequests';
-  if (throttled) void reply.header('retry-after', '1');
+  const wait = retryAfter(error);
+  if (wait) void reply.header('retry-after', wait);
+  const reason = typeof error.details?.reason === 'string' ? error.details.reason : 'ConcurrentInvocationLimitExceeded';
   return reply.status(error.status).header('x-amzn-errortype', error.lambdaName).header('x-amzn-requestid', req.id).type('application/json').send({
     // Lambda's ValidationException carries the message alone
     ...(error.lambdaName === 'ValidationException' ? {} : { Type: error.kind === 'user' ? 'User' : 'Service' }),
     message: error.message,
-    ...(throttled ? { Reason: 'ConcurrentInvocationLimitExceeded' } : {}),
+    ...(wait ? { Reason: reason } : {}),
   });
 }
 
 export function sendFunctionUrlError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const error = reported(err, req);
+  const wait = retryAfter(error);
+  if (wait) void reply.header('retry-after', wait);
   return reply.status(error.status).header('x-amzn-errortype', error.lambdaName).type('application/json').send({ Message: error.message });
 }

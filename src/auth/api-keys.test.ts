@@ -56,3 +56,52 @@ test('one bootstrap admin key works at a time, found by its flag, not its name',
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('keys are made with a role, a function scope and an expiry; expired and revoked keys stop working, and say why to whoever holds them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skyscale-keys-'));
+  const db = openDatabase(join(dir, 'db'));
+  let now = Date.parse('2026-05-01T00:00:00Z');
+  try {
+    const keys = new ApiKeys(new ApiKeysTable(db), Buffer.alloc(32, 3), () => now);
+    const { key, secret } = keys.create({ role: 'invoker', functions: ['orders-*', 'orders-*', 'billing'], expiresIn: '30d', description: 'orders CI' });
+    assert.equal(key.role, 'invoker');
+    assert.equal(key.name, 'invoker key');
+    assert.deepEqual(key.functions, ['orders-*', 'billing'], 'duplicates dropped');
+    assert.equal(key.expiresAt, '2026-05-31T00:00:00.000Z');
+    assert.equal(key.status, 'active');
+    assert.deepEqual(keys.authenticate(`Bearer ${secret}`), { id: key.id, role: 'invoker', name: 'invoker key', functions: ['orders-*', 'billing'], expiresAt: key.expiresAt });
+    assert.ok(keys.signingSecret(key.id));
+
+    now = Date.parse('2026-06-01T00:00:00Z');
+    assert.throws(() => keys.authenticate(`Bearer ${secret}`), /expired at 2026-05-31/);
+    assert.equal(keys.signingSecret(key.id), undefined, 'SigV4 sees an expired key as no key');
+    assert.equal(keys.info(key.id)!.status, 'expired');
+
+    const other = keys.create({ role: 'viewer' });
+    keys.revoke(other.key.id);
+    assert.throws(() => keys.authenticate(`Bearer ${other.secret}`), /revoked/);
+    assert.throws(() => keys.authenticate(`Bearer ${other.key.id}.wrong-secret`), /not valid/, 'a wrong secret learns nothing more');
+    assert.equal(keys.info(other.key.id)!.status, 'revoked');
+    assert.throws(() => keys.revoke('nosuch'), (e: Error & { type?: string }) => e.type === 'KeyNotFound');
+    assert.deepEqual(keys.list().map((k) => k.status), ['expired', 'revoked']);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a new key is refused with every problem at once: an unknown role, a bad glob, a scoped admin, an expiry in the past', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skyscale-keys-'));
+  const db = openDatabase(join(dir, 'db'));
+  try {
+    const keys = new ApiKeys(new ApiKeysTable(db), Buffer.alloc(32, 3));
+    assert.throws(() => keys.create({ role: 'root', functions: ['a/b'], expiresAt: '2001-01-01T00:00:00Z' }), (e: Error & { details?: { problems: string[] } }) =>
+      e.details?.problems.length === 3 && /role must be one of admin, developer, invoker, viewer/.test(e.message));
+    assert.throws(() => keys.create({ role: 'admin', functions: ['x'] }), /admin key cannot be limited/);
+    assert.throws(() => keys.create({ role: 'viewer', expiresIn: '30 days' }), /expiresIn/);
+    assert.equal(keys.list().length, 0, 'nothing was stored');
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

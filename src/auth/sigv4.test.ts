@@ -7,7 +7,7 @@ import { canonicalPath, canonicalQuery, deriveSigningKey, SigV4Verifier, type Si
 
 const ID = 'key1';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-const KEY = { id: ID, role: 'admin' as const, name: 'test' };
+const KEY = { id: ID, role: 'admin' as const, name: 'test', functions: null, expiresAt: null };
 const secrets = { signingSecret: (id: string) => (id === ID ? { key: KEY, secret: SECRET } : id === 'old' ? { key: { ...KEY, id }, secret: null } : undefined) };
 
 /** node:crypto behind the Hash interface the smithy signer takes */
@@ -27,14 +27,14 @@ class NodeSha256 {
 
 const SIGNED_AT = new Date('2026-03-01T12:00:00Z');
 
-async function signed(opts: { path: string; query?: Record<string, string>; body?: string; secret?: string; date?: Date; method?: string }): Promise<SignedRequest> {
-  const signer = new SignatureV4({ service: 'lambda', region: 'us-east-1', sha256: NodeSha256, credentials: { accessKeyId: ID, secretAccessKey: opts.secret ?? SECRET } });
+async function signed(opts: { path: string; query?: Record<string, string>; body?: string; secret?: string; date?: Date; method?: string; contentHash?: boolean }): Promise<SignedRequest> {
+  const signer = new SignatureV4({ service: 'lambda', region: 'us-east-1', sha256: NodeSha256, credentials: { accessKeyId: ID, secretAccessKey: opts.secret ?? SECRET }, applyChecksum: opts.contentHash !== false });
   const body = opts.body ?? '';
   const request = {
     method: opts.method ?? 'POST', protocol: 'http:', hostname: '127.0.0.1', port: 8080, path: opts.path, query: opts.query ?? {},
     headers: {
       host: '127.0.0.1:8080', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)),
-      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
+      ...(opts.contentHash === false ? {} : { 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') }),
     },
     body,
   };
@@ -92,11 +92,40 @@ test('a date more than 15 minutes off is refused', async () => {
   refusedAs(() => verifier.verify(future), 'InvalidSignature', /expired/);
 });
 
-test('an unknown key id, or a key without a stored secret, is Unauthorized', async () => {
+test('an unknown key id, or a key without a stored secret, gets the very answer a wrong secret gets', async () => {
   const req = await signed({ path: '/2015-03-31/functions' });
   const auth = String(req.headers.authorization);
-  refusedAs(() => verifier.verify({ ...req, headers: { ...req.headers, authorization: auth.replace(`Credential=${ID}/`, 'Credential=nobody/') } }), 'Unauthorized');
-  refusedAs(() => verifier.verify({ ...req, headers: { ...req.headers, authorization: auth.replace(`Credential=${ID}/`, 'Credential=old/') } }), 'Unauthorized', /Bearer/);
+  const answer = (r: SignedRequest) => {
+    try {
+      verifier.verify(r);
+    } catch (e) {
+      return { type: (e as SkyscaleError).type, message: (e as SkyscaleError).message, hint: (e as SkyscaleError).hint };
+    }
+    return 'verified';
+  };
+  const wrongSecret = answer(await signed({ path: '/2015-03-31/functions', secret: 'not-the-secret' }));
+  assert.equal((wrongSecret as { type: string }).type, 'InvalidSignature');
+  assert.deepEqual(answer({ ...req, headers: { ...req.headers, authorization: auth.replace(`Credential=${ID}/`, 'Credential=nobody/') } }), wrongSecret);
+  assert.deepEqual(answer({ ...req, headers: { ...req.headers, authorization: auth.replace(`Credential=${ID}/`, 'Credential=old/') } }), wrongSecret);
+});
+
+test('with x-amz-content-sha256 the whole signature is checked from the headers; without it, once the body is there', async () => {
+  const req = await signed({ path: '/2015-03-31/functions/f/invocations', body: '{"a":1}' });
+  const head = { method: req.method, url: req.url, headers: req.headers };
+  const early = verifier.begin(head);
+  assert.deepEqual(early.key, KEY);
+  early.finish!(req.body);
+  assert.throws(() => early.finish!(Buffer.from('{"a":2}')), /x-amz-content-sha256/);
+  const wrong = await signed({ path: '/2015-03-31/functions/f/invocations', body: '{"a":1}', secret: 'not-the-secret' });
+  refusedAs(() => verifier.begin({ method: wrong.method, url: wrong.url, headers: wrong.headers }), 'InvalidSignature', /does not match/);
+
+  // botocore signs without the header: the key is known from the headers, the signature needs the body
+  const bare = await signed({ path: '/2015-03-31/functions/f/invocations', body: '{"a":1}', contentHash: false });
+  assert.equal(bare.headers['x-amz-content-sha256'], undefined);
+  const late = verifier.begin({ method: bare.method, url: bare.url, headers: bare.headers });
+  assert.deepEqual(late.key, KEY);
+  late.finish!(bare.body);
+  refusedAs(() => late.finish!(Buffer.from('{"a":2}')), 'InvalidSignature', /does not match/);
 });
 
 test('a malformed Authorization header is refused clearly', () => {

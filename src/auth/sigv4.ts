@@ -5,6 +5,15 @@
 // body's SHA-256), signed with the key derived for the credential's date, region and
 // service, and compared in constant time. A date more than 15 minutes off, or a body
 // whose hash differs from x-amz-content-sha256, is refused.
+//
+// Verification runs in two steps so that nothing of the body is read for a request
+// that cannot be authentic: begin() checks what the headers alone can tell (the
+// header's shape, the date, that the key id names an active key) and, when the client
+// sent x-amz-content-sha256 (the AWS SDKs do), the signature itself over that claimed
+// hash; what is left for the body is then only comparing its hash. Without that header
+// the signature is checked once the body is read. An unknown, revoked or expired key id
+// is answered exactly as a wrong signature is, so the answer never tells whether a key
+// id exists.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SkyscaleError } from '../errors.js';
@@ -14,12 +23,22 @@ import type { ApiKey } from './api-keys.js';
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 
-export interface SignedRequest {
+/** A request as far as its headers go. */
+export interface RequestHead {
   method: string;
   /** the request target as received: path still percent-encoded, with the query */
   url: string;
   headers: IncomingHttpHeaders;
+}
+
+export interface SignedRequest extends RequestHead {
   body: Buffer;
+}
+
+/** The key a request names, and what is left to check once its body is read (null: nothing). */
+export interface Authentication {
+  key: ApiKey;
+  finish: ((body: Buffer) => void) | null;
 }
 
 export interface SecretSource {
@@ -45,7 +64,15 @@ export class SigV4Verifier {
 
   constructor(private readonly secrets: SecretSource, private readonly service: string, private readonly now: () => number = Date.now) {}
 
+  /** Both steps at once, for a request whose body is at hand. */
   verify(req: SignedRequest): ApiKey {
+    const auth = this.begin(req);
+    auth.finish?.(req.body);
+    return auth.key;
+  }
+
+  /** Everything the headers can tell; see the module comment. */
+  begin(req: RequestHead): Authentication {
     const auth = parseAuthorization(header(req.headers, 'authorization'));
     if (auth.service !== this.service) throw invalid(`the credential scope names service "${auth.service}"; sign for "${this.service}"`);
     const amzDate = header(req.headers, 'x-amz-date');
@@ -54,27 +81,31 @@ export class SigV4Verifier {
     if (amzDate.slice(0, 8) !== auth.date) throw invalid('the credential scope date is not the date of x-amz-date');
     const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
     if (Math.abs(this.now() - signedAt) > MAX_SKEW_MS) throw invalid('Signature expired: the request date is more than 15 minutes from the server time');
-
-    const bodyHash = createHash('sha256').update(req.body).digest('hex');
     const claimed = req.headers['x-amz-content-sha256'];
-    if (claimed !== undefined && claimed !== bodyHash) {
-      throw invalid(claimed === 'UNSIGNED-PAYLOAD' ? 'unsigned payloads are not accepted' : 'the body does not match its x-amz-content-sha256');
-    }
+    if (claimed === 'UNSIGNED-PAYLOAD') throw invalid('unsigned payloads are not accepted');
+    if (claimed !== undefined && (typeof claimed !== 'string' || !/^[0-9a-f]{64}$/.test(claimed))) throw invalid('x-amz-content-sha256 is not the hex SHA-256 of the body');
 
+    // unknown, revoked, expired and pre-SigV4 keys get the wrong signature's answer
     const found = this.secrets.signingSecret(auth.accessKeyId);
-    if (!found) throw new SkyscaleError('Unauthorized', `the access key id "${auth.accessKeyId}" is not a Skyscale API key id`);
-    if (found.secret === null) {
-      throw new SkyscaleError('Unauthorized', `API key "${auth.accessKeyId}" was stored before SigV4 support and can only be used as a Bearer key`, { hint: 'create the key again to use it with AWS clients' });
-    }
+    if (!found?.secret) throw mismatch();
+    const signingKey = this.signingKey(auth.accessKeyId, found.secret, auth);
     const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-    const canonical = canonicalRequest(req, auth.signedHeaders, bodyHash);
-    const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
-    const expected = createHmac('sha256', this.signingKey(auth.accessKeyId, found.secret, auth)).update(stringToSign).digest();
-    const given = Buffer.from(auth.signature, 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw invalid('The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+    const check = (bodyHash: string) => {
+      const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest(req, auth.signedHeaders, bodyHash))}`;
+      const expected = createHmac('sha256', signingKey).update(stringToSign).digest();
+      const given = Buffer.from(auth.signature, 'hex');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw mismatch();
+    };
+    if (claimed !== undefined) {
+      check(claimed);
+      return {
+        key: found.key,
+        finish: (body) => {
+          if (createHash('sha256').update(body).digest('hex') !== claimed) throw invalid('the body does not match its x-amz-content-sha256');
+        },
+      };
     }
-    return found.key;
+    return { key: found.key, finish: (body) => check(createHash('sha256').update(body).digest('hex')) };
   }
 
   private signingKey(id: string, secret: string, a: ParsedAuthorization): Buffer {
@@ -93,7 +124,7 @@ export function deriveSigningKey(secret: string, date: string, region: string, s
   return hmac(hmac(hmac(kDate, region), service), 'aws4_request');
 }
 
-export function canonicalRequest(req: SignedRequest, signedHeaders: string[], payloadHash: string): string {
+export function canonicalRequest(req: RequestHead, signedHeaders: string[], payloadHash: string): string {
   const q = req.url.indexOf('?');
   const rawPath = q === -1 ? req.url : req.url.slice(0, q);
   const rawQuery = q === -1 ? '' : req.url.slice(q + 1);
@@ -161,4 +192,9 @@ function sha256Hex(s: string): string {
 
 function invalid(message: string): SkyscaleError {
   return new SkyscaleError('InvalidSignature', message);
+}
+
+/** One answer for a wrong signature and for a key id that names no active key. */
+function mismatch(): SkyscaleError {
+  return invalid('The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
 }

@@ -17,6 +17,8 @@ export const LOG_PAGE_MAX_ENTRIES = 1000;
 export const LOG_PAGE_MAX_BYTES = 4 * 1024 * 1024;
 /** The log tail an invoke returns with LogType Tail (Lambda: the last 4 KB). */
 export const LOG_TAIL_BYTES = 4 * 1024;
+/** A request body that carries settings (a function's, an alias, a key): everything but events and code. */
+export const SETTINGS_BODY_LIMIT_BYTES = 256 * 1024;
 /** A code package uploaded to the native API (zip, tar.gz or tar). */
 export const UPLOAD_LIMIT_BYTES = 250 * 1024 * 1024;
 /** A zip sent inline to the Lambda API (Lambda: 50 MB). */

@@ -127,4 +127,27 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: 'log retention: invocations found oldest first across functions',
     sql: `CREATE INDEX invocations_by_start ON invocations (started_at);`,
   },
+  {
+    version: 7,
+    name: 'API keys with roles, function scopes, expiry and revocation; the append-only audit log of changes',
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN description TEXT NOT NULL DEFAULT '';
+      ALTER TABLE api_keys ADD COLUMN functions_json TEXT;
+      ALTER TABLE api_keys ADD COLUMN expires_at TEXT;
+      ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        key_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        client TEXT NOT NULL,
+        result TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    `,
+  },
 ];

@@ -41,7 +41,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { onR
   const config = loadConfig({ HOME: dataDir, SKYSCALE_DATA_DIR: dataDir, SKYSCALE_ADMIN_KEY: ADMIN_KEY, SKYSCALE_WARM_POOL_SIZE: '0', ...env });
   const driver = new FakeDriver();
   const services = await assemble(config, opts.log ?? pino({ level: process.env.SKYSCALE_TEST_LOG ?? 'silent' }), driver);
-  const app = buildApp(services);
+  const app = buildApp(services, { timeouts: config });
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   await app.ready();
 

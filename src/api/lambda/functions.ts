@@ -6,6 +6,7 @@ import type { Registry } from '../../registry/registry.js';
 import { ZIP_LIMIT_BYTES } from '../../model/limits.js';
 import { isVersionNumber, LATEST } from '../../model/names.js';
 import type { LambdaServices } from '../deps.js';
+import { callerMayAct, needs } from '../gate.js';
 import { parseFunctionName, unqualifiedName } from './function-name.js';
 import { paginate } from './pagination.js';
 import {
@@ -22,7 +23,7 @@ type Qualified = Fn & { Querystring: { Qualifier?: string } };
 type Listing = { Querystring: PageQuery & { FunctionVersion?: 'ALL' } };
 
 export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<LambdaServices, 'registry'>): void {
-  app.post<{ Body: CreateFunctionBody }>('/functions', { bodyLimit: CODE_BODY_LIMIT, schema: createFunction }, async (req, reply) => {
+  app.post<{ Body: CreateFunctionBody }>('/functions', { config: needs('functions:write', 'body', 'function.create'), bodyLimit: CODE_BODY_LIMIT, schema: createFunction }, async (req, reply) => {
     const body = req.body;
     const { name, qualifier } = parseFunctionName(body.FunctionName);
     if (qualifier !== undefined) throw invalid('FunctionName may not carry a qualifier when creating a function');
@@ -34,17 +35,17 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
 
   const list = async (req: FastifyRequest<Listing>) => {
     const all = req.query.FunctionVersion === 'ALL';
-    const items = registry.list().flatMap((fn) => {
+    const items = registry.list().filter((fn) => callerMayAct(req, fn.name)).flatMap((fn) => {
       const latest = functionConfiguration(fn, registry.latest(fn.name).snapshot, 'latest');
       return all ? [latest, ...registry.versions(fn.name).map((v) => functionConfiguration(fn, v, 'version'))] : [latest];
     });
     const page = paginate(items, req.query);
     return { Functions: page.items, ...(page.next ? { NextMarker: page.next } : {}) };
   };
-  app.get<Listing>('/functions', { schema: listFunctions }, list);
-  app.get<Listing>('/functions/', { schema: listFunctions }, list);
+  app.get<Listing>('/functions', { config: needs('functions:read', 'listing'), schema: listFunctions }, list);
+  app.get<Listing>('/functions/', { config: needs('functions:read', 'listing'), schema: listFunctions }, list);
 
-  app.get<Qualified>('/functions/:FunctionName', { schema: qualifiedFunction }, async (req) => {
+  app.get<Qualified>('/functions/:FunctionName', { config: needs('functions:read', 'path'), schema: qualifiedFunction }, async (req) => {
     const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
     const fn = registry.get(name);
     return {
@@ -54,18 +55,18 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     };
   });
 
-  app.get<Qualified>('/functions/:FunctionName/configuration', { schema: qualifiedFunction }, async (req) => {
+  app.get<Qualified>('/functions/:FunctionName/configuration', { config: needs('functions:read', 'path'), schema: qualifiedFunction }, async (req) => {
     const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
     return configurationFor(registry, name, qualifier);
   });
 
-  app.put<Fn & { Body: UpdateConfigurationBody }>('/functions/:FunctionName/configuration', { schema: updateConfiguration }, async (req) => {
+  app.put<Fn & { Body: UpdateConfigurationBody }>('/functions/:FunctionName/configuration', { config: needs('functions:write', 'path', 'function.update-configuration'), schema: updateConfiguration }, async (req) => {
     const name = unqualifiedName(req.params.FunctionName);
     const fn = await registry.reconfigure(name, (current) => settingsFromLambda(req.body, current), (current) => checkRevision(req.body.RevisionId, latestRevision(current)));
     return functionConfiguration(fn, registry.latest(name).snapshot, 'latest');
   });
 
-  app.put<Fn & { Body: UpdateCodeBody }>('/functions/:FunctionName/code', { bodyLimit: CODE_BODY_LIMIT, schema: updateCode }, async (req) => {
+  app.put<Fn & { Body: UpdateCodeBody }>('/functions/:FunctionName/code', { config: needs('functions:write', 'path', 'function.update-code'), bodyLimit: CODE_BODY_LIMIT, schema: updateCode }, async (req) => {
     const name = unqualifiedName(req.params.FunctionName);
     const body = req.body;
     const publish = body.Publish === true;
@@ -75,7 +76,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     return functionConfiguration(registry.get(name), v, publish && body.DryRun !== true ? 'version' : 'latest');
   });
 
-  app.delete<Qualified>('/functions/:FunctionName', { schema: qualifiedFunction }, async (req, reply) => {
+  app.delete<Qualified>('/functions/:FunctionName', { config: needs('functions:write', 'path', 'function.delete'), schema: qualifiedFunction }, async (req, reply) => {
     const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
     if (qualifier === undefined || qualifier === LATEST) await registry.delete(name);
     else if (isVersionNumber(qualifier)) registry.deleteVersion(name, Number(qualifier));
@@ -83,7 +84,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     return reply.status(204).send();
   });
 
-  app.post<Fn & { Body: PublishVersionBody }>('/functions/:FunctionName/versions', { schema: publishVersion }, async (req, reply) => {
+  app.post<Fn & { Body: PublishVersionBody }>('/functions/:FunctionName/versions', { config: needs('functions:write', 'path', 'function.publish'), schema: publishVersion }, async (req, reply) => {
     const name = unqualifiedName(req.params.FunctionName);
     const { snapshot } = registry.latest(name);
     checkRevision(req.body.RevisionId, latestRevision(registry.get(name)));
@@ -95,7 +96,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     return reply.status(201).send(functionConfiguration(registry.get(name), v, 'version'));
   });
 
-  app.get<Fn & { Querystring: PageQuery }>('/functions/:FunctionName/versions', { schema: listVersions }, async (req) => {
+  app.get<Fn & { Querystring: PageQuery }>('/functions/:FunctionName/versions', { config: needs('functions:read', 'path'), schema: listVersions }, async (req) => {
     const name = unqualifiedName(req.params.FunctionName);
     const { fn, snapshot } = registry.latest(name);
     const items = [functionConfiguration(fn, snapshot, 'latest'), ...registry.versions(name).map((v) => functionConfiguration(fn, v, 'version'))];

@@ -8,6 +8,7 @@ import { SkyscaleError } from '../../errors.js';
 import { MAX_EVENT_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import { LATEST } from '../../model/names.js';
 import type { LambdaServices } from '../deps.js';
+import { needs } from '../gate.js';
 import { eventBytes, tail } from '../invocation-payload.js';
 import { rawBody } from '../request-body.js';
 import { parseFunctionName } from './function-name.js';
@@ -18,7 +19,7 @@ type InvokeReq = { Params: { FunctionName: string }; Querystring: { Qualifier?: 
 
 export function lambdaInvokeRoutes(app: FastifyInstance, { invoker, registry }: Pick<LambdaServices, 'invoker' | 'registry'>): void {
   // the body is the event, passed on as the bytes that came (checked to be JSON)
-  app.post<InvokeReq>('/functions/:FunctionName/invocations', { bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke }, async (req, reply) => {
+  app.post<InvokeReq>('/functions/:FunctionName/invocations', { config: needs('functions:invoke', 'path'), bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke }, async (req, reply) => {
     const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
     const type = header(req.headers['x-amz-invocation-type']) ?? 'RequestResponse';
     const event = eventBytes(rawBody(req.body), 'Could not parse request body into json');

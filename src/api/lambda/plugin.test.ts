@@ -1,6 +1,7 @@
 // The Lambda surface as a whole, in process: SigV4 (the real AWS SDK signing, a wrong
-// secret, a body altered after signing), Bearer keys, unsigned requests on every date
-// prefix, unknown routes, and the REST-JSON error shape botocore and the SDK read.
+// secret answered as an unknown key id is, a body altered after signing), Bearer keys,
+// unsigned requests on every date prefix, unknown routes, and the REST-JSON error shape
+// botocore and the SDK read.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -14,19 +15,23 @@ before(async () => {
 });
 after(async () => { await t?.close(); });
 
-async function refusedAs(client: LambdaClient, p: Promise<unknown>, name: string, status: number): Promise<void> {
+/** Asserts the call is refused with that exception and status; returns its message. */
+async function refusedAs(client: LambdaClient, p: Promise<unknown>, name: string, status: number): Promise<string> {
+  let message = '';
   try {
     await assert.rejects(p, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
       assert.equal(err.name, name, `expected ${name}, got ${err.name}: ${err.message}`);
       assert.equal(err.$metadata?.httpStatusCode, status);
+      message = err.message;
       return true;
     });
   } finally {
     client.destroy();
   }
+  return message;
 }
 
-test('a request signed with the right secret is served; a wrong secret is InvalidSignatureException (403)', async () => {
+test('a request signed with the right secret is served; a wrong secret and an unknown key id get the same InvalidSignatureException (403)', async () => {
   const right = lambdaClient(t.app);
   try {
     assert.ok((await right.send(new ListFunctionsCommand({}))).Functions?.some((f) => f.FunctionName === 'lam'));
@@ -34,9 +39,12 @@ test('a request signed with the right secret is served; a wrong secret is Invali
     right.destroy();
   }
   const wrong = lambdaClient(t.app, `${ADMIN_KEY.split('.')[0]}.not-the-secret`);
-  await refusedAs(wrong, wrong.send(new ListFunctionsCommand({})), 'InvalidSignatureException', 403);
+  const wrongAnswer = await refusedAs(wrong, wrong.send(new ListFunctionsCommand({})), 'InvalidSignatureException', 403);
+  // the answer must not tell whether a key id exists
   const unknown = lambdaClient(t.app, 'nosuchkey.0123456789abcdef');
-  await refusedAs(unknown, unknown.send(new ListFunctionsCommand({})), 'UnrecognizedClientException', 401);
+  const unknownAnswer = await refusedAs(unknown, unknown.send(new ListFunctionsCommand({})), 'InvalidSignatureException', 403);
+  assert.equal(unknownAnswer, wrongAnswer);
+  assert.match(wrongAnswer, /signature we calculated does not match/);
 });
 
 test('a body altered after signing is refused before the function runs', async () => {

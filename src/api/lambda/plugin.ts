@@ -1,19 +1,22 @@
 // The Lambda-compatible API (restJson1): one encapsulated plugin per date prefix the
 // AWS clients use (/2015-03-31 for functions, versions, aliases and Invoke;
 // /2017-10-31 and /2019-09-30 for concurrency; /2021-10-31 for function URL configs).
-// Each takes raw bodies, authenticates with SigV4 (or a Skyscale Bearer key) once the
-// body is read (the signature covers its hash), then parses and checks the request
-// against the route's schema, and answers errors in the REST-JSON shape: status,
-// x-amzn-ErrorType, {Type, message}, x-amzn-RequestId.
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+// Each takes raw bodies, authenticates with SigV4 (or a Skyscale Bearer key) from the
+// headers before the body is read, and finishes a signature's check once the body is
+// there (it covers the body's hash) when the headers could not; then parses and checks
+// the request against the route's schema, and answers errors in the REST-JSON shape:
+// status, x-amzn-ErrorType, {Type, message}, x-amzn-RequestId.
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
 import { requestAuthenticator } from '../../auth/request-auth.js';
 import type { LambdaServices } from '../deps.js';
 import { sendLambdaError } from '../error-reply.js';
-import { acceptRawBodies, parseDeclaredInput, rawBody } from '../request-body.js';
+import { installBodyScope, installGate } from '../gate.js';
+import { acceptRawBodies, parseDeclaredInput } from '../request-body.js';
 import { lambdaSchemaError } from '../schema-errors.js';
 import { lambdaAliasRoutes } from './aliases.js';
 import { concurrencyReadRoutes, concurrencyWriteRoutes } from './concurrency.js';
+import { parseFunctionName } from './function-name.js';
 import { lambdaFunctionRoutes } from './functions.js';
 import { lambdaInvokeRoutes } from './invoke.js';
 import { lambdaUrlConfigRoutes } from './url-configs.js';
@@ -27,6 +30,19 @@ const DATE_PREFIXES: [string, LambdaRoutes[]][] = [
   ['/2021-10-31', [lambdaUrlConfigRoutes]],
 ];
 
+/** The function CreateFunction names in its body (undefined when it is not a usable name: the schema refuses it). */
+function functionInBody(body: unknown): string | undefined {
+  const name = (body as { FunctionName?: unknown } | null)?.FunctionName;
+  if (typeof name !== 'string') return undefined;
+  try {
+    return parseFunctionName(name).name;
+  } catch {
+    return undefined;
+  }
+}
+
+const routeNotFound = (req: FastifyRequest) => new SkyscaleError('RouteNotFound', `no Lambda API route ${req.method} ${req.url.split('?')[0]}`);
+
 export function lambdaApi(deps: LambdaServices): FastifyPluginAsync {
   const authenticate = requestAuthenticator(deps.keys);
   return async (app) => {
@@ -35,12 +51,14 @@ export function lambdaApi(deps: LambdaServices): FastifyPluginAsync {
         acceptRawBodies(api);
         api.setErrorHandler(sendLambdaError);
         api.setSchemaErrorFormatter(lambdaSchemaError);
-        api.setNotFoundHandler((req, reply) => sendLambdaError(new SkyscaleError('RouteNotFound', `no Lambda API route ${req.method} ${req.url.split('?')[0]}`), req, reply));
-        // once the body is read (SigV4 signs its hash) and before it is parsed and checked
-        api.addHook('preValidation', async (req) => {
-          authenticate({ method: req.method, url: req.url, headers: req.headers, body: rawBody(req.body) });
+        api.setNotFoundHandler((req, reply) => sendLambdaError(routeNotFound(req), req, reply));
+        // from the headers before the body is read; a signature's body hash once it is
+        installGate(api, {
+          authenticate, limits: deps.limits, audit: deps.audit, notFound: routeNotFound,
+          functionParam: 'FunctionName', functionInPath: (raw) => parseFunctionName(raw).name, functionInBody,
         });
         parseDeclaredInput(api, 'Could not parse request body into json');
+        installBodyScope(api, functionInBody);
         api.addHook('onSend', async (req, reply) => {
           if (!reply.hasHeader('x-amzn-requestid')) void reply.header('x-amzn-requestid', req.id);
         });

@@ -3,6 +3,7 @@
 // URL itself is served by the function-URL surface under /fn.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { LambdaServices } from '../deps.js';
+import { needs } from '../gate.js';
 import { parseFunctionName } from './function-name.js';
 import { createUrlConfig, listUrlConfigs, updateUrlConfig, urlConfig, type UrlConfigBody } from './schemas.js';
 import { urlConfiguration } from './shapes.js';
@@ -16,25 +17,25 @@ export function lambdaUrlConfigRoutes(app: FastifyInstance, { registry }: Pick<L
   };
   const input = (body: UrlConfigBody) => ({ authType: body.AuthType, cors: body.Cors, invokeMode: body.InvokeMode });
 
-  app.post<Target & { Body: UrlConfigBody }>('/functions/:FunctionName/url', { schema: createUrlConfig }, async (req, reply) => {
+  app.post<Target & { Body: UrlConfigBody }>('/functions/:FunctionName/url', { config: needs('functions:write', 'path', 'url-config.create'), schema: createUrlConfig }, async (req, reply) => {
     const { name, qualifier } = target(req);
     const url = registry.urls.put(name, qualifier, input(req.body), 'create');
     return reply.status(201).send(urlConfiguration(url, baseUrl(req)));
   });
-  app.get<Target>('/functions/:FunctionName/url', { schema: urlConfig }, async (req) => {
+  app.get<Target>('/functions/:FunctionName/url', { config: needs('functions:read', 'path'), schema: urlConfig }, async (req) => {
     const { name, qualifier } = target(req);
     return urlConfiguration(registry.urls.get(name, qualifier), baseUrl(req));
   });
-  app.put<Target & { Body: UrlConfigBody }>('/functions/:FunctionName/url', { schema: updateUrlConfig }, async (req) => {
+  app.put<Target & { Body: UrlConfigBody }>('/functions/:FunctionName/url', { config: needs('functions:write', 'path', 'url-config.update'), schema: updateUrlConfig }, async (req) => {
     const { name, qualifier } = target(req);
     return urlConfiguration(registry.urls.put(name, qualifier, input(req.body), 'update'), baseUrl(req));
   });
-  app.delete<Target>('/functions/:FunctionName/url', { schema: urlConfig }, async (req, reply) => {
+  app.delete<Target>('/functions/:FunctionName/url', { config: needs('functions:write', 'path', 'url-config.delete'), schema: urlConfig }, async (req, reply) => {
     const { name, qualifier } = target(req);
     registry.urls.delete(name, qualifier);
     return reply.status(204).send();
   });
-  app.get<Target>('/functions/:FunctionName/urls', { schema: listUrlConfigs }, async (req) => ({
+  app.get<Target>('/functions/:FunctionName/urls', { config: needs('functions:read', 'path'), schema: listUrlConfigs }, async (req) => ({
     FunctionUrlConfigs: registry.urls.list(parseFunctionName(req.params.FunctionName).name).map((u) => urlConfiguration(u, baseUrl(req))),
   }));
 }

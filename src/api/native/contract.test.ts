@@ -3,7 +3,8 @@
 // with the same method and path and every operation of the contract is served; path
 // and query parameters have the same names (and query values the same types); a JSON
 // request body has the same required fields and the same field types, and a body the
-// contract leaves open (an event, a package) is taken raw by the route.
+// contract leaves open (an event, a package) is taken raw by the route; each operation
+// names the permission its route declares.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ interface Schema {
 }
 
 interface Parameter { $ref?: string; name: string; in: string; schema?: Schema }
-interface Operation { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema?: Schema }> } }
+interface Operation { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema?: Schema }> }; 'x-skyscale-permission'?: string }
 type PathItem = Record<string, Operation> & { parameters?: Parameter[] };
 interface Contract { paths: Record<string, PathItem>; components: { schemas: Record<string, Schema>; parameters: Record<string, Parameter> } }
 
@@ -125,5 +126,12 @@ test('JSON request bodies have the same required fields and field types; open bo
     assert.deepEqual(shape(declared), shape(json), `${key}: required fields and field types`);
     compared++;
   }
-  assert.equal(compared, 4, 'create, configure, roll back, set an alias');
+  assert.equal(compared, 5, 'create, configure, roll back, set an alias, create a key');
+});
+
+test('each operation names the permission its route declares (x-skyscale-permission)', () => {
+  const served = nativeRoutes();
+  for (const [key, { op }] of contractOperations()) {
+    assert.equal(op['x-skyscale-permission'], served.get(key)!.config?.access?.permission, key);
+  }
 });

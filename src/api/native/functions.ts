@@ -4,6 +4,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
 import { validateMinWarm } from '../../registry/registry.js';
 import type { NativeServices } from '../deps.js';
+import { callerMayAct, needs } from '../gate.js';
+import { UPLOAD_LIMIT_BYTES } from '../../model/limits.js';
 import { rawBody } from '../request-body.js';
 import { deploySettings } from './settings-header.js';
 import { createFunction, functionByName, putFunction, rollback, type CreateFunctionBody, type PutFunctionBody, type RollbackBody } from './schemas.js';
@@ -13,21 +15,23 @@ type NameParams = { Params: { name: string } };
 
 export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): FastifyPluginAsync {
   return async (app) => {
-    app.get('/functions', async () => ({ functions: registry.list().map(functionView) }));
+    app.get('/functions', { config: needs('functions:read', 'listing') }, async (req) => ({
+      functions: registry.list().filter((fn) => callerMayAct(req, fn.name)).map(functionView),
+    }));
 
-    app.post<{ Body: CreateFunctionBody }>('/functions', { schema: createFunction }, async (req, reply) => {
+    app.post<{ Body: CreateFunctionBody }>('/functions', { config: needs('functions:write', 'body', 'function.create'), schema: createFunction }, async (req, reply) => {
       const fn = await registry.create(req.body.name, req.body);
       return reply.status(201).send({ function: functionView(fn) });
     });
 
-    app.put<NameParams & { Body: PutFunctionBody }>('/functions/:name', { schema: putFunction }, async (req, reply) => {
+    app.put<NameParams & { Body: PutFunctionBody }>('/functions/:name', { config: needs('functions:write', 'path', 'function.put'), schema: putFunction }, async (req, reply) => {
       const { minWarm, settings } = splitPut(req.params.name, req.body, 'the body');
       let { fn, created } = await registry.upsert(req.params.name, settings);
       if (minWarm !== undefined) fn = registry.setMinWarm(fn.name, minWarm);
       return reply.status(created ? 201 : 200).send({ function: functionView(fn) });
     });
 
-    app.get<NameParams>('/functions/:name', { schema: functionByName }, async (req) => {
+    app.get<NameParams>('/functions/:name', { config: needs('functions:read', 'path'), schema: functionByName }, async (req) => {
       const { fn, snapshot } = registry.latest(req.params.name);
       return {
         function: functionView(fn), latest: snapshot ? versionView(snapshot) : null, versions: registry.versions(fn.name).length,
@@ -35,7 +39,7 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
       };
     });
 
-    app.delete<NameParams>('/functions/:name', { schema: functionByName }, async (req, reply) => {
+    app.delete<NameParams>('/functions/:name', { config: needs('functions:write', 'path', 'function.delete'), schema: functionByName }, async (req, reply) => {
       await registry.delete(req.params.name);
       return reply.status(204).send();
     });
@@ -43,7 +47,7 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
     // The body is the package itself (zip, tar.gz or tar), taken as the bytes that came.
     // With settings (the Skyscale-Settings header) both become one snapshot, and the
     // function is created if need be; without, the snapshot takes the current settings.
-    app.post<NameParams>('/functions/:name/versions', { schema: functionByName }, async (req, reply) => {
+    app.post<NameParams>('/functions/:name/versions', { config: needs('functions:write', 'path', 'function.deploy'), bodyLimit: UPLOAD_LIMIT_BYTES, schema: functionByName }, async (req, reply) => {
       const sent = deploySettings(req);
       const { minWarm, settings } = sent ? splitPut(req.params.name, sent, 'the Skyscale-Settings header') : { minWarm: undefined, settings: undefined };
       const bytes = rawBody(req.body);
@@ -54,14 +58,14 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
       return reply.status(201).send({ version: versionView(version) });
     });
 
-    app.get<NameParams>('/functions/:name/versions', { schema: functionByName }, async (req) => ({ versions: registry.versions(req.params.name).map(versionView) }));
+    app.get<NameParams>('/functions/:name/versions', { config: needs('functions:read', 'path'), schema: functionByName }, async (req) => ({ versions: registry.versions(req.params.name).map(versionView) }));
 
-    app.post<NameParams>('/functions/:name/publish', { schema: functionByName }, async (req, reply) => {
+    app.post<NameParams>('/functions/:name/publish', { config: needs('functions:write', 'path', 'function.publish'), schema: functionByName }, async (req, reply) => {
       const version = registry.publish(req.params.name);
       return reply.status(201).send({ version: versionView(version) });
     });
 
-    app.post<NameParams & { Body: RollbackBody }>('/functions/:name/rollback', { schema: rollback }, async (req) => {
+    app.post<NameParams & { Body: RollbackBody }>('/functions/:name/rollback', { config: needs('functions:write', 'path', 'function.rollback'), schema: rollback }, async (req) => {
       const moved = await registry.rollback(req.params.name, req.body.alias);
       req.log.info({ function: req.params.name, ...moved }, 'rolled back');
       return { rollback: moved };

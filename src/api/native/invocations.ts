@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import type { NativeServices } from '../deps.js';
+import { needs, requireCallerScope } from '../gate.js';
 import { eventBytes, tail } from '../invocation-payload.js';
 import { rawBody } from '../request-body.js';
 import { invocationById, invoke, logs } from './schemas.js';
@@ -16,7 +17,7 @@ export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeSer
     app.post<{ Params: { name: string }; Querystring: { version?: string } }>(
       '/functions/:name/invocations',
       // the body is the event, passed on as the bytes that came (checked to be JSON)
-      { bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke },
+      { config: needs('functions:invoke', 'path'), bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke },
       async (req, reply) => {
         const event = eventBytes(rawBody(req.body));
         const outcome = await invoker.invoke(req.params.name, req.query.version, event);
@@ -36,13 +37,14 @@ export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeSer
       },
     );
 
-    app.get<{ Params: { id: string } }>('/invocations/:id', { schema: invocationById }, async (req) => {
+    app.get<{ Params: { id: string } }>('/invocations/:id', { config: needs('invocations:read', 'record'), schema: invocationById }, async (req) => {
       const record = recorder.get(req.params.id);
       if (!record) throw new SkyscaleError('InvocationNotFound', `no invocation with id "${req.params.id}"`);
+      requireCallerScope(req, record.functionName);
       return { invocation: record };
     });
 
-    app.get<{ Params: { name: string }; Querystring: { limit?: number; cursor?: string; before?: string } }>('/functions/:name/logs', { schema: logs }, async (req, reply) => {
+    app.get<{ Params: { name: string }; Querystring: { limit?: number; cursor?: string; before?: string } }>('/functions/:name/logs', { config: needs('functions:read', 'path'), schema: logs }, async (req, reply) => {
       const { name } = req.params;
       registry.get(name);
       const from = pageStart(req.query);

@@ -2,9 +2,10 @@
 // pre-warmed sandboxes, warm instances).
 import type { FastifyPluginAsync } from 'fastify';
 import type { NativeServices } from '../deps.js';
+import { needs } from '../gate.js';
 
 export function poolRoutes({ status }: Pick<NativeServices, 'status'>): FastifyPluginAsync {
   return async (app) => {
-    app.get('/pool', async () => status.pool());
+    app.get('/pool', { config: needs('node:read', 'node') }, async () => status.pool());
   };
 }

@@ -54,3 +54,15 @@ export const logs = {
 } as const;
 
 export const invocationById = { params: { type: 'object', required: ['id'], properties: { id: text } } } as const;
+
+export const createKey = {
+  body: {
+    type: 'object', required: ['role'],
+    properties: { role: text, name: text, description: text, functions: { type: 'array', items: text }, expiresAt: text, expiresIn: text },
+  },
+} as const;
+export type CreateKeyBody = { role: string; name?: string; description?: string; functions?: string[]; expiresAt?: string; expiresIn?: string };
+
+export const keyById = { params: { type: 'object', required: ['id'], properties: { id: text } } } as const;
+
+export const auditLog = { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } } } as const;

@@ -1,7 +1,9 @@
 // Function URLs: any request to /fn/{name}[/{path}] or /fn/{name}:{alias}[/{path}]
 // runs the function (or alias) that has a URL configured, with the request as an HTTP
 // API payload 2.0 event, and answers with the result mapped back to HTTP. AuthType
-// NONE is public; AWS_IAM takes a Skyscale API key (Bearer, or SigV4 for "lambda").
+// NONE is public (rate-limited per URL and client address); AWS_IAM takes a Skyscale
+// API key that may invoke the function (Bearer, or SigV4 for "lambda"), checked by the
+// gate from the headers before the body is read.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
 import { requestAuthenticator } from '../../auth/request-auth.js';
@@ -10,27 +12,56 @@ import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import { decodeOrKeep } from '../../uri.js';
 import type { UrlServices } from '../deps.js';
 import { sendFunctionUrlError } from '../error-reply.js';
+import { installGate, type RouteAccess } from '../gate.js';
 import { acceptRawBodies, rawBody } from '../request-body.js';
 import { badGateway, credentialHeaders, httpEvent, httpResponse, type HttpResponseOut } from './function-url-event.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-export function functionUrls({ registry, invoker, keys }: UrlServices): FastifyPluginAsync {
+/** AWS_IAM URLs need a key that may invoke the function; NONE URLs are public, limited per URL and client address. */
+const URL_ACCESS: RouteAccess = { permission: 'functions:invoke', scope: 'path', perUrl: true };
+
+interface UrlTarget {
+  name: string;
+  alias: string;
+  target: string;
+  rawPath: string;
+  rawQueryString: string;
+  config: FunctionUrlRecord;
+}
+
+const notFound = () => new SkyscaleError('FunctionUrlNotFound', 'The resource you requested does not exist.');
+
+export function functionUrls({ registry, invoker, keys, limits, audit }: UrlServices): FastifyPluginAsync {
   const authenticate = requestAuthenticator(keys);
+  const targets = new WeakMap<FastifyRequest, UrlTarget>();
   return async (app) => {
     acceptRawBodies(app);
     app.setErrorHandler(sendFunctionUrlError);
-
-    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    // which URL, and so which AuthType, is known from the path before anything else
+    app.addHook('onRequest', async (req) => {
+      if (req.is404) return;
       const { target, rawPath, rawQueryString } = splitUrl(req.url);
       const colon = target.indexOf(':');
       const name = colon === -1 ? target : target.slice(0, colon);
       const alias = colon === -1 ? '' : target.slice(colon + 1);
-      const config = urlConfig(registry, name, alias);
+      targets.set(req, { name, alias, target, rawPath, rawQueryString, config: urlConfig(registry, name, alias) });
+    });
+    installGate(app, {
+      authenticate, limits, audit, notFound,
+      // the function the URL was resolved to, the very one the handler invokes
+      functionParam: 'target', functionInPath: (_target, req) => targets.get(req)!.name, functionInBody: () => undefined,
+      publicUrl: (req) => {
+        const t = targets.get(req)!;
+        return t.config.authType === 'NONE' ? t.target : null;
+      },
+    });
+
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+      const { name, alias, target, rawPath, rawQueryString, config } = targets.get(req)!;
       const body = rawBody(req.body);
-      const caller = config.authType === 'AWS_IAM' ? authenticate({ method: req.method, url: req.url, headers: req.headers, body }) : undefined;
       const event = httpEvent({
-        caller: caller ? { keyId: caller.id } : undefined, isCredential: credentialHeaders(config.authType, (k) => keys.isKey(k)),
+        caller: req.caller ? { keyId: req.caller.id } : undefined, isCredential: credentialHeaders(config.authType, (k) => keys.isKey(k)),
         method: req.method, rawPath, rawQueryString, headers: pairs(req.raw.rawHeaders), body, sourceIp: req.ip,
         requestId: req.id, domainName: req.headers.host ?? 'localhost', apiId: target, protocol: `HTTP/${req.raw.httpVersion}`, now: new Date(),
       });
@@ -38,7 +69,7 @@ export function functionUrls({ registry, invoker, keys }: UrlServices): FastifyP
       void reply.header('x-amzn-requestid', outcome.requestId);
       return send(reply, outcome.functionError ? badGateway() : httpResponse(outcome.payload));
     };
-    for (const url of ['/:target', '/:target/*']) app.route({ method: METHODS, url, bodyLimit: MAX_SYNC_PAYLOAD_BYTES, handler });
+    for (const url of ['/:target', '/:target/*']) app.route({ method: METHODS, url, bodyLimit: MAX_SYNC_PAYLOAD_BYTES, config: { access: URL_ACCESS }, handler });
   };
 }
 
