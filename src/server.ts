@@ -9,6 +9,7 @@ import { buildApp } from './api/app.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { loadOrCreateMasterKey } from './auth/master-key.js';
 import type { ServerConfig } from './config.js';
+import { DEFAULT_SETTINGS } from './model/function-config.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
@@ -67,7 +68,9 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   const db = openDatabase(config.dbPath);
   const keys = new ApiKeys(new ApiKeysTable(db), loadOrCreateMasterKey(config.dataDir));
   const generatedAdminKey = bootstrapAdminKey(config, keys);
-  const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), { aliases: new AliasesTable(db) });
+  const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), {
+    aliases: new AliasesTable(db), defaults: { ...DEFAULT_SETTINGS, network: config.defaultNetwork },
+  });
   const recorder = new InvocationRecorder(new InvocationsTable(db), log);
   const driver = givenDriver ?? await createDriver(config, log);
   const budget = new SandboxBudget(config.maxSandboxes);

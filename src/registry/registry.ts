@@ -12,13 +12,15 @@ import { Aliases, FunctionUrls } from './aliases.js';
 import { Catalog, functionNotFound } from './catalog.js';
 import { canonicalizePackage } from './code-package.js';
 import { CodeStore } from './code-store.js';
-import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
+import { DEFAULT_SETTINGS, normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
 import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
 
 
 export interface RegistryOptions {
   aliases: AliasesTable;
   now?: () => Date;
+  /** the settings a new function starts from (the server's default network mode in them) */
+  defaults?: FunctionSettings;
 }
 
 
@@ -30,11 +32,13 @@ export class Registry {
   private warmTargets: { version: VersionRecord; minWarm: number }[] | null = null;
   private readonly listeners: ((e: FunctionChange) => void)[] = [];
   private readonly now: () => Date;
+  private readonly defaults: FunctionSettings;
 
   private readonly catalog: Catalog;
 
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.defaults = opts.defaults ?? DEFAULT_SETTINGS;
     this.catalog = new Catalog(functions);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
@@ -72,7 +76,7 @@ export class Registry {
   /** Creates the function, failing if it exists. */
   create(name: unknown, raw: RawFunctionConfig): FunctionRecord {
     const fnName = this.checkNew(name);
-    const settings = normalizeSettings(raw);
+    const settings = normalizeSettings(raw, this.defaults);
     this.functions.insert(fnName, settings, this.now().toISOString());
     return this.get(fnName);
   }
@@ -80,7 +84,7 @@ export class Registry {
   /** Creates a function with its code in one step (Lambda CreateFunction): nothing is stored if the package is refused. */
   async createWithCode(name: unknown, raw: RawFunctionConfig, packageBytes: Buffer, publish: boolean): Promise<VersionRecord> {
     const fnName = this.checkNew(name);
-    const settings = normalizeSettings(raw);
+    const settings = normalizeSettings(raw, this.defaults);
     const pkg = await canonicalizePackage(packageBytes, settings.handler);
     this.checkNew(fnName); // again: another create may have taken the name while the package was unpacked
     const blob = this.code.put(pkg.tar);
@@ -272,7 +276,8 @@ export class Registry {
 
 function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
   return a.runtime === b.runtime && a.handler === b.handler && a.memoryMb === b.memoryMb && a.timeoutS === b.timeoutS
-    && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env);
+    && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env)
+    && a.network === b.network && JSON.stringify(a.allow) === JSON.stringify(b.allow);
 }
 
 function dryRunSnapshot(fn: FunctionRecord): VersionRecord {

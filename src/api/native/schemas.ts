@@ -14,6 +14,7 @@ const NAME_AND_ALIAS = { type: 'object', required: ['name', 'alias'], properties
 /** The settings a function carries (FunctionSettings in the contract). */
 const SETTINGS = {
   runtime: text, handler: text, memory: whole, timeout: whole, env: { type: 'object', additionalProperties: text }, description: text,
+  network: text, allow: { type: 'array', items: text },
 } as const;
 
 export interface SettingsBody {
@@ -23,6 +24,8 @@ export interface SettingsBody {
   timeout?: number;
   env?: Record<string, string>;
   description?: string;
+  network?: string;
+  allow?: string[];
 }
 
 export const functionByName = { params: NAME } as const;

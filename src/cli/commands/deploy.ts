@@ -19,6 +19,9 @@ export const deployCommand: Command = {
     await client.json('PUT', `/v1/functions/${encodeURIComponent(folder.name)}`, {
       runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, env: s.env, description: s.description,
       ...(folder.raw.minWarm !== undefined ? { minWarm: folder.raw.minWarm } : {}),
+      // unset: a new function gets the server's default, an existing one keeps its own
+      ...(folder.raw.network !== undefined ? { network: s.network } : {}),
+      ...(folder.raw.allow !== undefined ? { allow: s.allow } : {}),
     });
     progress(`uploading ${(zip.length / 1024).toFixed(1)} KiB`);
     const { version } = await client.json<{ version: { version: number; codeSha256: string; codeSize: number } }>(
