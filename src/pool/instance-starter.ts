@@ -26,7 +26,7 @@ export class InstanceStarter {
   /** Starts an instance of `v`; `code` is the version's package, read while the sandbox starts. */
   async start(v: VersionRecord, code: Promise<Buffer>): Promise<Started> {
     code.catch(() => undefined); // awaited below; a failure must not also surface as unhandled
-    const pooled = this.o.generic.take(v.runtime, v.memoryMb);
+    const pooled = this.o.generic.take(v.runtime, v.memoryMb, v.network);
     try {
       return await this.load(v, pooled, code);
     } catch (err) {
@@ -40,6 +40,8 @@ export class InstanceStarter {
     let instance: Instance | null = null;
     try {
       instance = await this.o.instances.open(v, pooled);
+      // the sandbox's network came with it; the function's own allow entries open now
+      if (v.allow.length) await instance.sandbox.egress?.allow(v.allow);
       const init = await instance.init(v, await code);
       if (!init.ok) this.o.instances.discard(instance, 'init failed');
       return { instance, init, from: pooled ? 'pool' : 'boot' };

@@ -142,7 +142,7 @@ export class Placement {
     if (!st || st.busy === 0) return 0;
     const queued = this.waiters.get(key)?.length ?? 0;
     const expected = (st.avgBusyMs * (queued + 1)) / st.busy;
-    const cold = this.o.generic.readyCount(v.runtime, v.memoryMb) > 0 ? this.coldMs.pool : this.coldMs.boot;
+    const cold = this.o.generic.readyCount(v.runtime, v.memoryMb, v.network) > 0 ? this.coldMs.pool : this.coldMs.boot;
     return expected < cold ? Math.max(cold, 5) : 0;
   }
 

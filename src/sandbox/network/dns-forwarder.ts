@@ -1,0 +1,99 @@
+// The sandboxes' DNS resolver: a forwarder in the control plane. Every DNS query a
+// sandbox sends (UDP or TCP port 53, to whatever address) is redirected by the host's
+// nftables rules to this forwarder's port, which relays it to the upstream resolvers
+// (the host's, from /etc/resolv.conf, or SKYSCALE_DNS_SERVERS) and the answer back.
+// So the host's resolver, usually on a private or loopback address the walls refuse, is
+// reached on this one path, and only with DNS. Queries from anywhere but the sandbox
+// network are dropped: this is not an open resolver on the host's other interfaces.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createServer, connect, type Server } from 'node:net';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { contains, parseIp, type IpRange } from '../../model/ip-address.js';
+
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+const QUERY_TIMEOUT_MS = 5000;
+const MAX_UDP_BYTES = 4096;
+
+export class DnsForwarder {
+  private constructor(
+    private readonly udp: Socket,
+    private readonly tcp: Server,
+    readonly port: number,
+    private readonly o: { upstreams: Upstream[]; from: IpRange; log: Logger },
+  ) {
+    udp.on('message', (msg, rinfo) => this.relayUdp(msg, rinfo));
+    tcp.on('connection', (client) => {
+      const ip = parseIp(client.remoteAddress ?? '');
+      if (!ip || !contains(o.from, ip)) return void client.destroy();
+      const up = o.upstreams[0]!;
+      const server = connect(up.port, up.host);
+      client.setTimeout(QUERY_TIMEOUT_MS * 2, () => client.destroy());
+      client.on('error', () => server.destroy());
+      server.on('error', () => client.destroy());
+      client.pipe(server).pipe(client);
+    });
+  }
+
+  /** Listens on one port number for both UDP and TCP, on every address (the nftables rules bring the sandboxes' queries here). */
+  static async start(o: { upstreams: Upstream[]; from: IpRange; log: Logger }): Promise<DnsForwarder> {
+    if (o.upstreams.length === 0) throw new Error('no upstream DNS resolver: set SKYSCALE_DNS_SERVERS or give the host an /etc/resolv.conf');
+    for (let attempt = 0; ; attempt++) {
+      const udp = createSocket('udp4');
+      await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(0, '0.0.0.0', () => resolve()); });
+      const port = udp.address().port;
+      const tcp = createServer();
+      try {
+        await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen(port, '0.0.0.0', () => resolve()); });
+        return new DnsForwarder(udp, tcp, port, o);
+      } catch (err) {
+        udp.close();
+        if (attempt >= 5) throw err; // the TCP port was taken: try another number
+      }
+    }
+  }
+
+  private relayUdp(query: Buffer, from: RemoteInfo): void {
+    const ip = parseIp(from.address);
+    if (!ip || !contains(this.o.from, ip) || query.length > MAX_UDP_BYTES) return;
+    // one socket per query: a random source port, and only the upstream's answer is taken
+    const up = this.o.upstreams[0]!;
+    const sock = createSocket(parseIp(up.host)?.family === 6 ? 'udp6' : 'udp4');
+    const done = (): void => { clearTimeout(timer); sock.close(); };
+    const timer = setTimeout(done, QUERY_TIMEOUT_MS);
+    sock.on('error', (err) => { this.o.log.debug({ err: err.message }, 'DNS relay failed'); done(); });
+    sock.on('message', (answer, rinfo) => {
+      if (rinfo.port !== up.port) return;
+      this.udp.send(answer, from.port, from.address);
+      done();
+    });
+    sock.send(query, up.port, up.host);
+  }
+
+  async close(): Promise<void> {
+    this.udp.close();
+    await new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+  }
+}
+
+/** "10.0.0.2", "127.0.0.1:5353", "[fd00::53]:53" → host and port. */
+export function parseUpstream(text: string): Upstream {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]+)(?::(\d+))?$/.exec(text);
+  if (!m) return { host: text, port: 53 };
+  return { host: m[1]!, port: m[2] ? Number(m[2]) : 53 };
+}
+
+/** The nameservers of the host's resolv.conf (IPv4 ones: the forwarder speaks IPv4). */
+export function hostResolvers(path = '/etc/resolv.conf'): Upstream[] {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((a): a is string => !!a && parseIp(a)?.family === 4).map((host) => ({ host, port: 53 }));
+}
