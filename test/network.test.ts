@@ -162,8 +162,8 @@ test('network "outbound": the internet stand-in is reached by name; the host, th
   refused(out.peer, 'another sandbox');
 });
 
-test('an allow entry opens the private host it names, nothing more', { skip }, async () => {
-  await s.deploy('allowed', { 'handler.py': PROBE }, { network: 'outbound', allow: [`${hosts.private.address}:80`], timeout: 60 });
+test('an allow entry opens the private host it names (by its DNS name, resolved by the platform), nothing more', { skip }, async () => {
+  await s.deploy('allowed', { 'handler.py': PROBE }, { network: 'outbound', allow: [`${hosts.private.name}:80`], timeout: 60 });
   const res = await s.invoke('allowed', event());
   assert.equal(res.headers.get('x-skyscale-function-error'), null, res.body.toString());
   const out = res.json();

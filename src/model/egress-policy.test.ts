@@ -68,3 +68,12 @@ test('names resolve to address rules; addresses in never-ranges and failed look-
   assert.equal(p.check('10.1.2.4', 5432).allowed, true);
   assert.equal(p.check('127.0.0.1', 80).allowed, false);
 });
+
+test('a host the control plane would connect to is allowed only when every address it resolves to is', async () => {
+  const p = new EgressPolicy();
+  const dns = async (name: string): Promise<string[]> => ({ 'hooks.example': ['198.51.100.7'], 'rebind.example': ['198.51.100.7', '169.254.169.254'] } as Record<string, string[]>)[name] ?? [];
+  assert.deepEqual(await p.checkHost('hooks.example', 443, dns), { allowed: true, addresses: ['198.51.100.7'] });
+  assert.match((await p.checkHost('rebind.example', 443, dns) as { reason: string }).reason, /link-local/);
+  assert.equal((await p.checkHost('nothing.example', 443, dns)).allowed, false);
+  assert.equal((await p.checkHost('127.0.0.1', 8080, dns)).allowed, false, 'the control plane itself');
+});

@@ -150,4 +150,19 @@ export class EgressPolicy {
     if (priv) return { allowed: false, reason: `${shown} is in ${priv.range.cidr} (${priv.why}) and no allow entry names it` };
     return { allowed: true, by: 'public address' };
   }
+
+  /**
+   * For a connection the control plane makes on a function's behalf (a webhook, a
+   * package index): the host resolved, every address checked. Connect only to the
+   * addresses returned, never by name again (a second look-up may answer otherwise).
+   */
+  async checkHost(host: string, port: number, resolve: (name: string) => Promise<string[]>): Promise<{ allowed: true; addresses: string[] } | { allowed: false; reason: string }> {
+    const addresses = parseIp(host) ? [host] : await resolve(host).catch((err: Error) => { throw new Error(`${host} does not resolve: ${err.message}`); });
+    if (!addresses.length) return { allowed: false, reason: `${host} has no address` };
+    for (const a of addresses) {
+      const v = this.check(a, port);
+      if (!v.allowed) return { allowed: false, reason: `${host}: ${v.reason}` };
+    }
+    return { allowed: true, addresses };
+  }
 }

@@ -17,6 +17,8 @@ export interface Upstream {
 }
 
 const QUERY_TIMEOUT_MS = 5000;
+/** an upstream that has not answered by then is skipped for the next one */
+const UPSTREAM_TIMEOUT_MS = 2000;
 const MAX_UDP_BYTES = 4096;
 
 export class DnsForwarder {
@@ -57,14 +59,18 @@ export class DnsForwarder {
     }
   }
 
-  private relayUdp(query: Buffer, from: RemoteInfo): void {
+  private relayUdp(query: Buffer, from: RemoteInfo, upstream = 0): void {
     const ip = parseIp(from.address);
     if (!ip || !contains(this.o.from, ip) || query.length > MAX_UDP_BYTES) return;
     // one socket per query: a random source port, and only the upstream's answer is taken
-    const up = this.o.upstreams[0]!;
+    const up = this.o.upstreams[upstream]!;
     const sock = createSocket(parseIp(up.host)?.family === 6 ? 'udp6' : 'udp4');
     const done = (): void => { clearTimeout(timer); sock.close(); };
-    const timer = setTimeout(done, QUERY_TIMEOUT_MS);
+    const next = upstream + 1 < this.o.upstreams.length;
+    const timer = setTimeout(() => {
+      done();
+      if (next) this.relayUdp(query, from, upstream + 1);
+    }, next ? UPSTREAM_TIMEOUT_MS : QUERY_TIMEOUT_MS);
     sock.on('error', (err) => { this.o.log.debug({ err: err.message }, 'DNS relay failed'); done(); });
     sock.on('message', (answer, rinfo) => {
       if (rinfo.port !== up.port) return;
