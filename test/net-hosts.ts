@@ -61,6 +61,10 @@ export async function createTestHosts(): Promise<TestHosts> {
       try { ip('netns', 'del', m.ns); } catch { /* already gone */ }
     }
   };
+  // test hosts a crashed earlier run left (their routes go with their links)
+  for (const stale of ip('netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith('skytest-'))) {
+    try { ip('netns', 'del', stale); } catch { /* gone meanwhile */ }
+  }
   try {
     const hosts: Record<string, TestHost> = {};
     for (const [i, s] of specs.entries()) {
@@ -75,7 +79,8 @@ export async function createTestHosts(): Promise<TestHosts> {
       ip('-n', ns, 'link', 'set', 'eth0', 'up');
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'route', 'add', `${s.hostSide}/32`, 'dev', 'eth0');
-      ip('route', 'replace', `${s.address}/32`, 'dev', link);
+      // add, not replace: a route to one of these addresses that is not ours is never taken over
+      ip('route', 'add', `${s.address}/32`, 'dev', link);
       // the promise of this file: traffic to the test address goes to the test host, nowhere else
       const via = ip('route', 'get', s.address);
       if (!via.includes(`dev ${link}`)) throw new Error(`the route to ${s.address} does not go to its test host: ${via}`);
