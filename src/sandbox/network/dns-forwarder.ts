@@ -6,7 +6,7 @@
 // reached on this one path, and only with DNS. Queries from anywhere but the sandbox
 // network are dropped: this is not an open resolver on the host's other interfaces.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { createServer, connect, type Server } from 'node:net';
+import { createServer, connect, type Server, type Socket as TcpSocket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { contains, parseIp, type IpRange } from '../../model/ip-address.js';
@@ -20,8 +20,13 @@ const QUERY_TIMEOUT_MS = 5000;
 /** an upstream that has not answered by then is skipped for the next one */
 const UPSTREAM_TIMEOUT_MS = 2000;
 const MAX_UDP_BYTES = 4096;
+/** queries relayed at once, over UDP and over TCP; more are dropped (a sandbox flooding its resolver gets nothing more) */
+const MAX_PENDING = 512;
 
 export class DnsForwarder {
+  private pending = 0;
+  private readonly clients = new Set<TcpSocket>();
+
   private constructor(
     private readonly udp: Socket,
     private readonly tcp: Server,
@@ -31,7 +36,10 @@ export class DnsForwarder {
     udp.on('message', (msg, rinfo) => this.relayUdp(msg, rinfo));
     tcp.on('connection', (client) => {
       const ip = parseIp(client.remoteAddress ?? '');
-      if (!ip || !contains(o.from, ip)) return void client.destroy();
+      if (!ip || !contains(o.from, ip) || this.pending >= MAX_PENDING) return void client.destroy();
+      this.pending++;
+      this.clients.add(client);
+      client.once('close', () => { this.pending--; this.clients.delete(client); });
       const up = o.upstreams[0]!;
       const server = connect(up.port, up.host);
       client.setTimeout(QUERY_TIMEOUT_MS * 2, () => client.destroy());
@@ -61,11 +69,19 @@ export class DnsForwarder {
 
   private relayUdp(query: Buffer, from: RemoteInfo, upstream = 0): void {
     const ip = parseIp(from.address);
-    if (!ip || !contains(this.o.from, ip) || query.length > MAX_UDP_BYTES) return;
+    if (!ip || !contains(this.o.from, ip) || query.length > MAX_UDP_BYTES || this.pending >= MAX_PENDING) return;
     // one socket per query: a random source port, and only the upstream's answer is taken
     const up = this.o.upstreams[upstream]!;
     const sock = createSocket(parseIp(up.host)?.family === 6 ? 'udp6' : 'udp4');
-    const done = (): void => { clearTimeout(timer); sock.close(); };
+    this.pending++;
+    let closed = false;
+    const done = (): void => {
+      if (closed) return;
+      closed = true;
+      this.pending--;
+      clearTimeout(timer);
+      sock.close();
+    };
     const next = upstream + 1 < this.o.upstreams.length;
     const timer = setTimeout(() => {
       done();
@@ -82,6 +98,7 @@ export class DnsForwarder {
 
   async close(): Promise<void> {
     this.udp.close();
+    for (const c of this.clients) c.destroy(); // a sandbox gone with its namespace never closes its end
     await new Promise<void>((resolve) => this.tcp.close(() => resolve()));
   }
 }

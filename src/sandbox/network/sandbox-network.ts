@@ -108,7 +108,8 @@ export class SandboxNetwork {
 
   /** A namespace with a link to the host, for one sandbox; the public internet is reachable from it at once. */
   async attach(): Promise<SandboxLink> {
-    for (let tries = 0; tries < Math.min(this.slots, 64); tries++) {
+    let lastError: Error | null = null;
+    for (let tries = 0; tries < Math.min(this.slots, 16); tries++) {
       const slot = this.claimSlot();
       const base = this.range.first + BigInt(slot) * 4n;
       const host = formatIp({ family: 4, value: base + 1n });
@@ -128,11 +129,12 @@ export class SandboxNetwork {
         await link.addElements(linkElements({ ifname, address }, []));
         return link;
       } catch (err) {
+        // e.g. the veth of a sandbox an earlier run left is still held by its runsc: the next slot
         await link.release();
-        throw err;
+        lastError = err as Error;
       }
     }
-    throw new Error('no free slot in the sandbox network');
+    throw lastError ?? new Error('no free slot in the sandbox network');
   }
 
   async close(): Promise<void> {
