@@ -8,7 +8,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { networkInterfaces } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { SandboxNetwork } from '../src/sandbox/network/sandbox-network.js';
 import { startTestServer, testSandbox, type TestServer } from './harness.js';
 import { createTestHosts, type TestHosts } from './net-hosts.js';
 
@@ -182,4 +186,25 @@ test('network "none": loopback only, no name resolves, nothing is reached', { sk
   refused(out.internet_by_name, 'a name');
   refused(out.internet_by_address, 'the internet stand-in');
   refused(out.metadata, 'the 169.254.169.254 test host');
+});
+
+test('a server restarted after a crash removes the namespaces its earlier run left, and replaces its rules', { skip }, async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'skyscale-net-'));
+  const open = () => SandboxNetwork.open({ range: '10.218.0.0/24', upstreams: [{ host: '127.0.0.1', port: 9 }], stateDir, log: pino({ level: 'silent' }) });
+  const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  let second: SandboxNetwork | null = null;
+  try {
+    const first = await open();
+    const link = await first.attach();
+    const name = link.netns.split('/').pop()!;
+    assert.ok(namespaces().includes(name));
+    // a crash: nothing released, the forwarder's sockets die with the process (closed here)
+    await (first as unknown as { dns: { close(): Promise<void> } }).dns.close();
+    second = await open();
+    assert.equal(namespaces().split('\n').some((l) => l.split(' ')[0] === name), false, 'the earlier run\'s namespace is gone');
+    assert.equal(nftTables().split('\n').filter((l) => l.includes((first as unknown as { table: string }).table)).length, 1, 'one table, replaced');
+  } finally {
+    await second?.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
 });
