@@ -5,6 +5,8 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
+import { NETWORK_MODES, type NetworkMode } from './model/egress-policy.js';
+import { parseCidr } from './model/ip-address.js';
 import { repoPath } from './paths.js';
 
 export type SandboxChoice = 'gvisor' | 'namespace' | 'process' | 'auto';
@@ -29,7 +31,7 @@ export interface ServerConfig {
   idleTtlMs: number;
   queueWaitMs: number;
   maxQueued: number;
-  warmPools: { runtime: string; memoryMb: number; size: number }[];
+  warmPools: { runtime: string; memoryMb: number; network: NetworkMode; size: number }[];
   /** invocation records and logs older than this are deleted */
   logRetentionMs: number;
   /** the oldest invocation records and logs are deleted while the database is larger than this */
@@ -53,6 +55,12 @@ export interface ServerConfig {
   urlBurst: number;
   /** MB of request bodies buffered at once, node-wide, before their SigV4 signature can be checked */
   unverifiedBodyMb: number;
+  /** the network of a function that does not choose one */
+  defaultNetwork: NetworkMode;
+  /** the IPv4 range sandboxes' links are numbered from (a /30 each) */
+  sandboxNetwork: string;
+  /** resolvers the sandboxes' DNS queries are forwarded to ("host" or "host:port"); null: the host's /etc/resolv.conf */
+  dnsServers: string[] | null;
 }
 
 /** One declared setting: its env names (first wins), its flag, and how to parse it. */
@@ -81,7 +89,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'idleTtlMs', env: ['SKYSCALE_IDLE_TTL_SECONDS'], flag: 'idle-ttl', describe: 'seconds an idle warm instance is kept (default 600)' },
   { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free slot before 429 (default 10000)' },
   { key: 'maxQueued', env: ['SKYSCALE_QUEUE_MAX'], flag: 'queue-max', describe: 'invocations waiting for a slot at most (default 1000)' },
-  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB (default 5)' },
+  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5)' },
   { key: 'logRetentionMs', env: ['SKYSCALE_LOG_RETENTION_DAYS'], flag: 'log-retention-days', describe: 'days invocation records and logs are kept (default 7)' },
   { key: 'logRetentionBytes', env: ['SKYSCALE_LOG_RETENTION_MB'], flag: 'log-retention-mb', describe: 'MB the database may hold before the oldest invocation records and logs go (default 512)' },
   { key: 'tlsCert', env: ['SKYSCALE_TLS_CERT'], flag: 'tls-cert', describe: 'PEM certificate (chain) file: serve HTTPS with it and --tls-key (default: plain HTTP)' },
@@ -95,6 +103,9 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'urlRate', env: ['SKYSCALE_URL_RATE'], flag: 'url-rate', describe: 'requests per second per public function URL and client address, 0 for no limit (default 100)' },
   { key: 'urlBurst', env: ['SKYSCALE_URL_BURST'], flag: 'url-burst', describe: 'burst per public function URL and client address (default twice the rate)' },
   { key: 'unverifiedBodyMb', env: ['SKYSCALE_UNVERIFIED_BODY_MB'], flag: 'unverified-body-mb', describe: 'MB of bodies held at once before their SigV4 signature can be checked (default 64)' },
+  { key: 'defaultNetwork', env: ['SKYSCALE_DEFAULT_NETWORK'], flag: 'default-network', describe: 'outbound | none: the network of a new function that does not choose (default outbound)' },
+  { key: 'sandboxNetwork', env: ['SKYSCALE_SANDBOX_NETWORK'], flag: 'sandbox-network', describe: 'IPv4 range, /24 or wider, the sandboxes\' links are numbered from (default 10.211.0.0/16)' },
+  { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
 ];
 
 /** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1". */
@@ -130,6 +141,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
   if (adminKey !== null && !/^[A-Za-z0-9_-]{4,64}\.[A-Za-z0-9_-]{16,128}$/.test(adminKey)) {
     problems.push('admin key must look like <id>.<secret> (id 4-64 and secret 16-128 letters, digits, "-" or "_")');
   }
+  const defaultNetwork = (raw('defaultNetwork') ?? 'outbound') as NetworkMode;
+  if (!NETWORK_MODES.includes(defaultNetwork)) problems.push(`default network must be ${NETWORK_MODES.join(' or ')} (got ${JSON.stringify(defaultNetwork)})`);
+  const sandboxNetwork = raw('sandboxNetwork') ?? '10.211.0.0/16';
+  const range = parseCidr(sandboxNetwork);
+  if (!range || range.family !== 4 || range.prefix > 24 || range.prefix < 8) problems.push(`sandbox network must be an IPv4 CIDR range from /8 to /24 (got ${JSON.stringify(sandboxNetwork)})`);
+  const dnsServers = raw('dnsServers')?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
+  for (const d of dnsServers ?? []) if (!/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\])(:\d{1,5})?$/.test(d)) problems.push(`DNS servers are IP addresses with an optional port, e.g. 10.0.0.2 or 127.0.0.1:5353 (got ${JSON.stringify(d)})`);
   const logLevel = raw('logLevel') ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) problems.push(`log level ${JSON.stringify(logLevel)} is not one of trace, debug, info, warn, error`);
 
@@ -159,7 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     idleTtlMs: int('idleTtlMs', 600, 1, 86_400) * 1000,
     queueWaitMs: int('queueWaitMs', 10_000, 0, 600_000),
     maxQueued: int('maxQueued', 1000, 0, 1_000_000),
-    warmPools: warmPools(int('warmPools', 5, 0, 1000), env[WARM_POOLS_ENV], problems),
+    warmPools: warmPools(int('warmPools', 5, 0, 1000), env[WARM_POOLS_ENV], defaultNetwork, problems),
     logRetentionMs: int('logRetentionMs', 7, 1, 3650) * 24 * 3600 * 1000,
     logRetentionBytes: int('logRetentionBytes', 512, 8, 1024 * 1024) * 1024 * 1024,
     tlsCert: tlsCert === null ? null : resolve(tlsCert),
@@ -173,6 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     urlRate,
     urlBurst: int('urlBurst', Math.max(1, urlRate * 2), 1, 10_000_000),
     unverifiedBodyMb: int('unverifiedBodyMb', 64, 1, 100_000),
+    defaultNetwork,
+    sandboxNetwork,
+    dnsServers,
   };
   // Node refuses a headers timeout longer than the whole request's
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('the headers timeout must not be longer than the request timeout');
@@ -180,15 +201,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
   return config;
 }
 
-function warmPools(defaultSize: number, spec: string | undefined, problems: string[]): ServerConfig['warmPools'] {
-  const pools = new Map<string, ServerConfig['warmPools'][number]>([['python:128', { runtime: 'python', memoryMb: 128, size: defaultSize }]]);
+/**
+ * The pre-warmed classes: python/128 MB of each network mode (a sandbox's network is
+ * fixed when it boots), then SKYSCALE_WARM_POOLS, whose entries name the mode or take
+ * the default one.
+ */
+function warmPools(defaultSize: number, spec: string | undefined, defaultNetwork: NetworkMode, problems: string[]): ServerConfig['warmPools'] {
+  const pools = new Map<string, ServerConfig['warmPools'][number]>(NETWORK_MODES.map((network) => [`python:128:${network}`, { runtime: 'python', memoryMb: 128, network, size: defaultSize }]));
   for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(python):(\d+)=(\d+)$/.exec(part);
-    if (!m || Number(m[2]) < 128 || Number(m[2]) > 10240 || Number(m[3]) > 1000) {
-      problems.push(`${WARM_POOLS_ENV} entries look like python:<memory MB 128-10240>=<size> (got ${JSON.stringify(part)})`);
+    const m = /^(python):(\d+)(?::(none|outbound))?=(\d+)$/.exec(part);
+    if (!m || Number(m[2]) < 128 || Number(m[2]) > 10240 || Number(m[4]) > 1000) {
+      problems.push(`${WARM_POOLS_ENV} entries look like python:<memory MB 128-10240>[:none|:outbound]=<size> (got ${JSON.stringify(part)})`);
       continue;
     }
-    pools.set(`${m[1]}:${m[2]}`, { runtime: m[1]!, memoryMb: Number(m[2]), size: Number(m[3]) });
+    const network = (m[3] ?? defaultNetwork) as NetworkMode;
+    pools.set(`${m[1]}:${m[2]}:${network}`, { runtime: m[1]!, memoryMb: Number(m[2]), network, size: Number(m[4]) });
   }
   return [...pools.values()];
 }

@@ -12,6 +12,7 @@ import { RateLimits } from './auth/rate-limits.js';
 import type { ServerConfig } from './config.js';
 import { SkyscaleError } from './errors.js';
 import { AuditLog } from './observe/audit-log.js';
+import { DEFAULT_SETTINGS } from './model/function-config.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { LogRetention } from './observe/log-retention.js';
 import { CodeStore } from './registry/code-store.js';
@@ -82,7 +83,7 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   const keys = new ApiKeys(new ApiKeysTable(db), masterKey);
   const generatedAdminKey = bootstrapAdminKey(config, keys);
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), {
-    aliases: new AliasesTable(db),
+    aliases: new AliasesTable(db), defaults: { ...DEFAULT_SETTINGS, network: config.defaultNetwork },
     secrets: { seal: (plaintext, context) => seal(masterKey, plaintext, context), unseal: (sealed, context) => unseal(masterKey, sealed, context) },
   });
   const invocations = new InvocationsTable(db);

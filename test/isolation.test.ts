@@ -63,7 +63,7 @@ after(async () => {
 });
 
 test('function code cannot reach host files, the control plane, the database or a network', { skip: testSandbox() === 'process' ? 'the process driver does not isolate' : false }, async () => {
-  await s.deploy('probe', { 'handler.py': PROBE });
+  await s.deploy('probe', { 'handler.py': PROBE }, { network: 'none' });
   const port = new URL(s.url).port;
   const res = await s.invoke('probe', { secret_path: join(secretDir, 'secret.txt'), port: Number(port), db_path: join(s.dataDir, 'skyscale.db') });
   const out = res.json();

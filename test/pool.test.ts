@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { eventually, startTestServer, testSandbox, type TestServer } from './harness.js';
 
 interface PoolView {
-  generic: { id: string | null; state: string; memoryMb: number }[];
+  generic: { id: string | null; state: string; memoryMb: number; network: string }[];
   instances: { id: string; function: string; version: number; state: string }[];
   admission: { inFlight: number; queued: number };
 }
@@ -127,7 +127,8 @@ test('idle instances are reaped after the idle TTL (scale to zero); the next cal
 test('first invocations take pre-warmed sandboxes, and the pool refills after being drained', async () => {
   const s = await startTestServer({ SKYSCALE_WARM_POOL_SIZE: '2' });
   try {
-    const ready = async () => (await poolOf(s)).generic.filter((g) => g.state === 'ready').length;
+    // the functions below take the server's default network (outbound): count that class
+    const ready = async () => (await poolOf(s)).generic.filter((g) => g.state === 'ready' && g.network === 'outbound').length;
     await eventually(async () => (await ready()) === 2, 'the pool to fill', 30_000);
     await s.deploy('p1', { 'handler.py': SLEEPER });
     await s.deploy('p2', { 'handler.py': SLEEPER });
@@ -160,7 +161,7 @@ test('sandboxes that die while idle are replaced: warm instances dropped, pooled
     const pooled = (await eventually(async () => (await poolOf(s)).generic.find((g) => g.state === 'ready' && g.id), 'a pre-warmed sandbox', 30_000))!;
     killSandbox(s, pooled.id!);
     await eventually(async () => {
-      const ready = (await poolOf(s)).generic.filter((g) => g.state === 'ready');
+      const ready = (await poolOf(s)).generic.filter((g) => g.state === 'ready' && g.network === pooled.network);
       return ready.length === 1 && ready[0]!.id !== pooled.id;
     }, 'the pool to replace its dead sandbox', 30_000);
   } finally {

@@ -7,6 +7,8 @@
 #   bubblewrap             the bwrap sandbox driver
 #   runsc                  Debian 12's gVisor (2022, ptrace only): fallback if the trixie
 #                          build cannot be fetched (scripts/setup/runsc.sh)
+#   nftables iproute2      outbound network for sandboxes: the host's egress rules (nft)
+#                          and each sandbox's network namespace and veth pair (ip)
 #   ca-certificates        TLS for npm / PyPI / the Go proxy
 #   python3 make g++       building native npm modules from source (node-gyp)
 #
@@ -15,7 +17,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/cache-paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cache-paths.sh"
 
-PACKAGES=(debootstrap debian-archive-keyring bubblewrap runsc ca-certificates python3 make g++)
+PACKAGES=(debootstrap debian-archive-keyring bubblewrap runsc nftables iproute2 ca-certificates python3 make g++)
 # shellcheck disable=SC2206
 [[ -n "${SKYSCALE_EXTRA_PACKAGES:-}" ]] && PACKAGES+=(${SKYSCALE_EXTRA_PACKAGES})
 

@@ -42,3 +42,19 @@ test('secret env values: sealed by the sealer given, kept by the mask, counted i
     return true;
   });
 });
+
+test('network: none or outbound; allow entries in canonical form, every bad one named', () => {
+  assert.equal(DEFAULT_SETTINGS.network, 'outbound', 'like Lambda, unless the server says otherwise');
+  const s = normalizeSettings({ network: 'outbound', allow: ['10.1.2.3:5432', 'db.internal:5432', '192.168.0.0/16', '10.1.2.3:5432'] });
+  assert.deepEqual(s.allow, ['10.1.2.3:5432', 'db.internal:5432', '192.168.0.0/16']);
+  assert.equal(normalizeSettings({ network: 'none' }).network, 'none');
+  assert.throws(() => normalizeSettings({ network: 'on', allow: ['169.254.169.254:80', 'x:99999', 7], memory: 1 }), (e: SkyscaleError) => {
+    const problems = (e.details as { problems: string[] }).problems;
+    assert.equal(problems.length, 5, problems.join('\n'));
+    assert.match(problems.join('\n'), /network must be one of none, outbound/);
+    return true;
+  });
+  assert.throws(() => normalizeSettings({ network: 'none', allow: ['10.0.0.0/8'] }), /allow needs network "outbound"/);
+  const base = normalizeSettings({ allow: ['10.0.0.0/8'] });
+  assert.deepEqual(normalizeSettings({ timeout: 9 }, base).allow, ['10.0.0.0/8'], 'an update that leaves allow out keeps it');
+});

@@ -3,6 +3,7 @@
 // and the normalised FunctionSettings the registry stores.
 import { SkyscaleError } from '../errors.js';
 import type { FunctionSettings } from './function.js';
+import { NETWORK_MODES, parseAllowlist, type NetworkMode } from './egress-policy.js';
 
 export const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const SUPPORTED_RUNTIMES = ['python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13'] as const;
@@ -14,7 +15,7 @@ const RESERVED_ENV = new Set(['_HANDLER', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DI
   'AWS_DEFAULT_REGION', 'SKYSCALE_RLIMIT_AS_BYTES', 'SKYSCALE_INVOKED_FUNCTION_ARN']);
 
 export const DEFAULT_SETTINGS: FunctionSettings = {
-  runtime: 'python3.11', handler: 'handler.handler', memoryMb: 128, timeoutS: 3, env: {}, secretEnv: {}, description: '',
+  runtime: 'python3.11', handler: 'handler.handler', memoryMb: 128, timeoutS: 3, env: {}, secretEnv: {}, description: '', network: 'outbound', allow: [],
 };
 export const LIMITS = { memoryMb: { min: 128, max: 10240 }, timeoutS: { min: 1, max: 900 }, envBytes: 4096 } as const;
 
@@ -30,6 +31,10 @@ export interface RawFunctionConfig {
   description?: unknown;
   /** provisioned concurrency; applied to the function, not snapshotted per version */
   minWarm?: unknown;
+  /** "none" | "outbound" */
+  network?: unknown;
+  /** hosts, addresses or CIDR ranges, each with an optional port, that outbound traffic may reach beyond the public internet */
+  allow?: unknown;
 }
 
 export function validateFunctionName(name: unknown): string[] {
@@ -84,6 +89,7 @@ export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings
     if (typeof raw.description === 'string' && raw.description.length <= 256) out.description = raw.description;
     else problems.push('description must be a string of at most 256 characters');
   }
+  checkNetwork(raw, out, problems);
   if (problems.length) {
     throw new SkyscaleError('InvalidFunctionConfig', `${source} is invalid: ${problems.join('; ')}`, { details: { problems } });
   }
@@ -128,4 +134,17 @@ function readEnv(raw: unknown, base: FunctionSettings, sealer: SecretSealer | un
 function isSecretValue(value: unknown): value is { secret: string } {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     && Object.keys(value).length === 1 && typeof (value as { secret?: unknown }).secret === 'string';
+}
+
+function checkNetwork(raw: RawFunctionConfig, out: FunctionSettings, problems: string[]): void {
+  if (raw.network !== undefined) {
+    if ((NETWORK_MODES as readonly unknown[]).includes(raw.network)) out.network = raw.network as NetworkMode;
+    else problems.push(`network must be one of ${NETWORK_MODES.join(', ')} (got ${JSON.stringify(raw.network)})`);
+  }
+  if (raw.allow !== undefined) {
+    const { rules, problems: found } = parseAllowlist(raw.allow);
+    problems.push(...found);
+    out.allow = rules.map((r) => r.text);
+    if (out.allow.length && out.network === 'none') problems.push('allow needs network "outbound" (with network "none" nothing is reachable)');
+  }
 }

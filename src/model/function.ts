@@ -1,6 +1,7 @@
 // The registry's domain types: a function, its immutable numbered versions, and the
 // settings both carry (a version snapshots the function's settings at deploy time),
 // aliases naming versions, and function URL configurations.
+import type { NetworkMode } from './egress-policy.js';
 
 export interface FunctionSettings {
   runtime: string;
@@ -14,6 +15,10 @@ export interface FunctionSettings {
    */
   secretEnv: Record<string, string>;
   description: string;
+  /** `outbound`: the public internet (and what `allow` opens) is reachable; `none`: loopback only */
+  network: NetworkMode;
+  /** allow entries in canonical form (egress-policy.ts): private addresses, ranges or names this function may reach */
+  allow: string[];
 }
 
 export interface FunctionRecord extends FunctionSettings {

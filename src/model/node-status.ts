@@ -1,5 +1,6 @@
 // What a node reports about itself (GET /healthz to anyone, GET /v1/pool to a key holder): the shapes the API
 // renders, produced by the scheduler from the pools, so the API never reaches into them.
+import type { NetworkMode } from './egress-policy.js';
 
 /**
  * What anyone may see (GET /healthz takes no key): no binary or data paths, no
@@ -17,6 +18,7 @@ export interface PrewarmedSandbox {
   pid: number | null;
   runtime: string;
   memoryMb: number;
+  network: NetworkMode;
   state: 'ready' | 'booting';
   ageMs: number;
   /** host memory of the sandbox's process tree (PSS), null where it cannot be read */

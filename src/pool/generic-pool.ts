@@ -1,11 +1,15 @@
 // Pre-warmed generic sandboxes: booted, agent up (and, where the agent supports it,
 // the runtime's interpreter already started), holding no user code. A first
 // invocation takes one and only loads its code into it, so no sandbox boot sits on its
-// path. Each class (runtime family + memory size) is refilled in the background to its
+// path. A sandbox's network is fixed when it boots (a network namespace of its own, or
+// none), so the network mode is part of the class; a function's allow entries are opened
+// later, when its code is assigned (InstanceStarter). Each class (runtime family +
+// memory size + network mode) is refilled in the background to its
 // target size, a few boots at a time, while the node's sandbox budget has room; when an
 // invocation needs room, a ready sandbox can be evicted.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { NetworkMode } from '../model/egress-policy.js';
 import type { PrewarmedSandbox } from '../model/node-status.js';
 import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
 import type { BudgetHolder, SandboxBudget } from './sandbox-budget.js';
@@ -13,6 +17,7 @@ import type { BudgetHolder, SandboxBudget } from './sandbox-budget.js';
 export interface PoolClass {
   runtime: string; // runtime family: "python"
   memoryMb: number;
+  network: NetworkMode;
   size: number;
 }
 
@@ -56,9 +61,9 @@ export class GenericPool implements BudgetHolder {
     this.refillTimer.unref();
   }
 
-  /** A ready sandbox for this runtime and memory size, or null when the class is empty. */
-  take(runtime: string, memoryMb: number): Sandbox | null {
-    const list = this.ready.get(key(runtimeFamily(runtime), memoryMb));
+  /** A ready sandbox for this runtime, memory size and network mode, or null when the class is empty. */
+  take(runtime: string, memoryMb: number, network: NetworkMode): Sandbox | null {
+    const list = this.ready.get(key(runtimeFamily(runtime), memoryMb, this.networkOf(network)));
     let slot: Slot | undefined;
     while ((slot = list?.shift())) {
       if (!slot.sandbox.channel.isClosed) break;
@@ -87,8 +92,28 @@ export class GenericPool implements BudgetHolder {
     return this.readyTotal() + this.totalBooting();
   }
 
-  readyCount(runtime: string, memoryMb: number): number {
-    return this.ready.get(key(runtimeFamily(runtime), memoryMb))?.length ?? 0;
+  readyCount(runtime: string, memoryMb: number, network: NetworkMode): number {
+    return this.ready.get(key(runtimeFamily(runtime), memoryMb, this.networkOf(network)))?.length ?? 0;
+  }
+
+  /**
+   * The class a mode is kept in: a driver that does not isolate has no network modes
+   * (its sandboxes share the host's network), so one class serves both.
+   */
+  private networkOf(network: NetworkMode): NetworkMode {
+    return this.o.driver.capabilities.isolated ? network : 'none';
+  }
+
+  /** The classes this driver can boot, each once. */
+  private classes(): PoolClass[] {
+    const out = new Map<string, PoolClass>();
+    for (const c of this.o.classes) {
+      const network = this.networkOf(c.network);
+      if (network === 'outbound' && !this.o.driver.capabilities.outboundNetwork) continue;
+      const k = key(c.runtime, c.memoryMb, network);
+      out.set(k, { ...c, network, size: Math.max(c.size, out.get(k)?.size ?? 0) });
+    }
+    return [...out.values()];
   }
 
   /** Ready sandboxes in every class (not counting those still booting). */
@@ -101,12 +126,12 @@ export class GenericPool implements BudgetHolder {
   list(): Omit<PrewarmedSandbox, 'memoryKb'>[] {
     const out: Omit<PrewarmedSandbox, 'memoryKb'>[] = [];
     for (const [k, slots] of this.ready) {
-      const [runtime, memory] = k.split(':') as [string, string];
-      for (const s of slots) out.push({ id: s.sandbox.id, pid: s.sandbox.pid ?? null, runtime, memoryMb: Number(memory), state: 'ready', ageMs: Date.now() - s.readyAt });
+      const [runtime, memory, network] = k.split(':') as [string, string, NetworkMode];
+      for (const s of slots) out.push({ id: s.sandbox.id, pid: s.sandbox.pid ?? null, runtime, memoryMb: Number(memory), network, state: 'ready', ageMs: Date.now() - s.readyAt });
     }
     for (const [k, n] of this.booting) {
-      const [runtime, memory] = k.split(':') as [string, string];
-      for (let i = 0; i < n; i++) out.push({ id: null, pid: null, runtime, memoryMb: Number(memory), state: 'booting', ageMs: 0 });
+      const [runtime, memory, network] = k.split(':') as [string, string, NetworkMode];
+      for (let i = 0; i < n; i++) out.push({ id: null, pid: null, runtime, memoryMb: Number(memory), network, state: 'booting', ageMs: 0 });
     }
     return out;
   }
@@ -127,8 +152,8 @@ export class GenericPool implements BudgetHolder {
   refill(): void {
     if (this.closed || this.now() < this.pausedUntil) return;
     const parallel = this.o.parallelBoots ?? 2;
-    for (const c of this.o.classes) {
-      const k = key(c.runtime, c.memoryMb);
+    for (const c of this.classes()) {
+      const k = key(c.runtime, c.memoryMb, c.network);
       while (this.have(k) < c.size && this.totalBooting() < parallel && this.o.budget.hasRoom()) this.boot(c, k);
     }
   }
@@ -146,7 +171,7 @@ export class GenericPool implements BudgetHolder {
   private boot(c: PoolClass, k: string): void {
     this.booting.set(k, (this.booting.get(k) ?? 0) + 1);
     const id = `sky-${randomUUID()}`;
-    void this.o.driver.start({ id, memoryMb: c.memoryMb, prestart: c.runtime === 'python' ? 'python' : undefined })
+    void this.o.driver.start({ id, memoryMb: c.memoryMb, network: c.network, prestart: c.runtime === 'python' ? 'python' : undefined })
       .then((sandbox) => {
         this.failures = 0;
         if (this.closed) return void sandbox.stop();
@@ -178,6 +203,6 @@ export class GenericPool implements BudgetHolder {
   }
 }
 
-function key(runtime: string, memoryMb: number): string {
-  return `${runtime}:${memoryMb}`;
+function key(runtime: string, memoryMb: number, network: NetworkMode): string {
+  return `${runtime}:${memoryMb}:${network}`;
 }

@@ -65,7 +65,7 @@ export class InstancePool implements BudgetHolder {
       this.o.budget.makeRoom();
       this.starting++;
       try {
-        sandbox = await this.o.driver.start({ id: `sky-${randomUUID()}`, memoryMb: v.memoryMb }).catch((err: unknown) => {
+        sandbox = await this.o.driver.start({ id: `sky-${randomUUID()}`, memoryMb: v.memoryMb, network: v.network }).catch((err: unknown) => {
           if (err instanceof SkyscaleError) throw err; // typed already (an agent of another protocol version, say)
           throw new SkyscaleError('SandboxStartFailed', `could not start a ${this.o.driver.name} sandbox: ${(err as Error).message}`, { cause: err });
         });

@@ -7,6 +7,7 @@
 // What to start and when is the scheduler's decision (and the provisioner's).
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
+import type { NetworkMode } from '../model/egress-policy.js';
 import type { VersionRecord } from '../model/function.js';
 import { ChannelClosedError, type InitResult } from '../sandbox/agent-channel.js';
 import type { Sandbox } from '../sandbox/driver.js';
@@ -49,8 +50,8 @@ export class InstanceStarter {
   }
 
   /** What a cold start of this runtime and memory class is expected to cost now. */
-  expectedMs(runtime: string, memoryMb: number): number {
-    return this.o.generic.readyCount(runtime, memoryMb) > 0 ? this.costMs.pool : this.costMs.boot;
+  expectedMs(runtime: string, memoryMb: number, network: NetworkMode): number {
+    return this.o.generic.readyCount(runtime, memoryMb, network) > 0 ? this.costMs.pool : this.costMs.boot;
   }
 
   /** What a cold start from the pre-warmed pool costs, the cheapest kind. */
@@ -79,7 +80,7 @@ export class InstanceStarter {
   }
 
   private async startOnce(v: VersionRecord, code: Promise<Buffer>): Promise<Started> {
-    const pooled = this.o.generic.take(v.runtime, v.memoryMb);
+    const pooled = this.o.generic.take(v.runtime, v.memoryMb, v.network);
     try {
       return await this.load(v, pooled, code);
     } catch (err) {
@@ -93,6 +94,8 @@ export class InstanceStarter {
     let instance: Instance | null = null;
     try {
       instance = await this.o.instances.open(v, pooled);
+      // the sandbox's network came with it; the function's own allow entries open now
+      if (v.allow.length) await instance.sandbox.egress?.allow(v.allow);
       return { instance, init: await instance.init(v, await code, this.o.openSecrets?.(v)), from: pooled ? 'pool' : 'boot' };
     } catch (err) {
       if (instance) this.o.instances.discard(instance, 'init did not complete');

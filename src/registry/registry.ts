@@ -16,7 +16,7 @@ import { canonicalizePackage } from './code-package.js';
 import { CodeStore } from './code-store.js';
 import { EnvSecrets, type SecretBox } from './env-secrets.js';
 import { FunctionLocks } from './function-locks.js';
-import { normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
+import { DEFAULT_SETTINGS, normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
 import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
 
 export interface RegistryOptions {
@@ -24,6 +24,8 @@ export interface RegistryOptions {
   /** seals secret env values at rest (server.ts: AES-256-GCM under the data directory's master key) */
   secrets: SecretBox;
   now?: () => Date;
+  /** the settings a new function starts from (the server's default network mode in them) */
+  defaults?: FunctionSettings;
 }
 
 export interface DeployOptions {
@@ -46,6 +48,7 @@ export class Registry {
   private readonly listeners: ((e: FunctionChange) => void)[] = [];
   private readonly now: () => Date;
   private readonly secrets: EnvSecrets;
+  private readonly defaults: FunctionSettings;
 
   private readonly catalog: Catalog;
   private readonly locks = new FunctionLocks();
@@ -53,6 +56,7 @@ export class Registry {
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
     this.secrets = new EnvSecrets(opts.secrets);
+    this.defaults = opts.defaults ?? DEFAULT_SETTINGS;
     this.catalog = new Catalog(functions);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
@@ -317,7 +321,7 @@ export class Registry {
 
   /** `raw` over `base`, validated, its new secret values sealed for this function. */
   private settings(name: string, raw: RawFunctionConfig, base?: FunctionSettings): FunctionSettings {
-    return normalizeSettings(raw, base, undefined, this.secrets.sealerFor(name));
+    return normalizeSettings(raw, base ?? this.defaults, undefined, this.secrets.sealerFor(name));
   }
 
   private checkNew(name: string): void {
@@ -361,7 +365,8 @@ export class Registry {
 
 function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
   return a.runtime === b.runtime && a.handler === b.handler && a.memoryMb === b.memoryMb && a.timeoutS === b.timeoutS
-    && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env) && JSON.stringify(a.secretEnv) === JSON.stringify(b.secretEnv);
+    && a.description === b.description && JSON.stringify(a.env) === JSON.stringify(b.env) && JSON.stringify(a.secretEnv) === JSON.stringify(b.secretEnv)
+    && a.network === b.network && JSON.stringify(a.allow) === JSON.stringify(b.allow);
 }
 
 function dryRunSnapshot(name: string, settings: FunctionSettings, now: string): VersionRecord {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import { AgentChannel } from './agent-channel.js';
-import type { Sandbox, SandboxExit } from './driver.js';
+import type { Sandbox, SandboxEgress, SandboxExit } from './driver.js';
 
 export interface ChildSandboxOptions {
   id: string;
@@ -15,8 +15,9 @@ export interface ChildSandboxOptions {
   env: NodeJS.ProcessEnv;
   log: Logger;
   readyTimeoutMs: number;
-  /** extra teardown after the child is gone (gVisor: runsc delete, bundle removal) */
+  /** extra teardown after the child is gone (gVisor: runsc delete, bundle removal; the network link) */
   cleanup?: () => Promise<void>;
+  egress?: SandboxEgress;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -38,7 +39,7 @@ export async function startChildSandbox(o: ChildSandboxOptions): Promise<Sandbox
       resolve({ code, signal, stderrTail });
     });
   });
-  const sandbox = new ChildSandbox(o.id, child, channel, exited, o.cleanup);
+  const sandbox = new ChildSandbox(o.id, child, channel, exited, o.cleanup, o.egress);
   const timer = setTimeout(() => channel.close(`the agent did not report ready within ${o.readyTimeoutMs} ms`), o.readyTimeoutMs);
   try {
     await channel.ready;
@@ -62,6 +63,7 @@ class ChildSandbox implements Sandbox {
     readonly channel: AgentChannel,
     readonly exited: Promise<SandboxExit>,
     private readonly cleanup?: () => Promise<void>,
+    readonly egress?: SandboxEgress,
   ) {}
 
   get pid(): number | undefined {

@@ -2,6 +2,7 @@
 // (gvisor and process today; namespace, docker and microvm later). A driver starts a
 // sandbox with the agent running inside and hands back its AgentChannel; everything
 // above (the instance pool, the invoker) is driver-agnostic.
+import type { NetworkMode } from '../model/egress-policy.js';
 import type { AgentChannel } from './agent-channel.js';
 
 export type DriverName = 'gvisor' | 'namespace' | 'process';
@@ -11,6 +12,8 @@ export interface DriverCapabilities {
   isolated: boolean;
   memoryLimit: boolean;
   networkOff: boolean;
+  /** sandboxes can be started with outbound network behind the egress walls (network: outbound) */
+  outboundNetwork: boolean;
 }
 
 export interface SandboxSpec {
@@ -25,6 +28,16 @@ export interface SandboxSpec {
    * init just starts the runtime the normal way).
    */
   prestart?: 'python';
+  /** `outbound`: a network namespace of its own behind the egress walls; `none` (the default): loopback only */
+  network?: NetworkMode;
+}
+
+/** A sandbox's way out, when it was started with network: outbound. */
+export interface SandboxEgress {
+  /** its address on the sandbox network */
+  readonly address: string;
+  /** Opens a function's allow entries for this sandbox (done when the code is assigned). */
+  allow(entries: readonly string[]): Promise<void>;
 }
 
 export interface SandboxExit {
@@ -39,6 +52,8 @@ export interface Sandbox {
   /** host pid of the sandbox's root process (its whole tree is the sandbox's footprint) */
   readonly pid: number | undefined;
   readonly channel: AgentChannel;
+  /** set when the sandbox was started with outbound network */
+  readonly egress?: SandboxEgress;
   /** resolves when the sandbox's process is gone */
   readonly exited: Promise<SandboxExit>;
   /** idempotent; the slow part of teardown continues in the background */

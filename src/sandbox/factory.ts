@@ -11,6 +11,9 @@ import { GvisorDriver, runscVersion } from './gvisor/gvisor-driver.js';
 import { ProcessDriver } from './process/process-driver.js';
 import { bwrapVersion, NamespaceDriver } from './namespace/namespace-driver.js';
 import { prepareKit, type KitSources } from './kit.js';
+import type { NetworkSupport } from './network/egress-link.js';
+import { hostResolvers, parseUpstream } from './network/dns-forwarder.js';
+import { SandboxNetwork } from './network/sandbox-network.js';
 
 export async function createDriver(config: ServerConfig, log: Logger): Promise<SandboxDriver> {
   requireFile(config.agentPath, 'the agent binary', 'run scripts/setup.sh (it builds the agent)');
@@ -27,7 +30,7 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
     if (!bwrap) throw new SkyscaleError('SandboxStartFailed', 'bubblewrap (bwrap) was not found', { hint: 'run scripts/setup.sh (it installs bubblewrap)' });
     const version = await bwrapVersion(bwrap);
     log.warn('sandbox driver "namespace": Linux namespaces without a syscall filter or memory cgroup; gVisor isolates more');
-    return new NamespaceDriver({ bwrap, rootfs, kitDir: await prepareKit(kit), log }, version);
+    return new NamespaceDriver({ bwrap, rootfs, kitDir: await prepareKit(kit), log, network: await openNetwork(config, log) }, version);
   }
   const runsc = findRunsc(config);
   const version = await runscVersion(runsc).catch((err: Error) => {
@@ -37,10 +40,28 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
   // the root filesystem never changes it under running sandboxes.
   const platform = config.runscPlatform === 'systrap' && /^release-2022|20220/.test(version) ? 'ptrace' : config.runscPlatform;
   const kitDir = await prepareKit(kit);
-  const driver = new GvisorDriver({ runsc, platform, rootfs, kitDir, stateDir: join(config.dataDir, 'gvisor'), log }, version);
+  const driver = new GvisorDriver({ runsc, platform, rootfs, kitDir, stateDir: join(config.dataDir, 'gvisor'), log, network: await openNetwork(config, log) }, version);
   const leftovers = await driver.removeLeftovers();
   if (leftovers) log.info({ leftovers }, 'removed gVisor sandboxes left by an earlier run');
   return driver;
+}
+
+/**
+ * The sandbox network for functions with network: outbound. A server that cannot set
+ * one up (not root, nftables missing) still runs network: none functions, and says why
+ * the others fail.
+ */
+async function openNetwork(config: ServerConfig, log: Logger): Promise<NetworkSupport> {
+  try {
+    const upstreams = config.dnsServers ? config.dnsServers.map(parseUpstream) : hostResolvers();
+    const network = await SandboxNetwork.open({ range: config.sandboxNetwork, upstreams, stateDir: join(config.dataDir, 'network'), log });
+    log.info(network.facts(), 'sandbox network ready');
+    return { network, problem: null };
+  } catch (err) {
+    const problem = (err as Error).message;
+    log.warn({ problem }, 'sandboxes cannot have outbound network on this host: functions with network "outbound" will fail to start');
+    return { network: null, problem };
+  }
 }
 
 function findRunsc(config: ServerConfig): string {

@@ -10,7 +10,7 @@ import { createScheduler } from './assembly.js';
 const log = pino({ level: 'silent' });
 const v: VersionRecord = {
   functionName: 'echo', version: 1, codeSha256: 'e'.repeat(64), codeSize: 1, runtime: 'python3.11', handler: 'handler.handler',
-  memoryMb: 128, timeoutS: 3, env: {}, secretEnv: {}, description: '', createdAt: '', published: true,
+  memoryMb: 128, timeoutS: 3, env: {}, secretEnv: {}, description: '', network: 'none', allow: [], createdAt: '', published: true,
 };
 
 function setup() {

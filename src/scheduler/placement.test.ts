@@ -12,7 +12,7 @@ const log = pino({ level: 'silent' });
 
 function version(name: string, n = 1, memoryMb = 128): VersionRecord {
   return { functionName: name, version: n, codeSha256: `${name}${n}`.padEnd(64, '0'), codeSize: 1, runtime: 'python3.11', handler: 'handler.handler',
-    memoryMb, timeoutS: 3, env: {}, description: '', createdAt: '', published: true } as VersionRecord;
+    memoryMb, timeoutS: 3, env: {}, secretEnv: {}, description: '', network: 'none', allow: [], createdAt: '', published: true };
 }
 
 /** Placement over real pools on the fake driver; acquire/release by instance, as an invoker would through its lease. */
@@ -21,7 +21,7 @@ function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; m
   const { instances, generic, placement, budget, shutdown } = createScheduler({
     driver, log, versions: { resolve: () => { throw new Error('placement only'); } }, readCode: async () => Buffer.from('code'), records: { record: () => undefined },
     settings: { maxSandboxes: opts.maxSandboxes, maxColdStarts: opts.maxColdStarts ?? 4, idleTtlMs: opts.idleTtlMs ?? 60_000, queueWaitMs: 1000, maxQueued: 10,
-      warmPools: [{ runtime: 'python', memoryMb: 128, size: opts.size }] },
+      warmPools: [{ runtime: 'python', memoryMb: 128, network: 'none', size: opts.size }] },
     ...(opts.now ? { now: opts.now } : {}),
   });
   const leases = new Map<Instance, Lease>();
@@ -46,17 +46,17 @@ function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; m
 
 async function filled(generic: GenericPool, size: number): Promise<void> {
   generic.refill();
-  await eventually(() => generic.readyCount('python3.11', 128) === size, 'the pool to fill');
+  await eventually(() => generic.readyCount('python3.11', 128, 'none') === size, 'the pool to fill');
 }
 
 test('the generic pool fills to its size and refills after a take', async () => {
   const { driver, generic, close } = setup({ size: 3, maxSandboxes: 10 });
   try {
     await filled(generic, 3);
-    assert.equal(generic.readyCount('python3.11', 128), 3);
-    assert.ok(generic.take('python3.12', 128), 'any python3.x takes from the python class');
-    assert.equal(generic.take('python3.11', 256), null, 'no class for 256 MB');
-    await eventually(() => generic.readyCount('python3.11', 128) === 3, 'refill');
+    assert.equal(generic.readyCount('python3.11', 128, 'none'), 3);
+    assert.ok(generic.take('python3.12', 128, 'none'), 'any python3.x takes from the python class');
+    assert.equal(generic.take('python3.11', 256, 'none'), null, 'no class for 256 MB');
+    await eventually(() => generic.readyCount('python3.11', 128, 'none') === 3, 'refill');
     assert.equal(driver.started.length, 4);
     assert.ok(driver.started.every((s) => s.spec.prestart === 'python'), 'pooled sandboxes are booted with the interpreter pre-started');
   } finally { await close(); }
@@ -67,7 +67,7 @@ test('a pooled sandbox that dies is replaced', async () => {
   try {
     await filled(generic, 2);
     driver.live()[0]!.die();
-    await eventually(() => driver.started.length === 3 && generic.readyCount('python3.11', 128) === 2, 'replacement');
+    await eventually(() => driver.started.length === 3 && generic.readyCount('python3.11', 128, 'none') === 2, 'replacement');
   } finally { await close(); }
 });
 

@@ -140,7 +140,7 @@ export class Placement {
     if (!st || st.busy === 0) return 0;
     const queued = this.waiters.get(key)?.length ?? 0;
     const expected = (st.avgBusyMs * (queued + 1)) / st.busy;
-    const cold = this.o.starter.expectedMs(v.runtime, v.memoryMb);
+    const cold = this.o.starter.expectedMs(v.runtime, v.memoryMb, v.network);
     return expected < cold ? Math.max(cold, 5) : 0;
   }
 

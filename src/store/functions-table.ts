@@ -3,15 +3,17 @@
 // are stored as they came.
 import type { Db } from './database.js';
 import type { FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
+import type { NetworkMode } from '../model/egress-policy.js';
 
 interface FunctionRow {
   name: string; runtime: string; handler: string; memory_mb: number; timeout_s: number;
   env_json: string; secret_env_json: string; description: string; latest_version: number | null; created_at: string; updated_at: string;
-  version_seq: number; reserved_concurrency: number | null; min_warm: number;
+  version_seq: number; reserved_concurrency: number | null; min_warm: number; network: string; allow_json: string;
 }
 interface VersionRow {
   function_name: string; version: number; code_sha256: string; code_size: number; runtime: string; handler: string;
   memory_mb: number; timeout_s: number; env_json: string; secret_env_json: string; description: string; created_at: string; published: number;
+  network: string; allow_json: string;
 }
 
 export class FunctionsTable {
@@ -27,13 +29,13 @@ export class FunctionsTable {
   }
 
   insert(name: string, s: FunctionSettings, now: string): void {
-    this.db.prepare(`INSERT INTO functions (name, runtime, handler, memory_mb, timeout_s, env_json, secret_env_json, description, latest_version, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`).run(name, s.runtime, s.handler, s.memoryMb, s.timeoutS, JSON.stringify(s.env), JSON.stringify(s.secretEnv), s.description, now, now);
+    this.db.prepare(`INSERT INTO functions (name, runtime, handler, memory_mb, timeout_s, env_json, secret_env_json, description, network, allow_json, latest_version, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`).run(name, s.runtime, s.handler, s.memoryMb, s.timeoutS, JSON.stringify(s.env), JSON.stringify(s.secretEnv), s.description, s.network, JSON.stringify(s.allow), now, now);
   }
 
   updateSettings(name: string, s: FunctionSettings, now: string): void {
-    this.db.prepare(`UPDATE functions SET runtime = ?, handler = ?, memory_mb = ?, timeout_s = ?, env_json = ?, secret_env_json = ?, description = ?, updated_at = ? WHERE name = ?`)
-      .run(s.runtime, s.handler, s.memoryMb, s.timeoutS, JSON.stringify(s.env), JSON.stringify(s.secretEnv), s.description, now, name);
+    this.db.prepare(`UPDATE functions SET runtime = ?, handler = ?, memory_mb = ?, timeout_s = ?, env_json = ?, secret_env_json = ?, description = ?, network = ?, allow_json = ?, updated_at = ? WHERE name = ?`)
+      .run(s.runtime, s.handler, s.memoryMb, s.timeoutS, JSON.stringify(s.env), JSON.stringify(s.secretEnv), s.description, s.network, JSON.stringify(s.allow), now, name);
   }
 
   /** Runs `work` in one transaction (nested calls join it). */
@@ -56,8 +58,9 @@ export class FunctionsTable {
       const fn = this.get(name);
       if (!fn) throw new Error(`function ${name} vanished while adding a version`);
       const next = (this.db.prepare('SELECT version_seq FROM functions WHERE name = ?').pluck().get(name) as number) + 1;
-      this.db.prepare(`INSERT INTO versions (function_name, version, code_sha256, code_size, runtime, handler, memory_mb, timeout_s, env_json, secret_env_json, description, created_at, published)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(name, next, code.sha256, code.size, fn.runtime, fn.handler, fn.memoryMb, fn.timeoutS, JSON.stringify(fn.env), JSON.stringify(fn.secretEnv), fn.description, now, published ? 1 : 0);
+      this.db.prepare(`INSERT INTO versions (function_name, version, code_sha256, code_size, runtime, handler, memory_mb, timeout_s, env_json, secret_env_json, description, network, allow_json, created_at, published)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(name, next, code.sha256, code.size, fn.runtime, fn.handler, fn.memoryMb, fn.timeoutS, JSON.stringify(fn.env), JSON.stringify(fn.secretEnv), fn.description,
+        fn.network, JSON.stringify(fn.allow), now, published ? 1 : 0);
       this.db.prepare('UPDATE functions SET latest_version = ?, version_seq = ?, updated_at = ? WHERE name = ?').run(next, next, now, name);
       this.dropDraft(name, fn.latestVersion);
       return this.getVersion(name, next)!;
@@ -119,7 +122,7 @@ export class FunctionsTable {
 function toFunction(r: FunctionRow): FunctionRecord {
   return {
     name: r.name, runtime: r.runtime, handler: r.handler, memoryMb: r.memory_mb, timeoutS: r.timeout_s,
-    env: JSON.parse(r.env_json) as Record<string, string>, secretEnv: JSON.parse(r.secret_env_json) as Record<string, string>, description: r.description,
+    env: JSON.parse(r.env_json) as Record<string, string>, secretEnv: JSON.parse(r.secret_env_json) as Record<string, string>, description: r.description, ...networkOf(r),
     latestVersion: r.latest_version, reservedConcurrency: r.reserved_concurrency, minWarm: r.min_warm, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
@@ -128,7 +131,11 @@ function toVersion(r: VersionRow): VersionRecord {
   return {
     functionName: r.function_name, version: r.version, codeSha256: r.code_sha256, codeSize: r.code_size,
     runtime: r.runtime, handler: r.handler, memoryMb: r.memory_mb, timeoutS: r.timeout_s,
-    env: JSON.parse(r.env_json) as Record<string, string>, secretEnv: JSON.parse(r.secret_env_json) as Record<string, string>, description: r.description, createdAt: r.created_at,
+    env: JSON.parse(r.env_json) as Record<string, string>, secretEnv: JSON.parse(r.secret_env_json) as Record<string, string>, description: r.description, ...networkOf(r), createdAt: r.created_at,
     published: r.published === 1,
   };
+}
+
+function networkOf(r: { network: string; allow_json: string }): { network: NetworkMode; allow: string[] } {
+  return { network: r.network as NetworkMode, allow: JSON.parse(r.allow_json) as string[] };
 }

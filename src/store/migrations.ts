@@ -150,4 +150,15 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     `,
   },
+  {
+    version: 8,
+    name: 'outbound network per function: the mode and the allow entries, on functions and their versions',
+    // Functions from before had no network; they keep none. New ones get the server's default.
+    sql: `
+      ALTER TABLE functions ADD COLUMN network TEXT NOT NULL DEFAULT 'none';
+      ALTER TABLE functions ADD COLUMN allow_json TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE versions ADD COLUMN network TEXT NOT NULL DEFAULT 'none';
+      ALTER TABLE versions ADD COLUMN allow_json TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];

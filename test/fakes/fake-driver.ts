@@ -5,7 +5,7 @@
 // drivers have integration tests.
 import { PassThrough } from 'node:stream';
 import { AgentChannel } from '../../src/sandbox/agent-channel.js';
-import type { Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../../src/sandbox/driver.js';
+import type { DriverCapabilities, Sandbox, SandboxDriver, SandboxEgress, SandboxExit, SandboxSpec } from '../../src/sandbox/driver.js';
 import { encodeFrame, FrameDecoder } from '../../src/sandbox/protocol.js';
 
 /** What a fake function sees of one invocation. */
@@ -37,9 +37,13 @@ export class FakeSandbox implements Sandbox {
   readonly inits: Record<string, unknown>[] = [];
   private exit!: (e: SandboxExit) => void;
   private readonly toHost = new PassThrough();
+  /** with network: outbound, the allow entries opened for it so far */
+  readonly allowed: string[] = [];
+  readonly egress?: SandboxEgress;
 
   constructor(readonly id: string, readonly spec: SandboxSpec, initDelayMs = 0, handler: () => FakeHandler | null = () => null, initFails: () => boolean = () => false) {
     const toAgent = new PassThrough();
+    if (spec.network === 'outbound') this.egress = { address: '10.211.0.2', allow: async (entries) => { this.allowed.push(...entries); } };
     this.channel = new AgentChannel(this.toHost, toAgent);
     this.exited = new Promise((r) => { this.exit = r; });
     const decoder = new FrameDecoder();
@@ -86,7 +90,8 @@ export class FakeSandbox implements Sandbox {
 
 export class FakeDriver implements SandboxDriver {
   readonly name = 'process' as const;
-  readonly capabilities = { isolated: false, memoryLimit: false, networkOff: false };
+  /** a test may claim isolation and outbound network to see the network modes kept apart */
+  capabilities: DriverCapabilities = { isolated: false, memoryLimit: false, networkOff: false, outboundNetwork: false };
   readonly started: FakeSandbox[] = [];
   failNext = 0;
   /** what a failing boot says */

@@ -17,7 +17,7 @@ test('create, list, read and delete a function', async () => {
   assert.equal(created.statusCode, 201);
   assert.deepEqual({ ...created.json().function, createdAt: 0, updatedAt: 0 }, {
     name: 'crud', runtime: 'python3.11', handler: 'handler.handler', memory: 256, timeout: 3, env: { A: 'b' }, description: '',
-    latestVersion: null, reservedConcurrency: null, minWarm: 0, createdAt: 0, updatedAt: 0,
+    network: 'outbound', allow: [], latestVersion: null, reservedConcurrency: null, minWarm: 0, createdAt: 0, updatedAt: 0,
   });
   assert.ok((await t.request('GET', '/v1/functions')).json().functions.some((f: { name: string }) => f.name === 'crud'));
   const got = (await t.request('GET', '/v1/functions/crud')).json();
@@ -54,6 +54,31 @@ test('invalid settings name every problem', async () => {
   assert.equal(res.headers['x-skyscale-error-type'], 'InvalidFunctionConfig');
   assert.equal(res.json().error.type, 'InvalidFunctionConfig');
   assert.equal(res.json().error.details.problems.length, 3);
+});
+
+test('network and allow: set by PUT in canonical form, snapshotted by a deploy; bad entries are each named', async () => {
+  const put = await t.request('PUT', '/v1/functions/net', { network: 'outbound', allow: ['10.1.2.3:5432', 'DB.internal:5432', '192.168.0.0/16'] });
+  assert.equal(put.statusCode, 201);
+  assert.deepEqual([put.json().function.network, put.json().function.allow], ['outbound', ['10.1.2.3:5432', 'db.internal:5432', '192.168.0.0/16']]);
+  await t.deploy('net');
+  assert.deepEqual((await t.request('GET', '/v1/functions/net')).json().latest.allow, ['10.1.2.3:5432', 'db.internal:5432', '192.168.0.0/16']);
+  const bad = await t.request('PUT', '/v1/functions/net', { network: 'everywhere', allow: ['169.254.169.254', '127.0.0.1:80', '10.0.0.1/8'] });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.type, 'InvalidFunctionConfig');
+  assert.equal(bad.json().error.details.problems.length, 4, bad.body);
+  const none = await t.request('PUT', '/v1/functions/net', { network: 'none', allow: ['10.1.2.3'] });
+  assert.match(none.json().error.message, /allow needs network "outbound"/);
+  assert.equal((await t.request('PUT', '/v1/functions/net', { network: 'none', allow: [] })).json().function.network, 'none');
+  assert.equal((await t.request('PUT', '/v1/functions/net', { allow: 'not a list' })).statusCode, 400, 'the schema wants a list');
+});
+
+test('a new function takes the server\'s default network; SKYSCALE_DEFAULT_NETWORK=none makes it none', async () => {
+  const other = await startTestApp({ SKYSCALE_DEFAULT_NETWORK: 'none' });
+  try {
+    assert.equal((await other.request('PUT', '/v1/functions/quiet', {})).json().function.network, 'none');
+    assert.equal((await other.request('PUT', '/v1/functions/loud', { network: 'outbound' })).json().function.network, 'outbound');
+    assert.equal((await other.request('PUT', '/v1/functions/quiet', { timeout: 5 })).json().function.network, 'none', 'an update keeps it');
+  } finally { await other.close(); }
 });
 
 test('an invalid function name is refused', async () => {

@@ -19,6 +19,7 @@ const ENV_VALUE = { anyOf: [text, { type: 'object', required: ['secret'], proper
 /** The settings a function carries (FunctionSettings in the contract). */
 const SETTINGS = {
   runtime: text, handler: text, memory: whole, timeout: whole, env: { type: 'object', additionalProperties: ENV_VALUE }, description: text,
+  network: text, allow: { type: 'array', items: text },
 } as const;
 
 export interface SettingsBody {
@@ -28,6 +29,8 @@ export interface SettingsBody {
   timeout?: number;
   env?: Record<string, string | { secret: string }>;
   description?: string;
+  network?: string;
+  allow?: string[];
 }
 
 export const functionByName = { params: NAME } as const;

@@ -16,6 +16,8 @@ export interface FunctionView {
   timeout: number;
   env: EnvView;
   description: string;
+  network: string;
+  allow: string[];
   latestVersion: number | null;
   reservedConcurrency: number | null;
   minWarm: number;
@@ -34,6 +36,8 @@ export interface VersionView {
   timeout: number;
   env: EnvView;
   description: string;
+  network: string;
+  allow: string[];
   createdAt: string;
   published: boolean;
 }
@@ -61,14 +65,14 @@ export interface LogEntryView {
 export function functionView(fn: FunctionRecord): FunctionView {
   return {
     name: fn.name, runtime: fn.runtime, handler: fn.handler, memory: fn.memoryMb, timeout: fn.timeoutS, env: envView(fn),
-    description: fn.description, latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, minWarm: fn.minWarm, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
+    description: fn.description, network: fn.network, allow: fn.allow, latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, minWarm: fn.minWarm, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
   };
 }
 
 export function versionView(v: VersionRecord): VersionView {
   return {
     function: v.functionName, version: v.version, codeSha256: v.codeSha256, codeSize: v.codeSize, runtime: v.runtime,
-    handler: v.handler, memory: v.memoryMb, timeout: v.timeoutS, env: envView(v), description: v.description, createdAt: v.createdAt, published: v.published,
+    handler: v.handler, memory: v.memoryMb, timeout: v.timeoutS, env: envView(v), description: v.description, network: v.network, allow: v.allow, createdAt: v.createdAt, published: v.published,
   };
 }
 

@@ -5,7 +5,7 @@ import { table, type Command } from '../command.js';
 interface PoolView {
   sandbox: { driver: string };
   admission: { inFlight: number; queued: number; nodeLimit: number };
-  generic: { id: string | null; runtime: string; memoryMb: number; state: string; ageMs: number; memoryKb: number | null }[];
+  generic: { id: string | null; runtime: string; memoryMb: number; network?: string; state: string; ageMs: number; memoryKb: number | null }[];
   instances: { id: string; function: string; version: number; state: string; ageMs: number; idleMs: number; invocations: number; initMs: number | null; maxRssKb: number | null; memoryKb: number | null }[];
 }
 
@@ -25,7 +25,7 @@ export const poolCommand: Command = {
     }
     ctx.out(`driver ${p.sandbox.driver}; ${p.admission.inFlight} running, ${p.admission.queued} waiting, limit ${p.admission.nodeLimit}`);
     ctx.out(`\npre-warmed (no code yet): ${p.generic.length}`);
-    if (p.generic.length) ctx.out(table([['SANDBOX', 'RUNTIME', 'LIMIT', 'STATE', 'AGE', 'HOST MEMORY'], ...p.generic.map((g) => [g.id ?? '-', g.runtime, `${g.memoryMb} MB`, g.state, seconds(g.ageMs), mb(g.memoryKb)])]));
+    if (p.generic.length) ctx.out(table([['SANDBOX', 'RUNTIME', 'LIMIT', 'NETWORK', 'STATE', 'AGE', 'HOST MEMORY'], ...p.generic.map((g) => [g.id ?? '-', g.runtime, `${g.memoryMb} MB`, g.network ?? '-', g.state, seconds(g.ageMs), mb(g.memoryKb)])]));
     ctx.out(`\nwarm instances: ${p.instances.length}`);
     if (p.instances.length) {
       ctx.out(table([['SANDBOX', 'FUNCTION', 'VERSION', 'STATE', 'AGE', 'IDLE', 'CALLS', 'INIT', 'PEAK RSS', 'HOST MEMORY'],

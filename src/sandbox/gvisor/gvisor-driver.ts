@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { startChildSandbox } from '../child-sandbox.js';
 import type { Sandbox, SandboxDriver, SandboxSpec } from '../driver.js';
 import { ociConfig } from './oci-bundle.js';
+import { linkFor, networkFacts, type NetworkSupport } from '../network/egress-link.js';
 
 const run = promisify(execFile);
 
@@ -23,51 +24,74 @@ export interface GvisorDriverOptions {
   kitDir: string;
   stateDir: string;
   log: Logger;
+  network: NetworkSupport;
 }
 
 export class GvisorDriver implements SandboxDriver {
   readonly name = 'gvisor' as const;
-  readonly capabilities = { isolated: true, memoryLimit: true, networkOff: true };
+  readonly capabilities: { isolated: true; memoryLimit: true; networkOff: true; outboundNetwork: boolean };
   private readonly live = new Set<Sandbox>();
   private readonly runscRoot: string;
   private readonly bundles: string;
 
   constructor(private readonly o: GvisorDriverOptions, private readonly version: string) {
+    this.capabilities = { isolated: true, memoryLimit: true, networkOff: true, outboundNetwork: o.network.network !== null };
     this.runscRoot = join(o.stateDir, 'runsc');
     this.bundles = join(o.stateDir, 'bundles');
     mkdirSync(this.runscRoot, { recursive: true });
     mkdirSync(this.bundles, { recursive: true });
   }
 
-  runscArgs(): string[] {
-    return [`--root=${this.runscRoot}`, `--platform=${this.o.platform}`, '--network=none', '--overlay2=none'];
+  /**
+   * Outbound sandboxes use the host kernel's network stack inside their own namespace
+   * (`--network=host` there): the runsc of these machines refuses its own netstack
+   * (`--network=sandbox`) in any namespace on kernels where net.core.rmem_default is
+   * per namespace (6.x), taking it for the root namespace (docs/gvisor.md).
+   */
+  runscArgs(outbound = false): string[] {
+    return [`--root=${this.runscRoot}`, `--platform=${this.o.platform}`, outbound ? '--network=host' : '--network=none', '--overlay2=none'];
   }
 
   async start(spec: SandboxSpec): Promise<Sandbox> {
     const bundle = join(this.bundles, spec.id);
-    await mkdir(bundle, { recursive: true });
-    await writeFile(join(bundle, 'config.json'), JSON.stringify(ociConfig({ rootfs: this.o.rootfs, kitDir: this.o.kitDir, memoryMb: spec.memoryMb, hostname: 'sandbox', ...(spec.prestart ? { prestart: spec.prestart } : {}) })));
-    const sandbox = await startChildSandbox({
-      id: spec.id,
-      command: this.o.runsc,
-      args: [...this.runscArgs(), 'run', `--bundle=${bundle}`, spec.id],
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-      log: this.o.log,
-      readyTimeoutMs: 20_000,
-      cleanup: () => this.remove(spec.id, bundle),
-    });
+    const net = await linkFor(spec, this.o.network, this.o.rootfs);
+    let sandbox: Sandbox;
+    try {
+      await mkdir(bundle, { recursive: true });
+      await writeFile(join(bundle, 'config.json'), JSON.stringify(ociConfig({
+        rootfs: this.o.rootfs, kitDir: this.o.kitDir, memoryMb: spec.memoryMb, hostname: 'sandbox', ...(spec.prestart ? { prestart: spec.prestart } : {}),
+        ...(net ? { netns: net.link.netns, files: net.files } : {}),
+      })));
+      sandbox = await startChildSandbox({
+        id: spec.id,
+        command: this.o.runsc,
+        args: [...this.runscArgs(net !== null), 'run', `--bundle=${bundle}`, spec.id],
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+        log: this.o.log,
+        readyTimeoutMs: 20_000,
+        cleanup: async () => {
+          await this.remove(spec.id, bundle);
+          await net?.link.release();
+        },
+        ...(net ? { egress: net.egress } : {}),
+      });
+    } catch (err) {
+      await net?.link.release(); // idempotent: a failed start may have released it already
+      throw err;
+    }
     this.live.add(sandbox);
     void sandbox.exited.then(() => this.live.delete(sandbox));
     return sandbox;
   }
 
   describe(): Record<string, unknown> {
-    return { driver: this.name, isolated: true, runsc: this.o.runsc, runscVersion: this.version, platform: this.o.platform, rootfs: this.o.rootfs };
+    return { driver: this.name, isolated: true, runsc: this.o.runsc, runscVersion: this.version, platform: this.o.platform, rootfs: this.o.rootfs, network: networkFacts(this.o.network) };
   }
 
   async shutdown(): Promise<void> {
     await Promise.all([...this.live].map((s) => s.stop()));
     await this.removeLeftovers();
+    await this.o.network.network?.close();
   }
 
   /** Deletes sandboxes and bundles an earlier, crashed run left behind. */

@@ -1,7 +1,9 @@
 // The OCI runtime spec (config.json) of one gVisor sandbox: the shared Debian root
 // filesystem read-only, a private writable /tmp and /var/task (tmpfs, counted against
 // the sandbox's memory), the agent and runtimes bind-mounted read-only at
-// /opt/skyscale, no network but loopback, and the memory limit runsc enforces.
+// /opt/skyscale, no network but loopback (or, with outbound network, the network
+// namespace prepared for it and the platform's resolv.conf), and the memory limit runsc
+// enforces.
 
 export interface BundleSpec {
   rootfs: string;
@@ -10,6 +12,10 @@ export interface BundleSpec {
   hostname: string;
   /** pre-warm the runtime before `ready` (the agent's --prestart) */
   prestart?: 'python';
+  /** a prepared network namespace to join (outbound network); none: a new, empty one */
+  netns?: string;
+  /** host files bound read-only over the sandbox's (resolv.conf, hosts) */
+  files?: { source: string; destination: string }[];
 }
 
 /** Lambda's default /tmp, and room for the largest package (250 MB unpacked). */
@@ -45,9 +51,10 @@ export function ociConfig(s: BundleSpec): Record<string, unknown> {
       { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', `size=${TMP_MB}m`] },
       { destination: '/var/task', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', `size=${TASK_MB}m`] },
       { destination: '/opt/skyscale', type: 'bind', source: s.kitDir, options: ['rbind', 'ro'] },
+      ...(s.files ?? []).map((f) => ({ destination: f.destination, type: 'bind', source: f.source, options: ['bind', 'ro'] })),
     ],
     linux: {
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+      namespaces: [{ type: 'pid' }, s.netns ? { type: 'network', path: s.netns } : { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
       resources: { memory: { limit: limitBytes } },
     },
   };

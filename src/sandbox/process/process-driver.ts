@@ -17,7 +17,7 @@ export interface ProcessDriverOptions {
 
 export class ProcessDriver implements SandboxDriver {
   readonly name = 'process' as const;
-  readonly capabilities = { isolated: false, memoryLimit: false, networkOff: false };
+  readonly capabilities = { isolated: false, memoryLimit: false, networkOff: false, outboundNetwork: false };
   private readonly live = new Set<Sandbox>();
 
   constructor(private readonly o: ProcessDriverOptions) {}
