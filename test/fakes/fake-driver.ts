@@ -1,10 +1,11 @@
 // A sandbox driver for unit tests of the pools: each "sandbox" is an in-memory agent
 // that speaks the real framing and answers `ready`, `init` and `invoke` at once. Only
-// the pools' own logic is under test here; the real drivers have integration tests.
+// the pools' own logic is under test here; the real drivers have integration tests. A
+// frozen fake sandbox answers nothing until it is thawed, as a frozen one would.
 import { PassThrough } from 'node:stream';
 import { AgentChannel } from '../../src/sandbox/agent-channel.js';
 import type { Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../../src/sandbox/driver.js';
-import { encodeFrame, FrameDecoder } from '../../src/sandbox/protocol.js';
+import { encodeFrame, FrameDecoder, type Frame } from '../../src/sandbox/protocol.js';
 
 export class FakeSandbox implements Sandbox {
   readonly channel: AgentChannel;
@@ -13,22 +14,72 @@ export class FakeSandbox implements Sandbox {
   stopped = false;
   /** the next invoke kills the sandbox instead of answering (a crash, an OOM kill) */
   dieOnNextInvoke = false;
+  frozen = false;
+  /** what happened to it, in order */
+  readonly events: ('freeze' | 'thaw' | 'stop')[] = [];
+  /** a thaw takes this long */
+  thawMs = 0;
+  /** when the last thaw completed */
+  thawedAt = 0;
+  /** false: freeze() fails, as for a sandbox whose cgroup cannot be found */
+  freezable = true;
+  /** invoke headers as the agent received them */
+  readonly invokes: { deadlineMs: number; timeoutMs: number; receivedAt: number }[] = [];
+  /** invokes are answered after this long (a handler that runs past its timeout, say) */
+  invokeMs = 0;
   private exit!: (e: SandboxExit) => void;
   private readonly toHost = new PassThrough();
+  private held: Frame[] = [];
 
   constructor(readonly id: string, readonly spec: SandboxSpec, initDelayMs = 0) {
     const toAgent = new PassThrough();
     this.channel = new AgentChannel(this.toHost, toAgent);
     this.exited = new Promise((r) => { this.exit = r; });
     const decoder = new FrameDecoder();
+    this.initDelayMs = initDelayMs;
     toAgent.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
-        if (f.header.type === 'init') setTimeout(() => this.send({ type: 'init_result', ok: true, initMs: 1, log: '' }), initDelayMs);
-        if (f.header.type === 'invoke' && this.dieOnNextInvoke) this.die();
-        else if (f.header.type === 'invoke') this.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.1, log: '' }, f.body);
+        if (this.frozen) this.held.push(f);
+        else this.serve(f);
       }
     });
     this.send({ type: 'ready', protocol: 1 });
+  }
+
+  private readonly initDelayMs: number;
+
+  private serve(f: Frame): void {
+    if (f.header.type === 'init') setTimeout(() => this.send({ type: 'init_result', ok: true, initMs: 1, log: '' }), this.initDelayMs);
+    if (f.header.type === 'invoke' && this.dieOnNextInvoke) this.die();
+    else if (f.header.type === 'invoke') {
+      this.invokes.push({ deadlineMs: f.header.deadlineMs as number, timeoutMs: f.header.timeoutMs as number, receivedAt: Date.now() });
+      // Like the agent, the fake answers `timeout` once the invocation's time is up.
+      const timeoutMs = f.header.timeoutMs as number;
+      const late = this.invokeMs > timeoutMs;
+      const answer = () => late
+        ? this.send({ type: 'result', requestId: f.header.requestId as string, status: 'timeout', durationMs: timeoutMs, log: '' }, Buffer.from('{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out"}'))
+        : this.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.1, log: '' }, f.body);
+      if (this.invokeMs) setTimeout(answer, late ? timeoutMs : this.invokeMs);
+      else answer();
+    }
+  }
+
+  async freeze(): Promise<boolean> {
+    if (this.stopped || this.channel.isClosed || !this.freezable) return false;
+    if (!this.frozen) this.events.push('freeze');
+    this.frozen = true;
+    return true;
+  }
+
+  async thaw(): Promise<void> {
+    if (!this.frozen) return;
+    if (this.thawMs) await new Promise((r) => setTimeout(r, this.thawMs));
+    this.frozen = false;
+    this.thawedAt = Date.now();
+    this.events.push('thaw');
+    const held = this.held;
+    this.held = [];
+    for (const f of held) this.serve(f);
   }
 
   /** The sandbox dies on its own (crash, OOM kill). */
@@ -37,9 +88,12 @@ export class FakeSandbox implements Sandbox {
     this.exit({ code: 1, signal: null, stderrTail: '' });
   }
 
+  /** A real sandbox thaws itself before it dies; the fake only notes the order. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.events.push('stop');
+    this.frozen = false;
     this.die();
   }
 
@@ -50,7 +104,7 @@ export class FakeSandbox implements Sandbox {
 
 export class FakeDriver implements SandboxDriver {
   readonly name = 'process' as const;
-  readonly capabilities = { isolated: false, memoryLimit: false, networkOff: false };
+  readonly capabilities = { isolated: false, memoryLimit: false, networkOff: false, freeze: 'sigstop' as const };
   readonly started: FakeSandbox[] = [];
   failNext = 0;
   /** boots take this long, so overlapping boots can be observed */

@@ -4,12 +4,20 @@
 // read-only at /opt/skyscale, no capabilities, running as nobody, and killed with the
 // control plane. Lighter and faster than gVisor, but function code talks to the host
 // kernel directly (no syscall filter yet) and memory is limited only by the runtime's
-// address-space limit (no cgroup): choose it knowingly.
+// address-space limit (no memory cgroup): choose it knowingly.
+//
+// Where the host has a freezer cgroup the control plane may use (root), each sandbox
+// gets one, under a group named for the data directory: a shell moves itself into it
+// and execs bwrap, so every process of the sandbox is in it from the start; once the
+// sandbox is ready the outer bwrap (our child, which only waits) is moved back out, so
+// its death is seen even while the rest is frozen. Without one, sandboxes are not frozen.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
+import { removeGroup, SandboxCgroup, type FreezerHierarchy } from '../cgroups.js';
 import { startChildSandbox } from '../child-sandbox.js';
-import type { Sandbox, SandboxDriver, SandboxSpec } from '../driver.js';
+import type { DriverCapabilities, Sandbox, SandboxDriver, SandboxSpec } from '../driver.js';
+import { CgroupFreezer } from '../freezer.js';
 
 const run = promisify(execFile);
 
@@ -17,18 +25,25 @@ export interface NamespaceDriverOptions {
   bwrap: string;
   rootfs: string;
   kitDir: string;
+  /** the host's freezer cgroups and this server's group in them; null: sandboxes are never frozen */
+  freezer: { hierarchy: FreezerHierarchy; group: string } | null;
   log: Logger;
 }
+
+/** Runs as the sandbox's first process: joins the cgroup named by $0, then becomes bwrap. */
+const JOIN_CGROUP = 'echo $$ > "$0" && exec "$@"';
 
 const TMP_BYTES = 512 * 1024 * 1024;
 const TASK_BYTES = 260 * 1024 * 1024;
 
 export class NamespaceDriver implements SandboxDriver {
   readonly name = 'namespace' as const;
-  readonly capabilities = { isolated: true, memoryLimit: false, networkOff: true };
+  readonly capabilities: DriverCapabilities;
   private readonly live = new Set<Sandbox>();
 
-  constructor(private readonly o: NamespaceDriverOptions, private readonly version: string) {}
+  constructor(private readonly o: NamespaceDriverOptions, private readonly version: string) {
+    this.capabilities = { isolated: true, memoryLimit: false, networkOff: true, freeze: o.freezer?.hierarchy.kind ?? null };
+  }
 
   bwrapArgs(spec: SandboxSpec): string[] {
     return [
@@ -47,25 +62,38 @@ export class NamespaceDriver implements SandboxDriver {
   }
 
   async start(spec: SandboxSpec): Promise<Sandbox> {
+    const cgroup = this.o.freezer ? new SandboxCgroup(this.o.freezer.hierarchy, this.o.freezer.group, spec.id) : null;
+    await cgroup?.create();
     const sandbox = await startChildSandbox({
       id: spec.id,
-      command: this.o.bwrap,
-      args: this.bwrapArgs(spec),
+      command: cgroup ? '/bin/sh' : this.o.bwrap,
+      args: cgroup ? ['-c', JOIN_CGROUP, cgroup.procsFile, this.o.bwrap, ...this.bwrapArgs(spec)] : this.bwrapArgs(spec),
       env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', HOME: '/tmp' },
       log: this.o.log,
       readyTimeoutMs: 10_000,
+      ...(cgroup ? {
+        freezer: () => new CgroupFreezer(cgroup.h.kind, async () => cgroup.freezeFile),
+        cleanup: async () => {
+          if (!(await cgroup.remove())) this.o.log.warn({ sandbox: spec.id, cgroup: cgroup.dir }, 'a sandbox cgroup could not be removed');
+        },
+      } : {}),
     });
+    if (cgroup && sandbox.pid !== undefined) {
+      await cgroup.release(sandbox.pid).catch((err: Error) => this.o.log.warn({ sandbox: spec.id, err: err.message }, 'moving bwrap out of its sandbox cgroup failed'));
+    }
     this.live.add(sandbox);
     void sandbox.exited.then(() => this.live.delete(sandbox));
     return sandbox;
   }
 
   describe(): Record<string, unknown> {
-    return { driver: this.name, isolated: true, bwrap: this.o.bwrap, bwrapVersion: this.version, rootfs: this.o.rootfs, memoryLimit: 'runtime address-space limit only' };
+    return { driver: this.name, isolated: true, bwrap: this.o.bwrap, bwrapVersion: this.version, rootfs: this.o.rootfs, memoryLimit: 'runtime address-space limit only', freeze: this.capabilities.freeze };
   }
 
   async shutdown(): Promise<void> {
     await Promise.all([...this.live].map((s) => s.stop()));
+    // and whatever is left in this server's cgroups (a sandbox that died without being stopped)
+    if (this.o.freezer) await removeGroup(this.o.freezer.hierarchy, this.o.freezer.group);
   }
 }
 
