@@ -14,6 +14,7 @@ import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { createDriver } from './sandbox/factory.js';
 import { GenericPool } from './pool/generic-pool.js';
+import { IdleFreezer } from './pool/idle-freezer.js';
 import { InstancePool } from './pool/instance-pool.js';
 import { InstanceStarter } from './pool/instance-starter.js';
 import { Provisioner } from './pool/provisioner.js';
@@ -74,6 +75,7 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   // Joining order is eviction order: idle instances go before pre-warmed sandboxes.
   const instances = new InstancePool({ driver, budget, log, idleTtlMs: config.idleTtlMs });
   const generic = new GenericPool({ driver, budget, log, classes: config.warmPools });
+  const freezer = new IdleFreezer({ afterMs: driver.capabilities.freeze ? config.freezeAfterMs : 0, sources: [instances, generic], log });
   const starter = new InstanceStarter({ generic, instances, log });
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
   const placement = new Placement({ instances, generic, starter, readCode: (v) => registry.readCode(v), log, maxColdStarts: config.maxColdStarts });
@@ -83,8 +85,9 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
     if (e.kind === 'deleted') recorder.forgetFunction(e.name);
   });
   generic.refill();
-  const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission });
+  const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission, freezeAfterMs: config.freezeAfterMs });
   const close = async () => {
+    freezer.shutdown();
     placement.shutdown();
     await provisioner.shutdown();
     await generic.shutdown();

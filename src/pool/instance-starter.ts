@@ -1,7 +1,7 @@
 // Starts an instance of a version (a cold start): takes a pre-warmed sandbox of the
 // version's runtime and memory class when there is one, else boots one, and loads the
-// code into it. A pre-warmed sandbox that died between being taken and its init is
-// replaced by a boot instead of failing the caller. What to start and when is the
+// code into it (the pool thaws a frozen one first). A pre-warmed sandbox that died
+// between being taken and its init is replaced by a boot instead of failing the caller. What to start and when is the
 // scheduler's decision (and the provisioner's); this is only how.
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
@@ -26,7 +26,7 @@ export class InstanceStarter {
   /** Starts an instance of `v`; `code` is the version's package, read while the sandbox starts. */
   async start(v: VersionRecord, code: Promise<Buffer>): Promise<Started> {
     code.catch(() => undefined); // awaited below; a failure must not also surface as unhandled
-    const pooled = this.o.generic.take(v.runtime, v.memoryMb);
+    const pooled = await this.o.generic.take(v.runtime, v.memoryMb);
     try {
       return await this.load(v, pooled, code);
     } catch (err) {

@@ -55,8 +55,8 @@ test('the generic pool fills to its size and refills after a take', async () => 
   try {
     await filled(generic, 3);
     assert.equal(generic.readyCount('python3.11', 128), 3);
-    assert.ok(generic.take('python3.12', 128), 'any python3.x takes from the python class');
-    assert.equal(generic.take('python3.11', 256), null, 'no class for 256 MB');
+    assert.ok(await generic.take('python3.12', 128), 'any python3.x takes from the python class');
+    assert.equal(await generic.take('python3.11', 256), null, 'no class for 256 MB');
     await until(() => generic.readyCount('python3.11', 128) === 3, 'refill');
     assert.equal(driver.started.length, 4);
     assert.ok(driver.started.every((s) => s.spec.prestart === 'python'), 'pooled sandboxes are booted with the interpreter pre-started');
