@@ -35,7 +35,7 @@ export interface ServerConfig {
 
 /**
  * Idle time before a sandbox is frozen. An idle gVisor sandbox costs ~3% of a core and
- * a frozen one none; a thaw adds ~0.5 ms to the call that finds its instance frozen
+ * a frozen one none; the call that finds its instance frozen takes ~1 ms more
  * (docs/scheduling.md has the figures), so freeze soon, but not between the calls of a
  * burst.
  */
