@@ -21,7 +21,11 @@ export interface Freezer {
 }
 
 export class CgroupFreezer implements Freezer {
+  /** what was asked for last, and how many requests there were */
   private wanted = false;
+  private asked = 0;
+  /** what the cgroup was last set to: a thaw after a freeze that failed has nothing to undo */
+  private applied = false;
   private queue: Promise<unknown> = Promise.resolve();
   private file: Promise<FileHandle | null> | null = null;
 
@@ -35,18 +39,23 @@ export class CgroupFreezer implements Freezer {
   freeze(): Promise<boolean> {
     if (this.wanted) return Promise.resolve(true);
     this.wanted = true;
-    return this.then(async () => {
-      const ok = await this.write(FREEZE_VALUES[this.kind].frozen);
-      if (!ok) this.wanted = false;
-      return ok;
+    const request = ++this.asked;
+    return this.enqueue(async () => {
+      this.applied = await this.write(FREEZE_VALUES[this.kind].frozen);
+      // not frozen after all, unless something was asked for since
+      if (!this.applied && request === this.asked) this.wanted = false;
+      return this.applied;
     });
   }
 
   thaw(): Promise<void> {
     if (!this.wanted) return Promise.resolve();
     this.wanted = false;
-    return this.then(async () => {
+    this.asked++;
+    return this.enqueue(async () => {
+      if (!this.applied) return;
       if (!(await this.write(FREEZE_VALUES[this.kind].thawed))) throw new Error('the sandbox cgroup could not be thawed (is the sandbox gone?)');
+      this.applied = false;
     });
   }
 
@@ -57,7 +66,8 @@ export class CgroupFreezer implements Freezer {
     await (await file?.catch(() => null))?.close().catch(() => undefined);
   }
 
-  private then<T>(op: () => Promise<T>): Promise<T> {
+  /** Runs `op` after every operation asked for before it, whatever their outcome. */
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
     const next = this.queue.then(op, op);
     this.queue = next.catch(() => undefined);
     return next;
