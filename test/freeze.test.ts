@@ -7,7 +7,7 @@
 // (utime + stime of the sandbox's host process tree), polled with a deadline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
@@ -189,7 +189,12 @@ test('a frozen sandbox whose process is killed is noticed and replaced, pooled o
     await eventually(async () => {
       const p = await poolOf(s);
       return !p.instances.some((i) => i.id === frozen.instance.id) && p.generic.some((g) => g.state === 'ready' && g.id !== frozen.pooled.id);
-    }, 'the dead instance dropped and the pooled sandbox replaced', 30_000);
+    }, 'the dead instance dropped and the pooled sandbox replaced', 30_000).catch(async (err: Error) => {
+      const read = (path: string) => { try { return readFileSync(path, 'utf8'); } catch { return 'gone'; } };
+      const left = trees.filter((p) => existsSync(`/proc/${p}`)).map((p) => `${p}: ${read(`/proc/${p}/stat`).split(') ')[1]?.slice(0, 1)}`);
+      const freezers = cgroups.map((c) => `${c}: ${read(join(c, 'freezer.state')).trim()}`);
+      throw new Error(`${err.message}; pool ${JSON.stringify(await poolOf(s))}; processes left ${left.join(', ')}; cgroups ${freezers.join(', ')}`);
+    });
     await eventually(() => trees.every((p) => !existsSync(`/proc/${p}`)), 'every process of the killed sandboxes to be gone', 30_000);
     await eventually(() => cgroups.every((c) => !existsSync(c)), 'their cgroups to be removed', 30_000);
     const next = await s.invoke('fragile');

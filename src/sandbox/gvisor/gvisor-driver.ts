@@ -37,6 +37,7 @@ export class GvisorDriver implements SandboxDriver {
   private readonly live = new Set<Sandbox>();
   private readonly runscRoot: string;
   private readonly bundles: string;
+  private missingCgroupSeen = false;
 
   constructor(private readonly o: GvisorDriverOptions, private readonly version: string) {
     this.capabilities = { isolated: true, memoryLimit: true, networkOff: true, freeze: o.freezer?.kind ?? null };
@@ -81,7 +82,9 @@ export class GvisorDriver implements SandboxDriver {
         const file = await sandboxFreezeFile(h, pid);
         if (file) return file;
       }
-      this.o.log.warn({ runscPid }, 'the freezer cgroup of a gVisor sandbox was not found; it will not be frozen');
+      // once per driver: if one sandbox has none, they all have none
+      if (!this.missingCgroupSeen) this.o.log.warn({ runscPid }, 'the freezer cgroup of a gVisor sandbox was not found; sandboxes without one are not frozen');
+      this.missingCgroupSeen = true;
       return null;
     });
   }
