@@ -63,3 +63,20 @@ test('a frozen child sandbox is stopped (SIGSTOP) until thawed, and stops cleanl
   assert.equal(sandbox.frozen, false, 'thawed on the way out');
   assert.equal(await sandbox.freeze(), false, 'a stopped sandbox cannot be frozen');
 });
+
+test('a sandbox whose child has exited is thawed and never frozen again, so the rest of it can die', async () => {
+  const script = `const h = Buffer.from(JSON.stringify({ type: 'ready', protocol: 1, agentVersion: 't', pid: process.pid }));
+    const p = Buffer.alloc(8); p.writeUInt32BE(h.length, 0); process.stdout.write(Buffer.concat([p, h])); setInterval(() => {}, 1000);`;
+  // The child's stdout stays open in a grandchild, as a gVisor sandbox holds runsc run's pipes.
+  const sandbox = await startChildSandbox({ id: 't5', command: 'sh', args: ['-c', `${JSON.stringify(process.execPath)} -e "$0" & wait`, script], env: { PATH: process.env.PATH }, log,
+    readyTimeoutMs: 5000, freezer: (pid) => new SignalFreezer(pid) });
+  try {
+    assert.equal(await sandbox.freeze(), true);
+    process.kill(sandbox.pid!, 'SIGKILL'); // the child (sh) dies; its child, the agent, lives on stopped
+    await until(() => !sandbox.frozen, 'the sandbox to be thawed when its child exited');
+    assert.equal(await sandbox.freeze(), false, 'and not frozen again');
+  } finally {
+    process.kill(-sandbox.pid!, 'SIGKILL'); // the agent, which gVisor's parent-death signal would have killed
+    await sandbox.stop();
+  }
+});

@@ -84,7 +84,9 @@ class ChildSandbox implements Sandbox {
   }
 
   freeze(): Promise<boolean> {
-    if (!this.freezer || this.stopping || this.channel.isClosed) return Promise.resolve(false);
+    // Never again once the child has exited: it was thawed then so the rest could die.
+    const exited = this.child.exitCode !== null || this.child.signalCode !== null;
+    if (!this.freezer || this.stopping || exited || this.channel.isClosed) return Promise.resolve(false);
     return this.freezer.freeze();
   }
 
