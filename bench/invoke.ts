@@ -12,6 +12,7 @@ import http from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ADMIN_KEY, eventually, startTestServer, type TestServer } from '../test/harness.js';
+import { client, latencies, pct } from './http.js';
 
 const { values } = parseArgs({ options: { sandbox: { type: 'string' }, warm: { type: 'string' }, seconds: { type: 'string' }, first: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'boolean' } } });
 const WARM = Number(values.warm ?? 1000);
@@ -20,32 +21,6 @@ const FIRST = Number(values.first ?? 8);
 const DRIVERS = values.sandbox === 'all' || !values.sandbox ? ['gvisor', 'namespace', 'process'] : [values.sandbox];
 const TRIVIAL = { 'handler.py': 'def handler(event, context):\n    return {"ok": True}\n' };
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
-
-function client(maxSockets: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
-  const post = (url: string, body: string, headers: Record<string, string> = {}) => new Promise<number>((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.setNoDelay(true);
-    req.end(body);
-  });
-  return { post, close: () => agent.destroy() };
-}
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-async function latencies(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    out.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return out.sort((a, b) => a - b);
-}
 
 /** The floor: a bare Node HTTP server on loopback, one client (latency) and 32 (throughput). */
 async function floor(): Promise<{ samples: number[]; c32: { perSecond: number; p50: number; p99: number } }> {

@@ -29,6 +29,7 @@ export interface ServerConfig {
   maxSandboxes: number;
   maxColdStarts: number;
   idleTtlMs: number;
+  freezeAfterMs: number;
   queueWaitMs: number;
   maxQueued: number;
   warmPools: { runtime: string; memoryMb: number; network: NetworkMode; size: number }[];
@@ -63,6 +64,14 @@ export interface ServerConfig {
   dnsServers: string[] | null;
 }
 
+/**
+ * Idle time before a sandbox is frozen. An idle gVisor sandbox costs ~3% of a core and
+ * a frozen one none; the call that finds its instance frozen takes ~1 ms more
+ * (docs/scheduling.md has the figures), so freeze soon, but not between the calls of a
+ * burst.
+ */
+export const DEFAULT_FREEZE_AFTER_MS = 1000;
+
 /** One declared setting: its env names (first wins), its flag, and how to parse it. */
 interface Setting<K extends keyof ServerConfig> {
   key: K;
@@ -87,6 +96,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'maxSandboxes', env: ['SKYSCALE_MAX_SANDBOXES'], flag: 'max-sandboxes', describe: 'sandboxes this node runs at once (default 32)' },
   { key: 'maxColdStarts', env: ['SKYSCALE_MAX_COLD_STARTS'], flag: 'max-cold-starts', describe: 'cold starts at once (default: the number of CPU cores)' },
   { key: 'idleTtlMs', env: ['SKYSCALE_IDLE_TTL_SECONDS'], flag: 'idle-ttl', describe: 'seconds an idle warm instance is kept (default 600)' },
+  { key: 'freezeAfterMs', env: ['SKYSCALE_FREEZE_AFTER_MS'], flag: 'freeze-after-ms', describe: `milliseconds an idle sandbox runs before it is frozen; 0: never (default ${DEFAULT_FREEZE_AFTER_MS})` },
   { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free slot before 429 (default 10000)' },
   { key: 'maxQueued', env: ['SKYSCALE_QUEUE_MAX'], flag: 'queue-max', describe: 'invocations waiting for a slot at most (default 1000)' },
   { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5)' },
@@ -175,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     maxSandboxes: int('maxSandboxes', 32, 1, 10_000),
     maxColdStarts: int('maxColdStarts', Math.max(2, availableParallelism()), 1, 1000),
     idleTtlMs: int('idleTtlMs', 600, 1, 86_400) * 1000,
+    freezeAfterMs: int('freezeAfterMs', DEFAULT_FREEZE_AFTER_MS, 0, 3_600_000),
     queueWaitMs: int('queueWaitMs', 10_000, 0, 600_000),
     maxQueued: int('maxQueued', 1000, 0, 1_000_000),
     warmPools: warmPools(int('warmPools', 5, 0, 1000), env[WARM_POOLS_ENV], defaultNetwork, problems),

@@ -25,7 +25,7 @@ export class LocalRunner {
     this.driver = new ProcessDriver({ agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir: this.workDir, log });
     this.scheduler = createScheduler({
       driver: this.driver, log, versions: { resolve: () => version }, readCode: async () => packageTar, records: { record: () => undefined },
-      settings: { maxSandboxes: 1, maxColdStarts: 1, idleTtlMs: 60_000, queueWaitMs: 60_000, maxQueued: 1, warmPools: [] },
+      settings: { maxSandboxes: 1, maxColdStarts: 1, idleTtlMs: 60_000, queueWaitMs: 60_000, maxQueued: 1, warmPools: [], freezeAfterMs: 0 },
       // on the user's own machine `secretEnv` holds the values themselves (cli/function-folder.ts)
       openSecrets: (v) => v.secretEnv,
     });

@@ -90,6 +90,7 @@ test('deploy, invoke (inline, file and stdin payloads), logs, list and info', as
   assert.equal(pool.code, 0, pool.stderr);
   assert.match(pool.stdout, /warm instances: [1-9]/);
   assert.match(pool.stdout, /hello_fire\s+1\s+idle/);
+  assert.match(pool.stdout, /idle sandboxes are frozen after [\d.]+ s \(cgroup-v[12]\)|idle sandboxes are not frozen/);
 });
 
 test('logs --follow prints invocations as they happen', async () => {

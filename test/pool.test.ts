@@ -147,7 +147,8 @@ test('first invocations take pre-warmed sandboxes, and the pool refills after be
 });
 
 test('sandboxes that die while idle are replaced: warm instances dropped, pooled ones refilled', { skip: testSandbox() !== 'gvisor' ? 'needs gVisor' : false }, async () => {
-  const s = await startTestServer({ SKYSCALE_WARM_POOL_SIZE: '1' });
+  // Not frozen: `runsc kill` waits for a frozen sandbox (test/freeze.test.ts kills frozen ones).
+  const s = await startTestServer({ SKYSCALE_WARM_POOL_SIZE: '1', SKYSCALE_FREEZE_AFTER_MS: '0' });
   try {
     await s.deploy('fragile', { 'handler.py': SLEEPER });
     assert.equal((await s.invoke('fragile', { id: '1' })).json(), '1');

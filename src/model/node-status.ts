@@ -20,6 +20,8 @@ export interface PrewarmedSandbox {
   memoryMb: number;
   network: NetworkMode;
   state: 'ready' | 'booting';
+  /** frozen while idle: no CPU until an invocation takes it */
+  frozen: boolean;
   ageMs: number;
   /** host memory of the sandbox's process tree (PSS), null where it cannot be read */
   memoryKb: number | null;
@@ -31,6 +33,8 @@ export interface InstanceSummary {
   function: string;
   version: number;
   state: 'idle' | 'busy' | 'stopping';
+  /** frozen while idle: no CPU until its next invocation thaws it */
+  frozen: boolean;
   ageMs: number;
   idleMs: number;
   invocations: number;
@@ -44,6 +48,8 @@ export interface InstanceSummary {
 export interface PoolReport {
   sandbox: Record<string, unknown>;
   admission: { inFlight: number; queued: number; nodeLimit: number };
+  /** how idle sandboxes are frozen (null: this driver cannot) and after how long idle (0: never) */
+  freeze: { method: string | null; afterMs: number };
   generic: PrewarmedSandbox[];
   instances: InstanceSummary[];
 }

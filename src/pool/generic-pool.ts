@@ -6,12 +6,14 @@
 // later, when its code is assigned (InstanceStarter). Each class (runtime family +
 // memory size + network mode) is refilled in the background to its
 // target size, a few boots at a time, while the node's sandbox budget has room; when an
-// invocation needs room, a ready sandbox can be evicted.
+// invocation needs room, a ready sandbox can be evicted. Ready sandboxes may be frozen
+// while they wait (IdleFreezer); take() thaws one before handing it out.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { NetworkMode } from '../model/egress-policy.js';
 import type { PrewarmedSandbox } from '../model/node-status.js';
 import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
+import type { IdleSandbox, IdleSource } from './idle-freezer.js';
 import type { BudgetHolder, SandboxBudget } from './sandbox-budget.js';
 
 export interface PoolClass {
@@ -28,7 +30,7 @@ export interface GenericPoolOptions {
   budget: SandboxBudget;
   /** boots running at once while refilling */
   parallelBoots?: number;
-  /** the clock the back-off after failed boots is measured on */
+  /** the clock the back-off after failed boots, and idle time, are measured on */
   now?: () => number;
 }
 
@@ -43,7 +45,7 @@ export function runtimeFamily(runtime: string): string {
   return runtime.replace(/[0-9.]+$/, '');
 }
 
-export class GenericPool implements BudgetHolder {
+export class GenericPool implements BudgetHolder, IdleSource {
   private readonly ready = new Map<string, Slot[]>();
   private readonly booting = new Map<string, number>();
   private readonly refillTimer: NodeJS.Timeout;
@@ -61,18 +63,28 @@ export class GenericPool implements BudgetHolder {
     this.refillTimer.unref();
   }
 
-  /** A ready sandbox for this runtime, memory size and network mode, or null when the class is empty. */
-  take(runtime: string, memoryMb: number, network: NetworkMode): Sandbox | null {
+  /** A ready (thawed) sandbox for this runtime, memory size and network mode, or null when the class is empty. */
+  async take(runtime: string, memoryMb: number, network: NetworkMode): Promise<Sandbox | null> {
     const list = this.ready.get(key(runtimeFamily(runtime), memoryMb, this.networkOf(network)));
-    let slot: Slot | undefined;
-    while ((slot = list?.shift())) {
-      if (!slot.sandbox.channel.isClosed) break;
-      this.stop(slot.sandbox);
-    }
     // Refill a moment later: a boot right now would compete for the CPU with the
     // cold start that just took the sandbox.
     setTimeout(() => this.refill(), REFILL_DELAY_MS).unref();
-    return slot ? slot.sandbox : null;
+    let slot: Slot | undefined;
+    while ((slot = list?.shift())) {
+      if (slot.sandbox.channel.isClosed) {
+        this.stop(slot.sandbox);
+        continue;
+      }
+      if (!slot.sandbox.frozen) return slot.sandbox;
+      try {
+        await slot.sandbox.thaw();
+        if (!slot.sandbox.channel.isClosed) return slot.sandbox;
+      } catch (err) {
+        this.o.log.warn({ sandbox: slot.sandbox.id, err: (err as Error).message }, 'thawing a pre-warmed sandbox failed');
+      }
+      this.stop(slot.sandbox);
+    }
+    return null;
   }
 
   /** Stops one ready sandbox to make room for other work; false when there is none. */
@@ -123,15 +135,20 @@ export class GenericPool implements BudgetHolder {
     return n;
   }
 
+  *idleSandboxes(): Iterable<IdleSandbox> {
+    for (const slots of this.ready.values()) for (const s of slots) yield { sandbox: s.sandbox, idleSince: s.readyAt };
+  }
+
   list(): Omit<PrewarmedSandbox, 'memoryKb'>[] {
     const out: Omit<PrewarmedSandbox, 'memoryKb'>[] = [];
+    const now = this.now();
     for (const [k, slots] of this.ready) {
       const [runtime, memory, network] = k.split(':') as [string, string, NetworkMode];
-      for (const s of slots) out.push({ id: s.sandbox.id, pid: s.sandbox.pid ?? null, runtime, memoryMb: Number(memory), network, state: 'ready', ageMs: Date.now() - s.readyAt });
+      for (const s of slots) out.push({ id: s.sandbox.id, pid: s.sandbox.pid ?? null, runtime, memoryMb: Number(memory), network, state: 'ready', frozen: s.sandbox.frozen, ageMs: now - s.readyAt });
     }
     for (const [k, n] of this.booting) {
       const [runtime, memory, network] = k.split(':') as [string, string, NetworkMode];
-      for (let i = 0; i < n; i++) out.push({ id: null, pid: null, runtime, memoryMb: Number(memory), network, state: 'booting', ageMs: 0 });
+      for (let i = 0; i < n; i++) out.push({ id: null, pid: null, runtime, memoryMb: Number(memory), network, state: 'booting', frozen: false, ageMs: 0 });
     }
     return out;
   }
@@ -175,7 +192,7 @@ export class GenericPool implements BudgetHolder {
       .then((sandbox) => {
         this.failures = 0;
         if (this.closed) return void sandbox.stop();
-        const slot: Slot = { sandbox, readyAt: Date.now() };
+        const slot: Slot = { sandbox, readyAt: this.now() };
         const list = this.ready.get(k) ?? [];
         list.push(slot);
         this.ready.set(k, list);

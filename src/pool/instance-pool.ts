@@ -4,13 +4,16 @@
 // hands out and takes back idle ones, retires them, drains a function's older versions
 // after a deploy, evicts the least recently used idle one when the budget needs room,
 // and reaps those idle past the TTL (scale to zero) except a version's provisioned
-// minimum.
+// minimum. Idle instances may be frozen (IdleFreezer); one handed out frozen is
+// thawed before it serves, and frozen ones are reaped and evicted like any other
+// (a sandbox thaws itself before it stops).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import type { VersionRecord } from '../model/function.js';
 import type { InstanceSummary } from '../model/node-status.js';
 import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
+import type { IdleSandbox, IdleSource } from './idle-freezer.js';
 import { Instance } from './instance.js';
 import type { BudgetHolder, SandboxBudget } from './sandbox-budget.js';
 
@@ -19,9 +22,11 @@ export interface InstancePoolOptions {
   budget: SandboxBudget;
   log: Logger;
   idleTtlMs: number;
+  /** the clock idle times are measured on (the reaper's and the freezer's) */
+  now?: () => number;
 }
 
-export class InstancePool implements BudgetHolder {
+export class InstancePool implements BudgetHolder, IdleSource {
   private readonly idle = new Map<string, Instance[]>();
   private readonly all = new Set<Instance>();
   /** sandboxes booting for an instance, not yet in `all` */
@@ -32,8 +37,10 @@ export class InstancePool implements BudgetHolder {
   private readonly idled: ((key: string) => void)[] = [];
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
+  private readonly now: () => number;
 
   constructor(private readonly o: InstancePoolOptions) {
+    this.now = o.now ?? Date.now;
     o.budget.join(this, 0); // idle instances go before pre-warmed sandboxes
     this.reaper = setInterval(() => this.reapIdle(), Math.min(30_000, Math.max(250, o.idleTtlMs / 4)));
     this.reaper.unref();
@@ -80,7 +87,10 @@ export class InstancePool implements BudgetHolder {
     return instance;
   }
 
-  /** An idle instance of the version, most recently used first (warmest caches), marked busy. */
+  /**
+   * An idle instance of the version, most recently used first (warmest caches, and the
+   * least likely to be frozen), marked busy. It may be frozen: see thaw().
+   */
   takeIdle(key: string): Instance | undefined {
     const list = this.idle.get(key);
     while (list?.length) {
@@ -90,17 +100,31 @@ export class InstancePool implements BudgetHolder {
         this.discard(inst, 'its sandbox is gone');
         continue;
       }
-      inst.markBusy();
+      inst.markBusy(this.now());
       return inst;
     }
     return undefined;
+  }
+
+  /** Thaws an instance taken frozen; false when it could not be, and it is retired. */
+  async thaw(instance: Instance): Promise<boolean> {
+    try {
+      await instance.sandbox.thaw();
+    } catch (err) {
+      this.o.log.warn({ instance: instance.id, err: (err as Error).message }, 'thawing an idle instance failed');
+      this.discard(instance, 'it could not be thawed');
+      return false;
+    }
+    if (!instance.isGone) return true;
+    this.discard(instance, 'its sandbox is gone');
+    return false;
   }
 
   /** A busy instance becomes idle, ready for the next call of its version. */
   putIdle(instance: Instance): void {
     if (instance.state !== 'busy') return;
     if (instance.isGone || this.closed) return this.discard(instance, 'its sandbox is gone');
-    instance.markIdle();
+    instance.markIdle(this.now());
     const list = this.idle.get(instance.key) ?? [];
     list.push(instance);
     this.idle.set(instance.key, list);
@@ -152,7 +176,7 @@ export class InstancePool implements BudgetHolder {
     return true;
   }
 
-  reapIdle(now = Date.now()): number {
+  reapIdle(now = this.now()): number {
     let reaped = 0;
     const kept = new Map<string, number>();
     for (const inst of [...this.all]) {
@@ -171,8 +195,12 @@ export class InstancePool implements BudgetHolder {
     return reaped;
   }
 
+  *idleSandboxes(): Iterable<IdleSandbox> {
+    for (const list of this.idle.values()) for (const inst of list) yield { sandbox: inst.sandbox, idleSince: inst.lastUsedAt };
+  }
+
   list(): Omit<InstanceSummary, 'memoryKb'>[] {
-    const now = Date.now();
+    const now = this.now();
     return [...this.all].map((i) => i.describe(now));
   }
 

@@ -1,10 +1,11 @@
 // Starts an instance of a version (a cold start): takes a pre-warmed sandbox of the
 // version's runtime and memory class when there is one, else boots one, and loads the
-// code into it. A pre-warmed sandbox that died between being taken and its init is
-// replaced by a boot instead of failing the caller. Cold starts share the CPU, so the
-// starter holds the node's cold-start slots (at most `maxInFlight` at once, for
-// invocations and provisioned instances alike) and learns what a cold start costs.
-// What to start and when is the scheduler's decision (and the provisioner's).
+// code into it (the pool thaws a frozen one first). A pre-warmed sandbox that died
+// between being taken and its init is replaced by a boot instead of failing the caller.
+// Cold starts share the CPU, so the starter holds the node's cold-start slots (at most
+// `maxInFlight` at once, for invocations and provisioned instances alike) and learns
+// what a cold start costs. What to start and when is the scheduler's decision (and the
+// provisioner's).
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import type { NetworkMode } from '../model/egress-policy.js';
@@ -80,7 +81,7 @@ export class InstanceStarter {
   }
 
   private async startOnce(v: VersionRecord, code: Promise<Buffer>): Promise<Started> {
-    const pooled = this.o.generic.take(v.runtime, v.memoryMb, v.network);
+    const pooled = await this.o.generic.take(v.runtime, v.memoryMb, v.network);
     try {
       return await this.load(v, pooled, code);
     } catch (err) {

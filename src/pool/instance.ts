@@ -77,7 +77,7 @@ export class Instance {
   describe(now = Date.now()): Omit<InstanceSummary, 'memoryKb'> {
     return {
       id: this.id, pid: this.sandbox.pid ?? null, function: this.functionName, version: this.version, state: this.current,
-      ageMs: now - this.createdAt, idleMs: this.current === 'idle' ? now - this.lastUsedAt : 0,
+      frozen: this.sandbox.frozen, ageMs: now - this.createdAt, idleMs: this.current === 'idle' ? now - this.lastUsedAt : 0,
       invocations: this.served, initMs: this.loadMs, maxRssKb: this.peakRssKb,
     };
   }

@@ -17,7 +17,7 @@ const version = (network: 'none' | 'outbound', allow: string[] = []): VersionRec
 
 function setup(outboundNetwork: boolean) {
   const driver = new FakeDriver();
-  driver.capabilities = { isolated: true, memoryLimit: true, networkOff: true, outboundNetwork };
+  driver.capabilities = { isolated: true, memoryLimit: true, networkOff: true, outboundNetwork, freeze: null };
   const budget = new SandboxBudget(10);
   const generic = new GenericPool({ driver, budget, log, classes: [
     { runtime: 'python', memoryMb: 128, network: 'none', size: 1 }, { runtime: 'python', memoryMb: 128, network: 'outbound', size: 1 }] });

@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { startChildSandbox } from './child-sandbox.js';
+import { SignalFreezer } from './freezer.js';
 import { SkyscaleError } from '../errors.js';
+import { until } from '../../test/fakes/fake-driver.js';
 
 const log = pino({ level: 'silent' });
 
@@ -34,4 +37,46 @@ test('a child whose agent speaks another protocol version is stopped and refused
   assert.equal(err.type, 'AgentProtocolMismatch');
   assert.match(err.message, /protocol 2; this server speaks protocol 1/);
   assert.equal(cleaned, true, 'the sandbox was stopped');
+});
+
+test('a frozen child sandbox is stopped (SIGSTOP) until thawed, and stops cleanly while frozen', async () => {
+  // A stand-in agent: says ready, then waits.
+  const script = `const h = Buffer.from(JSON.stringify({ type: 'ready', protocol: 1, agentVersion: 't', pid: process.pid }));
+    const p = Buffer.alloc(8); p.writeUInt32BE(h.length, 0); process.stdout.write(Buffer.concat([p, h])); setInterval(() => {}, 1000);`;
+  const sandbox = await startChildSandbox({ id: 't4', command: process.execPath, args: ['-e', script], env: { PATH: process.env.PATH }, log, readyTimeoutMs: 5000,
+    freezer: (pid) => new SignalFreezer(pid) });
+  const state = () => readFileSync(`/proc/${sandbox.pid}/stat`, 'utf8').split(') ')[1]![0];
+  try {
+    assert.equal(sandbox.frozen, false);
+    assert.equal(await sandbox.freeze(), true);
+    assert.equal(sandbox.frozen, true);
+    await until(() => state() === 'T', 'the child to be stopped');
+    await sandbox.thaw();
+    assert.equal(sandbox.frozen, false);
+    await until(() => state() !== 'T', 'the child to run again');
+    await sandbox.freeze();
+  } finally {
+    await sandbox.stop();
+  }
+  const exit = await sandbox.exited;
+  assert.equal(exit.signal, 'SIGKILL', 'stopped while frozen');
+  assert.equal(sandbox.frozen, false, 'thawed on the way out');
+  assert.equal(await sandbox.freeze(), false, 'a stopped sandbox cannot be frozen');
+});
+
+test('a sandbox whose child has exited is thawed and never frozen again, so the rest of it can die', async () => {
+  const script = `const h = Buffer.from(JSON.stringify({ type: 'ready', protocol: 1, agentVersion: 't', pid: process.pid }));
+    const p = Buffer.alloc(8); p.writeUInt32BE(h.length, 0); process.stdout.write(Buffer.concat([p, h])); setInterval(() => {}, 1000);`;
+  // The child's stdout stays open in a grandchild, as a gVisor sandbox holds runsc run's pipes.
+  const sandbox = await startChildSandbox({ id: 't5', command: 'sh', args: ['-c', `${JSON.stringify(process.execPath)} -e "$0" & wait`, script], env: { PATH: process.env.PATH }, log,
+    readyTimeoutMs: 5000, freezer: (pid) => new SignalFreezer(pid) });
+  try {
+    assert.equal(await sandbox.freeze(), true);
+    process.kill(sandbox.pid!, 'SIGKILL'); // the child (sh) dies; its child, the agent, lives on stopped
+    await until(() => !sandbox.frozen, 'the sandbox to be thawed when its child exited');
+    assert.equal(await sandbox.freeze(), false, 'and not frozen again');
+  } finally {
+    process.kill(-sandbox.pid!, 'SIGKILL'); // the agent, which gVisor's parent-death signal would have killed
+    await sandbox.stop();
+  }
 });

@@ -1,12 +1,15 @@
 // A sandbox whose agent is reached over a child process's stdin/stdout: the gvisor
 // driver (the child is `runsc run`) and the process driver (the child is the agent
 // itself) share this. Readiness is the agent's `ready` frame, raced against the
-// child's exit and a deadline — never a sleep.
+// child's exit and a deadline — never a sleep. A frozen sandbox is thawed before it is
+// stopped (a frozen process cannot die) and when its child exits on its own (so the
+// rest of the sandbox, told to die with it, can).
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import { AgentChannel } from './agent-channel.js';
 import type { Sandbox, SandboxEgress, SandboxExit } from './driver.js';
+import type { Freezer } from './freezer.js';
 
 export interface ChildSandboxOptions {
   id: string;
@@ -18,6 +21,8 @@ export interface ChildSandboxOptions {
   /** extra teardown after the child is gone (gVisor: runsc delete, bundle removal; the network link) */
   cleanup?: () => Promise<void>;
   egress?: SandboxEgress;
+  /** how the sandbox is frozen, given the child's pid; without it the sandbox cannot be */
+  freezer?: (pid: number) => Freezer;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -39,7 +44,11 @@ export async function startChildSandbox(o: ChildSandboxOptions): Promise<Sandbox
       resolve({ code, signal, stderrTail });
     });
   });
-  const sandbox = new ChildSandbox(o.id, child, channel, exited, o.cleanup, o.egress);
+  const freezer = child.pid !== undefined ? o.freezer?.(child.pid) : undefined;
+  const sandbox = new ChildSandbox(o.id, child, channel, exited, o.log, o.cleanup, freezer, o.egress);
+  child.on('exit', () => {
+    if (sandbox.frozen) void sandbox.thaw().catch(() => undefined);
+  });
   const timer = setTimeout(() => channel.close(`the agent did not report ready within ${o.readyTimeoutMs} ms`), o.readyTimeoutMs);
   try {
     await channel.ready;
@@ -62,7 +71,9 @@ class ChildSandbox implements Sandbox {
     private readonly child: ChildProcess,
     readonly channel: AgentChannel,
     readonly exited: Promise<SandboxExit>,
+    private readonly log: Logger,
     private readonly cleanup?: () => Promise<void>,
+    private readonly freezer?: Freezer,
     readonly egress?: SandboxEgress,
   ) {}
 
@@ -70,11 +81,28 @@ class ChildSandbox implements Sandbox {
     return this.child.pid;
   }
 
+  get frozen(): boolean {
+    return this.freezer?.frozen ?? false;
+  }
+
+  freeze(): Promise<boolean> {
+    // Never again once the child has exited: it was thawed then so the rest could die.
+    const exited = this.child.exitCode !== null || this.child.signalCode !== null;
+    if (!this.freezer || this.stopping || exited || this.channel.isClosed) return Promise.resolve(false);
+    return this.freezer.freeze();
+  }
+
+  thaw(): Promise<void> {
+    return this.freezer?.frozen ? this.freezer.thaw() : Promise.resolve();
+  }
+
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.thaw().catch((err: Error) => this.log.warn({ sandbox: this.id, err: err.message }, 'thawing a sandbox to stop it failed'));
       shutdownQuietly(this.channel);
       killGroup(this.child, 'SIGKILL');
       await this.exited;
+      await this.freezer?.close();
       await this.cleanup?.();
     })();
     return this.stopping;

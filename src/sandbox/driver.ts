@@ -1,9 +1,11 @@
 // The sandbox driver interface: one small contract, several isolation technologies
-// (gvisor and process today; namespace, docker and microvm later). A driver starts a
-// sandbox with the agent running inside and hands back its AgentChannel; everything
-// above (the instance pool, the invoker) is driver-agnostic.
+// (gvisor, namespace and process today; docker and microvm later). A driver starts a
+// sandbox with the agent running inside and hands back its AgentChannel; a sandbox can
+// be frozen while idle where the driver says it can; everything above (the pools, the
+// invoker) is driver-agnostic.
 import type { NetworkMode } from '../model/egress-policy.js';
 import type { AgentChannel } from './agent-channel.js';
+import type { FreezeMethod } from './freezer.js';
 
 export type DriverName = 'gvisor' | 'namespace' | 'process';
 
@@ -14,6 +16,8 @@ export interface DriverCapabilities {
   networkOff: boolean;
   /** sandboxes can be started with outbound network behind the egress walls (network: outbound) */
   outboundNetwork: boolean;
+  /** how an idle sandbox is frozen (no CPU, memory kept), or null when it cannot be */
+  freeze: FreezeMethod | null;
 }
 
 export interface SandboxSpec {
@@ -56,7 +60,17 @@ export interface Sandbox {
   readonly egress?: SandboxEgress;
   /** resolves when the sandbox's process is gone */
   readonly exited: Promise<SandboxExit>;
-  /** idempotent; the slow part of teardown continues in the background */
+  /** true from freeze() until thaw(): known without a system call */
+  readonly frozen: boolean;
+  /**
+   * Stops every process of the sandbox where it is: no CPU, memory kept. Only for an
+   * idle sandbox (nothing pending on its channel). False when it cannot be frozen (the
+   * driver cannot freeze, or the sandbox is gone).
+   */
+  freeze(): Promise<boolean>;
+  /** Lets a frozen sandbox run again; resolves at once when it is not frozen. */
+  thaw(): Promise<void>;
+  /** idempotent, also when frozen (it thaws first); the slow part of teardown continues in the background */
   stop(): Promise<void>;
 }
 

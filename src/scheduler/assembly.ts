@@ -1,11 +1,12 @@
 // The invoke path's parts wired together once: the sandbox budget, the two pools (idle
-// instances are evicted before pre-warmed sandboxes), the starter with the node's
+// instances are evicted before pre-warmed sandboxes) and their idle freezer, the starter with the node's
 // cold-start slots, placement, admission and the invoker. The server, `skyscale test`
 // and the tests all build it here, so the wiring and its defaults exist once.
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import type { VersionRecord } from '../model/function.js';
 import { GenericPool } from '../pool/generic-pool.js';
+import { IdleFreezer } from '../pool/idle-freezer.js';
 import { InstancePool } from '../pool/instance-pool.js';
 import { InstanceStarter } from '../pool/instance-starter.js';
 import { SandboxBudget } from '../pool/sandbox-budget.js';
@@ -14,12 +15,13 @@ import { Admission } from './admission.js';
 import { Invoker, type InvocationLog, type VersionResolver } from './invoker.js';
 import { Placement } from './placement.js';
 
-export type SchedulerSettings = Pick<ServerConfig, 'maxSandboxes' | 'maxColdStarts' | 'idleTtlMs' | 'queueWaitMs' | 'maxQueued' | 'warmPools'>;
+export type SchedulerSettings = Pick<ServerConfig, 'maxSandboxes' | 'maxColdStarts' | 'idleTtlMs' | 'queueWaitMs' | 'maxQueued' | 'warmPools' | 'freezeAfterMs'>;
 
 export interface SchedulerParts {
   budget: SandboxBudget;
   instances: InstancePool;
   generic: GenericPool;
+  freezer: IdleFreezer;
   starter: InstanceStarter;
   placement: Placement;
   admission: Admission;
@@ -46,13 +48,16 @@ export function createScheduler(o: {
   const budget = new SandboxBudget(s.maxSandboxes);
   const instances = new InstancePool({ driver, budget, log, idleTtlMs: s.idleTtlMs });
   const generic = new GenericPool({ driver, budget, log, classes: s.warmPools, ...(o.now ? { now: o.now } : {}) });
+  // idle sandboxes of both pools are frozen after the grace, where the driver can freeze
+  const freezer = new IdleFreezer({ afterMs: driver.capabilities.freeze ? s.freezeAfterMs : 0, sources: [instances, generic], log });
   const starter = new InstanceStarter({ generic, instances, log, maxInFlight: s.maxColdStarts, ...(o.openSecrets ? { openSecrets: o.openSecrets } : {}) });
   const placement = new Placement({ instances, starter, readCode: o.readCode, log, maxColdStarts: s.maxColdStarts });
   const admission = new Admission({ nodeLimit: s.maxSandboxes, queueWaitMs: s.queueWaitMs, maxQueued: s.maxQueued, limitFor: o.limitFor ?? (() => null) });
   const invoker = new Invoker(o.versions, placement, admission, o.records, log);
   return {
-    budget, instances, generic, starter, placement, admission, invoker,
+    budget, instances, generic, freezer, starter, placement, admission, invoker,
     async shutdown() {
+      freezer.shutdown();
       placement.shutdown();
       await generic.shutdown();
       await instances.shutdown();

@@ -18,7 +18,7 @@ function setup() {
   const records: InvocationWithLog[] = [];
   const scheduler = createScheduler({
     driver, log, versions: { resolve: () => v }, readCode: async () => Buffer.from('code'), records: { record: (r) => records.push(r) },
-    settings: { maxSandboxes: 4, maxColdStarts: 2, idleTtlMs: 60_000, queueWaitMs: 1000, maxQueued: 10, warmPools: [] },
+    settings: { maxSandboxes: 4, maxColdStarts: 2, idleTtlMs: 60_000, queueWaitMs: 1000, maxQueued: 10, warmPools: [], freezeAfterMs: 0 },
   });
   return { driver, records, ...scheduler, close: () => scheduler.shutdown() };
 }

@@ -21,7 +21,7 @@ function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; m
   const { instances, generic, placement, budget, shutdown } = createScheduler({
     driver, log, versions: { resolve: () => { throw new Error('placement only'); } }, readCode: async () => Buffer.from('code'), records: { record: () => undefined },
     settings: { maxSandboxes: opts.maxSandboxes, maxColdStarts: opts.maxColdStarts ?? 4, idleTtlMs: opts.idleTtlMs ?? 60_000, queueWaitMs: 1000, maxQueued: 10,
-      warmPools: [{ runtime: 'python', memoryMb: 128, network: 'none', size: opts.size }] },
+      warmPools: [{ runtime: 'python', memoryMb: 128, network: 'none', size: opts.size }], freezeAfterMs: 0 },
     ...(opts.now ? { now: opts.now } : {}),
   });
   const leases = new Map<Instance, Lease>();
@@ -54,8 +54,8 @@ test('the generic pool fills to its size and refills after a take', async () => 
   try {
     await filled(generic, 3);
     assert.equal(generic.readyCount('python3.11', 128, 'none'), 3);
-    assert.ok(generic.take('python3.12', 128, 'none'), 'any python3.x takes from the python class');
-    assert.equal(generic.take('python3.11', 256, 'none'), null, 'no class for 256 MB');
+    assert.ok(await generic.take('python3.12', 128, 'none'), 'any python3.x takes from the python class');
+    assert.equal(await generic.take('python3.11', 256, 'none'), null, 'no class for 256 MB');
     await eventually(() => generic.readyCount('python3.11', 128, 'none') === 3, 'refill');
     assert.equal(driver.started.length, 4);
     assert.ok(driver.started.every((s) => s.spec.prestart === 'python'), 'pooled sandboxes are booted with the interpreter pre-started');

@@ -5,7 +5,10 @@
 // calls are short and it already has two instances per core, queue for the next free
 // one (more sandboxes than the cores can keep busy only add contention); cold starts
 // only in a free slot of the starter's. The caller gets a lease; when it is released,
-// the instance goes to a caller waiting for its version, back to the pool, or away.
+// the instance goes to a caller waiting for its version, back to the pool, or away. An
+// idle instance that was frozen is thawed before its lease is handed out, so the
+// invocation's deadline starts after the thaw; one that is not frozen costs no check
+// beyond a flag.
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import type { VersionRecord } from '../model/function.js';
@@ -75,7 +78,10 @@ export class Placement {
     for (;;) {
       if (this.closed) throw new SkyscaleError('ServerUnavailable', 'the server is shutting down');
       const warm = this.o.instances.takeIdle(key);
-      if (warm) return this.warm(warm);
+      if (warm) {
+        if (warm.sandbox.frozen && !(await this.o.instances.thaw(warm))) continue;
+        return this.warm(warm);
+      }
       if (this.enoughForShortCalls(key)) {
         const handed = await this.wait(key, 1000, false);
         if (handed) return this.warm(handed);

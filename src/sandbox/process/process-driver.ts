@@ -1,11 +1,14 @@
 // The `process` driver: the agent runs as a plain child process on the host, with no
 // isolation at all. For `skyscale test`, development and unit tests only; the server
-// refuses it unless it is chosen explicitly.
+// refuses it unless it is chosen explicitly. An idle sandbox is frozen with SIGSTOP to
+// its process group (the agent leads one): no cgroups or root needed, one kill(2) each
+// way; a process that leaves the group (setsid) is not stopped, as nothing is isolated.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { startChildSandbox } from '../child-sandbox.js';
-import type { Sandbox, SandboxDriver, SandboxSpec } from '../driver.js';
+import type { DriverCapabilities, Sandbox, SandboxDriver, SandboxSpec } from '../driver.js';
+import { SignalFreezer } from '../freezer.js';
 
 export interface ProcessDriverOptions {
   agentPath: string;
@@ -17,7 +20,7 @@ export interface ProcessDriverOptions {
 
 export class ProcessDriver implements SandboxDriver {
   readonly name = 'process' as const;
-  readonly capabilities = { isolated: false, memoryLimit: false, networkOff: false, outboundNetwork: false };
+  readonly capabilities: DriverCapabilities = { isolated: false, memoryLimit: false, networkOff: false, outboundNetwork: false, freeze: 'sigstop' };
   private readonly live = new Set<Sandbox>();
 
   constructor(private readonly o: ProcessDriverOptions) {}
@@ -36,6 +39,7 @@ export class ProcessDriver implements SandboxDriver {
       cleanup: async () => {
         rmSync(taskDir, { recursive: true, force: true });
       },
+      freezer: (pid) => new SignalFreezer(pid),
     });
     this.live.add(sandbox);
     void sandbox.exited.then(() => this.live.delete(sandbox));
@@ -43,7 +47,7 @@ export class ProcessDriver implements SandboxDriver {
   }
 
   describe(): Record<string, unknown> {
-    return { driver: this.name, isolated: false, agent: this.o.agentPath, python: this.o.python };
+    return { driver: this.name, isolated: false, agent: this.o.agentPath, python: this.o.python, freeze: this.capabilities.freeze };
   }
 
   async shutdown(): Promise<void> {
