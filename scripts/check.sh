@@ -2,7 +2,7 @@
 # The quick check, with no root, no sandbox and no setup beyond `npm ci`, Go and
 # python3: the control plane's types, its unit tests (the API ones run in process on
 # a fake sandbox driver), the agent's go vet and go test, the Python runtime's unit
-# tests, and the import layering when ../shared/tools/import-layers.mjs is at hand.
+# tests, and the import layering (scripts/check-layers.mjs).
 # Well under a minute. scripts/test.sh runs it too, before the integration tests.
 #   scripts/check.sh [--race]   (--race: the agent's tests under the race detector)
 set -euo pipefail
@@ -26,9 +26,5 @@ echo "== agent (go vet, go test${race:+ -race})"
 echo "== python runtime (unittest)"
 python3 -m unittest discover -s runtimes/python -p 'test_*.py'
 
-# The layering check lives beside the repository, not in it: run it where it is.
-layers="$root/../shared/tools/import-layers.mjs"
-if [ -f "$layers" ]; then
-  echo "== import layers"
-  node "$layers"
-fi
+echo "== import layers"
+node scripts/check-layers.mjs
