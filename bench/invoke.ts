@@ -56,14 +56,23 @@ async function throughput(url: string, concurrency: number): Promise<{ concurren
   return { concurrency, perSecond: ok / SECONDS, errors, p50: pct(lat, 50), p99: pct(lat, 99) };
 }
 
-interface PoolView { generic: { state: string; memoryKb: number | null }[]; instances: { function: string; state: string; memoryKb: number | null }[] }
+interface PoolView { generic: { state: string; network?: string; memoryKb: number | null }[]; instances: { function: string; state: string; memoryKb: number | null }[] }
+
+/**
+ * Ready pre-warmed sandboxes of the class the bench's functions take: the server's
+ * default network (outbound), so a wait for the pool is a wait for their own class.
+ */
+async function readyPooled(s: TestServer): Promise<number> {
+  const pool = (await s.api('GET', '/v1/pool')).json() as PoolView;
+  return pool.generic.filter((g) => g.state === 'ready' && (g.network ?? 'outbound') === 'outbound').length;
+}
 
 async function firstInvocations(s: TestServer, prefix: string, waitForPool: boolean) {
   const times: number[] = [];
   const inits: number[] = [];
   const starts: string[] = [];
   for (let i = 0; i < FIRST; i++) {
-    if (waitForPool) await eventually(async () => ((await s.api('GET', '/v1/pool')).json() as PoolView).generic.filter((g) => g.state === 'ready').length >= 1, 'a ready pooled sandbox', 60_000);
+    if (waitForPool) await eventually(async () => (await readyPooled(s)) >= 1, 'a ready pooled sandbox', 60_000);
     await s.deploy(`${prefix}${i}`, TRIVIAL);
     const t = process.hrtime.bigint();
     const res = await s.invoke(`${prefix}${i}`);
@@ -85,13 +94,13 @@ async function benchDriver(driver: string, floorSamples: number[]) {
   let result: Record<string, unknown>;
   try {
     // Measure on a settled node: the pre-warmed pool boots in the background at start.
-    await eventually(async () => ((await warmPool.api('GET', '/v1/pool')).json() as PoolView).generic.filter((g) => g.state === 'ready').length >= 4, 'the pool to fill', 60_000);
+    await eventually(async () => (await readyPooled(warmPool)) >= 4, 'the pool to fill', 60_000);
     await warmPool.deploy('bench', TRIVIAL);
     const url = `${warmPool.url}/v1/functions/bench/invocations`;
     const c = client(1);
     await latencies(100, () => c.post(url, '{}', AUTH));
     // The first call took a pooled sandbox: let the pool refill before measuring.
-    await eventually(async () => ((await warmPool.api('GET', '/v1/pool')).json() as PoolView).generic.filter((g) => g.state === 'ready').length >= 4, 'the pool to refill', 60_000);
+    await eventually(async () => (await readyPooled(warmPool)) >= 4, 'the pool to refill', 60_000);
     await latencies(WARM, () => c.post(url, '{}', AUTH));
     const warm = await latencies(WARM, () => c.post(url, '{}', AUTH));
     c.close();
@@ -102,7 +111,7 @@ async function benchDriver(driver: string, floorSamples: number[]) {
       tput.push({ ...t, instances });
     }
     const firstPool = await firstInvocations(warmPool, 'pw', true);
-    await eventually(async () => ((await warmPool.api('GET', '/v1/pool')).json() as PoolView).generic.filter((g) => g.state === 'ready').length >= 4, 'the pool to refill', 60_000);
+    await eventually(async () => (await readyPooled(warmPool)) >= 4, 'the pool to refill', 60_000);
     const pool = (await warmPool.api('GET', '/v1/pool')).json() as PoolView;
     result = {
       driver, sandbox: warmPool.driver.describe(),

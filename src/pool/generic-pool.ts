@@ -48,6 +48,8 @@ export function runtimeFamily(runtime: string): string {
 export class GenericPool implements BudgetHolder, IdleSource {
   private readonly ready = new Map<string, Slot[]>();
   private readonly booting = new Map<string, number>();
+  /** taken from the ready list, being thawed for a cold start */
+  private thawing = 0;
   private readonly refillTimer: NodeJS.Timeout;
   private closed = false;
   private failures = 0;
@@ -76,11 +78,16 @@ export class GenericPool implements BudgetHolder, IdleSource {
         continue;
       }
       if (!slot.sandbox.frozen) return slot.sandbox;
+      // Still this pool's while it thaws: out of the ready list but counted, so the
+      // budget never sees a sandbox held by neither pool.
+      this.thawing++;
       try {
         await slot.sandbox.thaw();
         if (!slot.sandbox.channel.isClosed) return slot.sandbox;
       } catch (err) {
         this.o.log.warn({ sandbox: slot.sandbox.id, err: (err as Error).message }, 'thawing a pre-warmed sandbox failed');
+      } finally {
+        this.thawing--;
       }
       this.stop(slot.sandbox);
     }
@@ -101,7 +108,7 @@ export class GenericPool implements BudgetHolder, IdleSource {
 
   /** Sandboxes held: ready plus booting. */
   held(): number {
-    return this.readyTotal() + this.totalBooting();
+    return this.readyTotal() + this.totalBooting() + this.thawing;
   }
 
   readyCount(runtime: string, memoryMb: number, network: NetworkMode): number {

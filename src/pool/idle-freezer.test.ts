@@ -132,3 +132,20 @@ test('a pre-warmed sandbox taken frozen is thawed first; one that dies frozen is
     assert.equal(frozen.stopped, true, 'and what it left stopped');
   } finally { await close(); }
 });
+
+test('a pre-warmed sandbox being thawed for a cold start stays counted in the budget', async () => {
+  const { clock, driver, budget, generic, freezer, close } = setup({ size: 1 });
+  try {
+    generic.refill();
+    await eventually(() => generic.readyCount('python', 128, 'none') === 1, 'the pool to fill');
+    assert.equal(freezer.sweep(clock.t + GRACE), 1);
+    const sandbox = driver.live()[0]!;
+    sandbox.thawMs = 50;
+    const used = budget.used();
+    const taking = generic.take('python3.11', 128, 'none');
+    await eventually(() => generic.readyCount('python', 128, 'none') === 0, 'the sandbox to leave the ready list');
+    assert.equal(sandbox.frozen, true, 'still thawing');
+    assert.equal(budget.used(), used, 'held while it thaws, not by neither pool');
+    assert.equal(await taking, sandbox);
+  } finally { await close(); }
+});

@@ -8,8 +8,8 @@ import type { InvocationStatus, InvocationWithLog } from '../../model/invocation
 /** Env as read: plain values as they are, secret ones masked. */
 export type EnvView = Record<string, string | { secret: typeof SECRET_MASK }>;
 
-export interface FunctionView {
-  name: string;
+/** The settings a function and each of its versions carry, as the API shows them. */
+export interface SettingsView {
   runtime: string;
   handler: string;
   memory: number;
@@ -18,6 +18,10 @@ export interface FunctionView {
   description: string;
   network: string;
   allow: string[];
+}
+
+export interface FunctionView extends SettingsView {
+  name: string;
   latestVersion: number | null;
   reservedConcurrency: number | null;
   minWarm: number;
@@ -25,19 +29,11 @@ export interface FunctionView {
   updatedAt: string;
 }
 
-export interface VersionView {
+export interface VersionView extends SettingsView {
   function: string;
   version: number;
   codeSha256: string;
   codeSize: number;
-  runtime: string;
-  handler: string;
-  memory: number;
-  timeout: number;
-  env: EnvView;
-  description: string;
-  network: string;
-  allow: string[];
   createdAt: string;
   published: boolean;
 }
@@ -64,15 +60,20 @@ export interface LogEntryView {
 
 export function functionView(fn: FunctionRecord): FunctionView {
   return {
-    name: fn.name, runtime: fn.runtime, handler: fn.handler, memory: fn.memoryMb, timeout: fn.timeoutS, env: envView(fn),
-    description: fn.description, network: fn.network, allow: fn.allow, latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, minWarm: fn.minWarm, createdAt: fn.createdAt, updatedAt: fn.updatedAt,
+    name: fn.name, ...settingsView(fn), latestVersion: fn.latestVersion, reservedConcurrency: fn.reservedConcurrency, minWarm: fn.minWarm,
+    createdAt: fn.createdAt, updatedAt: fn.updatedAt,
   };
 }
 
 export function versionView(v: VersionRecord): VersionView {
   return {
-    function: v.functionName, version: v.version, codeSha256: v.codeSha256, codeSize: v.codeSize, runtime: v.runtime,
-    handler: v.handler, memory: v.memoryMb, timeout: v.timeoutS, env: envView(v), description: v.description, network: v.network, allow: v.allow, createdAt: v.createdAt, published: v.published,
+    function: v.functionName, version: v.version, codeSha256: v.codeSha256, codeSize: v.codeSize, ...settingsView(v), createdAt: v.createdAt, published: v.published,
+  };
+}
+
+function settingsView(s: FunctionSettings): SettingsView {
+  return {
+    runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, env: envView(s), description: s.description, network: s.network, allow: s.allow,
   };
 }
 
