@@ -33,6 +33,7 @@ export const ERRORS = {
   PayloadTooLarge: { status: 413, lambda: 'RequestTooLargeException', kind: 'user', summary: 'The request body is over the limit (6 MB for a synchronous invocation payload, 1 MB for an Event one, 50 MB for a zip sent in JSON).' },
   UnsupportedMediaType: { status: 415, lambda: 'UnsupportedMediaTypeException', kind: 'user', summary: 'The request body has a content type this route does not take.' },
   TooManyRequests: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'A concurrency limit was reached and the bounded wait ran out.' },
+  NodeMemoryFull: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: "The node's memory budget is full: a new instance's memory limit would pass it, every sandbox held is busy or starting (nothing idle to evict), and none freed up within the bounded wait." },
   SandboxStartFailed: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'A sandbox could not be started.' },
   AgentProtocolMismatch: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The agent in the sandbox speaks another version of the agent protocol than this server (an agent built from another checkout): rebuild it with scripts/setup.sh.' },
   InternalError: { status: 500, lambda: 'ServiceException', kind: 'system', summary: 'An unexpected fault in Skyscale itself.' },

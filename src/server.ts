@@ -115,7 +115,7 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
       log.warn({ err }, 'sweeping the code store failed; will try again');
     }
   }, 60_000).unref();
-  const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission, freezeAfterMs: config.freezeAfterMs });
+  const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs });
   const close = async () => {
     clearInterval(sweeper);
     provisioner.shutdown();
