@@ -36,6 +36,7 @@ export const ERRORS = {
   NodeMemoryFull: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: "The node's memory budget is full: a new instance's memory limit would pass it, every sandbox held is busy or starting (nothing idle to evict), and none freed up within the bounded wait." },
   SandboxStartFailed: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'A sandbox could not be started.' },
   AgentProtocolMismatch: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The agent in the sandbox speaks another version of the agent protocol than this server (an agent built from another checkout): rebuild it with scripts/setup.sh.' },
+  DataDirInUse: { status: 409, lambda: 'ResourceConflictException', kind: 'user', summary: 'Another Skyscale server is using the data directory (a server refuses to start on it: they would stop each other\'s sandboxes).' },
   InternalError: { status: 500, lambda: 'ServiceException', kind: 'system', summary: 'An unexpected fault in Skyscale itself.' },
   ServerUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The server is starting or shutting down.' },
   CodeBlobMissing: { status: 500, lambda: 'ServiceException', kind: 'system', summary: "A version's code package is missing from the data directory's code store, or damaged there (lost in a restore, or removed by hand): deploy the function again." },

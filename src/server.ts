@@ -17,6 +17,7 @@ import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { LogRetention } from './observe/log-retention.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createDriver } from './sandbox/factory.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
@@ -78,6 +79,17 @@ export interface Services {
  */
 export async function assemble(config: ServerConfig, log: Logger, givenDriver?: SandboxDriver): Promise<Services> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(config.dataDir);
+  try {
+    const services = await assembleOn(config, log, givenDriver);
+    return { ...services, close: () => services.close().finally(() => lock.release()) };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: SandboxDriver): Promise<Services> {
   const db = openDatabase(config.dbPath);
   const masterKey = loadOrCreateMasterKey(config.dataDir);
   const keys = new ApiKeys(new ApiKeysTable(db), masterKey);
