@@ -21,10 +21,10 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function cli(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], stdin?: string, env: Record<string, string> = {}, cwd = work): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(repoPath('bin/skyscale'), args, {
-      cwd: work,
+      cwd,
       env: { PATH: process.env.PATH, HOME: work, SKYSCALE_ENDPOINT: s.url, SKYSCALE_API_KEY: ADMIN_KEY, ...env },
     });
     let stdout = '';
@@ -220,4 +220,18 @@ test('a server told to stop while it is starting stops once started, leaving no 
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test("in a function's folder the commands need no name: deploy, invoke and info take the one its skyscale.json names", async () => {
+  assert.equal((await cli(['init', '--name', 'here_fn'])).code, 0);
+  const folder = join(work, 'here_fn');
+  const deployed = await cli(['deploy'], undefined, {}, folder);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  assert.match(deployed.stdout, /Deployed here_fn version 1/);
+  const invoked = await cli(['invoke', '--payload', '{"name": "here"}'], undefined, {}, folder);
+  assert.equal(invoked.code, 0, invoked.stderr);
+  assert.equal((await cli(['info', '--json'], undefined, {}, folder)).code, 0);
+  const nowhere = await cli(['invoke']);
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.stderr, /a function name is required[\s\S]*or run it in the function's folder/);
 });

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import yazl from 'yazl';
 import { CliError } from './cli-error.js';
+import { METADATA_FILES } from './function-here.js';
 import { normalizeSettings, validateFunctionName, type RawFunctionConfig, type SecretSealer } from '../model/function-config.js';
 import type { FunctionSettings } from '../model/function.js';
 
-export const METADATA_FILES = ['skyscale.json', 'skyscale_config.json'];
 const SKIP = new Set(['__pycache__', '.git', '.skyscale', 'node_modules', '.venv', '.DS_Store']);
 
 export interface FunctionFolder {

@@ -5,6 +5,7 @@
 // the deploying shell's environment, so the value need not be written in a file.
 import { CliError } from '../cli-error.js';
 import { readFunctionFolder, packageFolder } from '../function-folder.js';
+import { folderOf } from '../function-here.js';
 import { NAME_OPTION, requireName, type Command, type Values } from '../command.js';
 
 export const deployCommand: Command = {
@@ -14,7 +15,7 @@ export const deployCommand: Command = {
   options: { ...NAME_OPTION, dir: { type: 'string' }, secret: { type: 'string', multiple: true } },
   async run(values, positionals, ctx) {
     const name = requireName(values, positionals, this.usage);
-    const folder = readFunctionFolder((values.dir as string | undefined) ?? name, secretsFromEnvironment(values, ctx.env));
+    const folder = readFunctionFolder(folderOf(name, values.dir as string | undefined), secretsFromEnvironment(values, ctx.env));
     const progress = (msg: string) => { if (!ctx.json) ctx.err(`… ${msg}`); };
     progress(`packaging ${folder.dir}`);
     const zip = await packageFolder(folder.dir, progress);
