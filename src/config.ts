@@ -39,6 +39,8 @@ export interface ServerConfig {
   logRetentionMs: number;
   /** the oldest invocation records and logs are deleted while the database is larger than this */
   logRetentionBytes: number;
+  /** audit log entries older than this are deleted */
+  auditRetentionMs: number;
   /** PEM certificate (chain) and private key files: with both, the server speaks HTTPS only */
   tlsCert: string | null;
   tlsKey: string | null;
@@ -105,6 +107,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5)' },
   { key: 'logRetentionMs', env: ['SKYSCALE_LOG_RETENTION_DAYS'], flag: 'log-retention-days', describe: 'days invocation records and logs are kept (default 7)' },
   { key: 'logRetentionBytes', env: ['SKYSCALE_LOG_RETENTION_MB'], flag: 'log-retention-mb', describe: 'MB the database may hold before the oldest invocation records and logs go (default 512)' },
+  { key: 'auditRetentionMs', env: ['SKYSCALE_AUDIT_RETENTION_DAYS'], flag: 'audit-retention-days', describe: 'days audit log entries are kept (default 365)' },
   { key: 'tlsCert', env: ['SKYSCALE_TLS_CERT'], flag: 'tls-cert', describe: 'PEM certificate (chain) file: serve HTTPS with it and --tls-key (default: plain HTTP)' },
   { key: 'tlsKey', env: ['SKYSCALE_TLS_KEY'], flag: 'tls-key', describe: "PEM private key file of --tls-cert's certificate" },
   { key: 'headersTimeoutMs', env: ['SKYSCALE_HEADERS_TIMEOUT_SECONDS'], flag: 'headers-timeout', describe: 'seconds for a request\'s headers to arrive (default 10)' },
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     warmPools: warmPools(int('warmPools', 5, 0, 1000), env[WARM_POOLS_ENV], defaultNetwork, problems),
     logRetentionMs: int('logRetentionMs', 7, 1, 3650) * 24 * 3600 * 1000,
     logRetentionBytes: int('logRetentionBytes', 512, 8, 1024 * 1024) * 1024 * 1024,
+    auditRetentionMs: int('auditRetentionMs', 365, 1, 36500) * 24 * 3600 * 1000,
     tlsCert: tlsCert === null ? null : resolve(tlsCert),
     tlsKey: tlsKey === null ? null : resolve(tlsKey),
     headersTimeoutMs: int('headersTimeoutMs', 10, 1, 600) * 1000,

@@ -102,7 +102,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   const retention = new LogRetention({ table: invocations, space: new DatabaseSpace(db), log, policy: { maxAgeMs: config.logRetentionMs, maxBytes: config.logRetentionBytes } });
   const recorder = new InvocationRecorder(invocations, log, { afterWrite: (bytes) => retention.noteWritten(bytes) });
   retention.start();
-  const audit = new AuditLog(new AuditTable(db), log);
+  const audit = new AuditLog(new AuditTable(db), log, { maxAgeMs: config.auditRetentionMs });
   const limits = new RateLimits({
     keyRequestsPerSecond: config.keyRate, keyBurst: config.keyBurst, keyConcurrentInvocations: config.keyConcurrency,
     urlRequestsPerSecond: config.urlRate, urlBurst: config.urlBurst, unverifiedBodyBytes: config.unverifiedBodyMb * 1024 * 1024,
@@ -135,7 +135,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     await driver.shutdown();
     await retention.stop();
     recorder.flush();
-    audit.flush();
+    audit.close();
     db.close();
   };
   return { log, keys, registry, invoker, recorder, retention, status, limits, audit, driver, generatedAdminKey, close };

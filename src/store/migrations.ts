@@ -161,4 +161,19 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ALTER TABLE versions ADD COLUMN allow_json TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 14,
+    name: 'audit log retention: entries older than a horizon that only moves forward may be deleted, no others',
+    sql: `
+      CREATE TABLE audit_horizon (id INTEGER PRIMARY KEY CHECK (id = 1), before TEXT NOT NULL);
+      INSERT INTO audit_horizon (id, before) VALUES (1, '');
+      CREATE TRIGGER audit_horizon_forward BEFORE UPDATE ON audit_horizon WHEN NEW.before < OLD.before
+        BEGIN SELECT RAISE(ABORT, 'the audit log horizon only moves forward'); END;
+      CREATE TRIGGER audit_horizon_no_delete BEFORE DELETE ON audit_horizon BEGIN SELECT RAISE(ABORT, 'the audit log horizon stays'); END;
+      DROP TRIGGER audit_log_no_delete;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log WHEN OLD.at >= (SELECT before FROM audit_horizon WHERE id = 1)
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: only entries past its retention are deleted'); END;
+      CREATE INDEX audit_log_by_time ON audit_log (at);
+    `,
+  },
 ];

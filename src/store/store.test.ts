@@ -8,6 +8,7 @@ import { DatabaseSpace, openDatabase, migrate } from './database.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { FunctionsTable } from './functions-table.js';
 import { InvocationsTable } from './invocations-table.js';
+import { AuditTable } from './audit-table.js';
 import { DEFAULT_SETTINGS } from '../model/function-config.js';
 import type { InvocationWithLog } from '../model/invocation.js';
 
@@ -93,3 +94,20 @@ function record(id: string, fn: string, startedAt: string): InvocationWithLog {
   return { id, functionName: fn, version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, initMs: null, durationMs: 1.5,
     billedMs: 2, maxMemoryKb: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log: `log of ${id}\n` };
 }
+
+test('the audit log keeps its retention: entries past the horizon go, newer ones cannot be deleted, the horizon never moves back', () => {
+  const { db, done } = tempDb();
+  try {
+    const table = new AuditTable(db);
+    const entry = (at: string) => ({ at, keyId: 'k', keyName: 'admin', action: 'function.delete', target: 'f', client: '127.0.0.1', result: 'ok', detail: null });
+    table.appendMany([entry('2025-01-01T00:00:00.000Z'), entry('2025-06-01T00:00:00.000Z'), entry('2026-11-30T00:00:00.000Z')]);
+    assert.equal(table.pruneBefore('2025-07-01T00:00:00.000Z'), 2);
+    assert.deepEqual(table.recent(10).map((e) => e.at), ['2026-11-30T00:00:00.000Z']);
+    assert.throws(() => db.prepare('DELETE FROM audit_log').run(), /append-only: only entries past its retention are deleted/);
+    assert.throws(() => db.prepare('UPDATE audit_log SET result = ?').run('forged'), /append-only/);
+    assert.throws(() => db.prepare("UPDATE audit_horizon SET before = '2000-01-01'").run(), /only moves forward/);
+    assert.equal(table.pruneBefore('2024-01-01T00:00:00.000Z'), 0, 'an earlier horizon deletes nothing and is not taken');
+    assert.equal(db.prepare('SELECT before FROM audit_horizon').pluck().get(), '2025-07-01T00:00:00.000Z');
+    assert.equal(table.recent(10).length, 1);
+  } finally { done(); }
+});
