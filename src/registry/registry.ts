@@ -10,6 +10,8 @@ import { SkyscaleError } from '../errors.js';
 import { isVersionNumber, LATEST } from '../model/names.js';
 import type { AliasesTable } from '../store/aliases-table.js';
 import type { FunctionsTable } from '../store/functions-table.js';
+import type { TagsTable } from '../store/tags-table.js';
+import { tagsAfter, validateTags } from '../model/tags.js';
 import { Aliases, FunctionUrls } from './aliases.js';
 import { Catalog, functionNotFound } from './catalog.js';
 import { canonicalizePackage } from './code-package.js';
@@ -21,6 +23,7 @@ import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } 
 
 export interface RegistryOptions {
   aliases: AliasesTable;
+  tags: TagsTable;
   /** seals secret env values at rest (server.ts: AES-256-GCM under the data directory's master key) */
   secrets: SecretBox;
   now?: () => Date;
@@ -52,12 +55,14 @@ export class Registry {
 
   private readonly catalog: Catalog;
   private readonly locks = new FunctionLocks();
+  private readonly tagsTable: TagsTable;
 
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
     this.secrets = new EnvSecrets(opts.secrets);
     this.defaults = opts.defaults ?? DEFAULT_SETTINGS;
     this.catalog = new Catalog(functions);
+    this.tagsTable = opts.tags;
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
   }
@@ -102,14 +107,46 @@ export class Registry {
   }
 
   /** Creates a function with its code in one step (Lambda CreateFunction): nothing is stored if the package is refused. */
-  async createWithCode(name: unknown, raw: RawFunctionConfig, packageBytes: Buffer, publish: boolean): Promise<VersionRecord> {
+  async createWithCode(name: unknown, raw: RawFunctionConfig, packageBytes: Buffer, publish: boolean, tags: Record<string, string> = {}): Promise<VersionRecord> {
     const fnName = checkName(name);
+    const checkedTags = tagsAfter({}, validateTags(tags));
     return this.locks.run(fnName, async () => {
       this.checkNew(fnName);
       const settings = this.settings(fnName, raw);
       const pkg = await canonicalizePackage(packageBytes, settings.handler);
-      return this.snapshot(fnName, pkg.tar, { settings, create: true, publish });
+      return this.snapshot(fnName, pkg.tar, { settings, create: true, publish, tags: checkedTags });
     });
+  }
+
+  /** A function's tags, by key. */
+  tags(name: string): Record<string, string> {
+    this.get(name);
+    return this.tagsTable.get(name);
+  }
+
+  /** Sets tags on a function (replacing the values of keys it has), at most 50 in all. */
+  async tag(name: string, tags: unknown): Promise<Record<string, string>> {
+    const added = validateTags(tags);
+    return this.locks.run(name, () => {
+      this.get(name);
+      tagsAfter(this.tagsTable.get(name), added);
+      this.tagsTable.put(name, added);
+      return this.tagsTable.get(name);
+    });
+  }
+
+  /** Removes tags from a function by key (keys it does not have are no matter). */
+  async untag(name: string, keys: string[]): Promise<Record<string, string>> {
+    return this.locks.run(name, () => {
+      this.get(name);
+      this.tagsTable.remove(name, keys);
+      return this.tagsTable.get(name);
+    });
+  }
+
+  /** The code store's use and capacity (GetAccountSettings). */
+  codeStorage(): { blobs: number; bytes: number; capacityBytes: number } {
+    return this.code.usage();
   }
 
   /** Creates the function or updates its settings; the next deploy snapshots them. */
@@ -325,7 +362,7 @@ export class Registry {
   }
 
   private checkNew(name: string): void {
-    if (this.functions.get(name)) throw new SkyscaleError('FunctionExists', `function "${name}" already exists`, { hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
+    if (this.functions.get(name)) throw new SkyscaleError('FunctionExists', `function "${name}" already exists`, { subject: { function: name }, hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
   }
 
   /** The snapshot $LATEST runs, or null before the first deploy. */
@@ -337,12 +374,13 @@ export class Registry {
    * Stores the package and, in one transaction, the function (created, or its settings
    * updated, when `settings` are given) and the new snapshot $LATEST runs.
    */
-  private snapshot(name: string, tar: Buffer, o: { settings: FunctionSettings | undefined; create: boolean; publish: boolean }): VersionRecord {
+  private snapshot(name: string, tar: Buffer, o: { settings: FunctionSettings | undefined; create: boolean; publish: boolean; tags?: Record<string, string> }): VersionRecord {
     const blob = this.code.put(tar);
     const now = this.now().toISOString();
     const version = this.functions.inTransaction(() => {
       if (o.create) this.functions.insert(name, o.settings!, now);
-      else if (o.settings) this.functions.updateSettings(name, o.settings, now);
+      if (o.create && o.tags) this.tagsTable.put(name, o.tags);
+      if (!o.create && o.settings) this.functions.updateSettings(name, o.settings, now);
       return this.functions.addVersion(name, blob, now, o.publish);
     });
     this.changed({ kind: 'deployed', name, version: version.version });

@@ -32,7 +32,9 @@ export function concurrencyWriteRoutes(app: FastifyInstance, { registry }: Pick<
 /** GetFunctionConcurrency (2019-09-30): an empty object when none is set, as Lambda answers. */
 export function concurrencyReadRoutes(app: FastifyInstance, { registry }: Pick<LambdaServices, 'registry'>): void {
   app.get<Fn>('/functions/:FunctionName/concurrency', { config: needs('functions:read', 'path'), schema: functionByName }, async (req) => {
-    const n = registry.reservedConcurrency(parseFunctionName(req.params.FunctionName).name);
+    const name = parseFunctionName(req.params.FunctionName).name;
+    registry.get(name); // a function that does not exist is not found, not one without a reservation
+    const n = registry.reservedConcurrency(name);
     return n === null ? {} : { ReservedConcurrentExecutions: n };
   });
 }

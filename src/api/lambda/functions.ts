@@ -15,8 +15,12 @@ import {
 } from './schemas.js';
 import { checkRevision, functionConfiguration, invalid, latestRevision, settingsFromLambda, zipFromLambda, type FunctionConfiguration } from './shapes.js';
 
-/** a 50 MB zip grows by a third in base64, plus the JSON around it */
-const CODE_BODY_LIMIT = Math.ceil(ZIP_LIMIT_BYTES * 1.4);
+/**
+ * What AWS takes for a request carrying a zip: the base64 of 50 MB, JSON around it
+ * included ("Request must be smaller than 69905067 bytes for the CreateFunction
+ * operation", a RequestEntityTooLargeException).
+ */
+const CODE_BODY_LIMIT = Math.ceil(ZIP_LIMIT_BYTES * 4 / 3);
 
 type Fn = { Params: { FunctionName: string } };
 type Qualified = Fn & { Querystring: { Qualifier?: string } };
@@ -28,7 +32,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     const { name, qualifier } = parseFunctionName(body.FunctionName);
     if (qualifier !== undefined) throw invalid('FunctionName may not carry a qualifier when creating a function');
     const zip = zipFromLambda(body.Code, ZIP_LIMIT_BYTES);
-    const v = await registry.createWithCode(name, settingsFromLambda(body), zip, body.Publish === true);
+    const v = await registry.createWithCode(name, settingsFromLambda(body), zip, body.Publish === true, body.Tags ?? {});
     req.log.info({ function: name, version: v.version }, 'created through the Lambda API');
     return reply.status(201).send(functionConfiguration(registry.get(name), v, body.Publish === true ? 'version' : 'latest'));
   });
@@ -51,6 +55,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     return {
       Configuration: configurationFor(registry, name, qualifier),
       Code: { RepositoryType: 'S3' },
+      ...tagsOf(registry, name),
       ...(fn.reservedConcurrency !== null ? { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } } : {}),
     };
   });
@@ -103,6 +108,12 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     const page = paginate(items, req.query);
     return { Versions: page.items, ...(page.next ? { NextMarker: page.next } : {}) };
   });
+}
+
+/** GetFunction's Tags: left out when the function has none, as Lambda answers. */
+function tagsOf(registry: Registry, name: string): { Tags?: Record<string, string> } {
+  const tags = registry.tags(name);
+  return Object.keys(tags).length ? { Tags: tags } : {};
 }
 
 /** The configuration of $LATEST, a version, or the version an alias points at. */
