@@ -5,9 +5,10 @@ import { SkyscaleError } from '../errors.js';
 
 export const TAG_LIMITS = { perFunction: 50, keyLength: 128, valueLength: 256 } as const;
 
-/** Checks tags to set; the count is checked by tagsAfter, against the function's existing tags. */
-export function validateTags(tags: unknown): Record<string, string> {
+/** Checks tags to set (none at all refused when `nonEmpty`, as TagResource does); the count is checked by tagsAfter, against the function's existing tags. */
+export function validateTags(tags: unknown, opts: { nonEmpty?: boolean } = {}): Record<string, string> {
   if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw invalidTags('Tags must be a map of tag keys to values');
+  if (opts.nonEmpty && Object.keys(tags).length === 0) throw invalidTags('An error occurred and the request cannot be processed.');
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(tags)) {
     if (key.length < 1 || key.length > TAG_LIMITS.keyLength) throw invalidTags(`Tag key must be between 1 and ${TAG_LIMITS.keyLength} characters: "${key.slice(0, 140)}"`);
@@ -23,7 +24,7 @@ export function validateTags(tags: unknown): Record<string, string> {
 export function tagsAfter(current: Record<string, string>, added: Record<string, string>): Record<string, string> {
   const merged = { ...current, ...added };
   if (Object.keys(merged).length > TAG_LIMITS.perFunction) {
-    throw invalidTags(`Number of tags exceeds resource tag limit: a function has at most ${TAG_LIMITS.perFunction} tags`);
+    throw invalidTags('Number of tags exceeds function tag limit.');
   }
   return merged;
 }

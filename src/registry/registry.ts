@@ -126,7 +126,7 @@ export class Registry {
 
   /** Sets tags on a function (replacing the values of keys it has), at most 50 in all. */
   async tag(name: string, tags: unknown): Promise<Record<string, string>> {
-    const added = validateTags(tags);
+    const added = validateTags(tags, { nonEmpty: true });
     return this.locks.run(name, () => {
       this.get(name);
       tagsAfter(this.tagsTable.get(name), added);

@@ -60,10 +60,14 @@ test('a missing function is "Function not found: <arn>" in every function operat
   await notFound(lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'nope' })), missing);
   await notFound(lambda.send(new ListAliasesCommand({ FunctionName: 'nope' })), missing);
   await notFound(lambda.send(new GetAliasCommand({ FunctionName: 'nope', Name: 'live' })), missing);
-  await notFound(lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'nope', ReservedConcurrentExecutions: 1 })), missing);
+  await notFound(lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'nope', ReservedConcurrentExecutions: 1 })), `${missing}:$LATEST`);
   await notFound(lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'nope' })), missing);
   await notFound(lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'nope' })), missing);
-  await notFound(lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'nope' })), missing);
+  await notFound(lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'nope' })), 'Function does not exist');
+  await notFound(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'nope', AuthType: 'NONE' })), 'Function does not exist');
+  await notFound(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'nope' })), 'The resource you requested does not exist.');
+  // DeleteFunction names the function alone
+  await notFound(lambda.send(new DeleteFunctionCommand({ FunctionName: 'nope', Qualifier: '3' })), missing);
   // Invoke names $LATEST when no qualifier is given; a qualifier asked for is named
   await notFound(lambda.send(new InvokeCommand({ FunctionName: 'nope' })), `${missing}:$LATEST`);
   await notFound(lambda.send(new GetFunctionCommand({ FunctionName: 'nope', Qualifier: '3' })), `${missing}:3`);
@@ -87,6 +91,7 @@ test('function URL configs not found: "The resource you requested does not exist
   await notFound(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'fn' })), words);
   await notFound(lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'fn', AuthType: 'NONE' })), words);
   await notFound(lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: 'fn' })), words);
+  await notFound(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'fn', Qualifier: 'gone', AuthType: 'NONE' })), 'Function does not exist');
   const raw = await t.request('GET', '/2021-10-31/functions/fn/url');
   assert.deepEqual(raw.json(), { Type: 'User', Message: words }, 'a resource not found carries Type and a capital Message');
 });
@@ -148,6 +153,33 @@ test('an invocation refused for the function\'s reserved concurrency of 0 is Too
   } finally {
     await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'fn' }));
   }
+});
+
+test('InvalidParameterValueException in AWS words: runtimes, code that is not a zip, $LATEST deleted alone, a CodeSha256 that differs, a qualified concurrency, too much reserved', async () => {
+  const invalid = (p: Promise<unknown>, message: string) => refused(p, 'InvalidParameterValueException', message);
+  await invalid(lambda.send(new CreateFunctionCommand({ FunctionName: 'made', Role: ROLE, Runtime: 'nodejs20.x', Handler: 'handler.handler', Code: { ZipFile: zip } })),
+    "Value nodejs20.x at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [python3.8, python3.9, python3.10, python3.11, python3.12, python3.13] or be a valid ARN");
+  await invalid(lambda.send(new CreateFunctionCommand({ FunctionName: 'made', Role: ROLE, Handler: 'handler.handler', Code: { ZipFile: new TextEncoder().encode('not a zip') } })),
+    'Could not unzip uploaded file. Please check your file, then try to upload again.');
+  await invalid(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'fn', ZipFile: new TextEncoder().encode('not a zip') })),
+    'Could not unzip uploaded file. Please check your file, then try to upload again.');
+  await invalid(lambda.send(new DeleteFunctionCommand({ FunctionName: 'fn', Qualifier: '$LATEST' })), '$LATEST version cannot be deleted without deleting the function.');
+  assert.equal((await lambda.send(new GetFunctionCommand({ FunctionName: 'fn' }))).Configuration?.FunctionName, 'fn', 'the function is still there');
+  const current = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn' }))).CodeSha256;
+  const other = Buffer.alloc(32, 7).toString('base64');
+  await invalid(lambda.send(new PublishVersionCommand({ FunctionName: 'fn', CodeSha256: other })),
+    `CodeSHA256 (${other}) is different from current CodeSHA256 in $LATEST (${current}). Please try again with the CodeSHA256 in $LATEST.`);
+  await invalid(lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'fn:live', ReservedConcurrentExecutions: 1 })),
+    'This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.');
+  // the node runs 32 at once by default: reservations may take all of it, not more
+  await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'fn', ReservedConcurrentExecutions: 32 }));
+  await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'fn', ReservedConcurrentExecutions: 30 }));
+  await t.deploy('other');
+  await invalid(lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'other', ReservedConcurrentExecutions: 3 })),
+    "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [0].");
+  await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'other', ReservedConcurrentExecutions: 2 }));
+  await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'other' }));
+  await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'fn' }));
 });
 
 test('the native API keeps its own words for the same errors', async () => {

@@ -76,22 +76,39 @@ export function inAwsWords(err: unknown, req: FastifyRequest): SkyscaleError {
   return words === undefined || words === error.message ? error : new SkyscaleError(error.type, words, { details: error.details, hint: error.hint, subject: error.subject });
 }
 
+/** Function URL config operations word a missing function (or alias) in two ways. */
+const URL_READS = new Set(['GetFunctionUrlConfig', 'DeleteFunctionUrlConfig']);
+const URL_WRITES = new Set(['CreateFunctionUrlConfig', 'UpdateFunctionUrlConfig', 'ListFunctionUrlConfigs']);
+const RESOURCE_MISSING = 'The resource you requested does not exist.';
+
+/**
+ * The qualifier a missing function is named with: the version or alias that was
+ * missing; else the one asked for (not by the operations that name the function
+ * alone: DeleteFunction, and those of aliases); else $LATEST where AWS adds it
+ * (Invoke, PutFunctionConcurrency).
+ */
+function missingQualifier(subjectQualifier: string | undefined, operation: string, req: FastifyRequest): string | undefined {
+  if (subjectQualifier !== undefined) return subjectQualifier;
+  const unqualified = operation === 'DeleteFunction' || /Alias(es)?$/.test(operation);
+  return (unqualified ? undefined : requestQualifier(req)) ?? (operation === 'Invoke' || operation === 'PutFunctionConcurrency' ? LATEST : undefined);
+}
+
 function awsMessage(error: SkyscaleError, operation: string, req: FastifyRequest): string | undefined {
   const subject = error.subject;
-  const aliasRoute = /Alias$|Aliases$/.test(operation);
+  if (error.type === 'FunctionNotFound' || error.type === 'AliasNotFound' || error.type === 'FunctionUrlNotFound') {
+    if (URL_READS.has(operation)) return RESOURCE_MISSING;
+    if (URL_WRITES.has(operation)) return error.type === 'FunctionUrlNotFound' ? RESOURCE_MISSING : 'Function does not exist';
+  }
   switch (error.type) {
-    case 'FunctionNotFound': {
-      if (!subject) return undefined;
-      const qualifier = subject.qualifier ?? (aliasRoute ? undefined : requestQualifier(req)) ?? (operation === 'Invoke' ? LATEST : undefined);
-      return `Function not found: ${functionArn(subject.function, qualifier)}`;
-    }
+    case 'FunctionNotFound':
+      return subject ? `Function not found: ${functionArn(subject.function, missingQualifier(subject.qualifier, operation, req))}` : undefined;
     case 'AliasNotFound':
       if (!subject) return undefined;
       if (operation === 'GetAlias') return `Cannot find alias arn: ${functionArn(subject.function, subject.qualifier)}`;
       if (operation === 'UpdateAlias') return `Alias not found: ${functionArn(subject.function, subject.qualifier)}`;
       return `Function not found: ${functionArn(subject.function, subject.qualifier)}`;
     case 'FunctionUrlNotFound':
-      return 'The resource you requested does not exist.';
+      return RESOURCE_MISSING;
     case 'FunctionExists':
       return subject ? `Function already exist: ${subject.function}` : undefined;
     case 'AliasExists':

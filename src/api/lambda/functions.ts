@@ -83,7 +83,8 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
 
   app.delete<Qualified>('/functions/:FunctionName', { config: needs('functions:write', 'path', 'function.delete'), schema: qualifiedFunction }, async (req, reply) => {
     const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
-    if (qualifier === undefined || qualifier === LATEST) await registry.delete(name);
+    if (qualifier === LATEST) throw invalid('$LATEST version cannot be deleted without deleting the function.');
+    if (qualifier === undefined) await registry.delete(name);
     else if (isVersionNumber(qualifier)) registry.deleteVersion(name, Number(qualifier));
     else throw invalid('to delete an alias use DeleteAlias; DeleteFunction takes a version number as Qualifier');
     return reply.status(204).send();
@@ -94,8 +95,9 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     const { snapshot } = registry.latest(name);
     checkRevision(req.body.RevisionId, latestRevision(registry.get(name)));
     const sha = req.body.CodeSha256;
-    if (sha !== undefined && snapshot && sha !== Buffer.from(snapshot.codeSha256, 'hex').toString('base64')) {
-      throw invalid(`CodeSha256 ${sha} does not match the code of $LATEST`);
+    const current = snapshot ? Buffer.from(snapshot.codeSha256, 'hex').toString('base64') : '';
+    if (sha !== undefined && snapshot && sha !== current) {
+      throw invalid(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${current}). Please try again with the CodeSHA256 in $LATEST.`);
     }
     const v = registry.publish(name);
     return reply.status(201).send(functionConfiguration(registry.get(name), v, 'version'));

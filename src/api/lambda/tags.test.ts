@@ -87,7 +87,8 @@ test('tag limits as AWS has them: 50 per function, keys of 1-128 characters with
   await lambda.send(new TagResourceCommand({ Resource: resource, Tags: fifty }));
   await lambda.send(new TagResourceCommand({ Resource: resource, Tags: { k0: 'replaced' } }));
   await refused(lambda.send(new TagResourceCommand({ Resource: resource, Tags: { one: 'too many' } })), 'InvalidParameterValueException',
-    'Number of tags exceeds resource tag limit: a function has at most 50 tags');
+    'Number of tags exceeds function tag limit.');
+  await refused(lambda.send(new TagResourceCommand({ Resource: resource, Tags: {} })), 'InvalidParameterValueException', 'An error occurred and the request cannot be processed.');
   await refused(lambda.send(new TagResourceCommand({ Resource: resource, Tags: { 'aws:team': 'x' } })), 'InvalidParameterValueException',
     'Tag keys starting with \'aws:\' are reserved for internal use: "aws:team"');
   await refused(lambda.send(new TagResourceCommand({ Resource: resource, Tags: { ['k'.repeat(129)]: 'x' } })), 'InvalidParameterValueException', /^Tag key must be between 1 and 128 characters/);
@@ -104,7 +105,8 @@ test('tags name their function by ARN: a missing function, a qualified ARN and a
   await refused(lambda.send(new ListTagsCommand({ Resource: `${ARN}:nope` })), 'ResourceNotFoundException', `Function not found: ${ARN}:nope`);
   await refused(lambda.send(new TagResourceCommand({ Resource: `${ARN}:nope`, Tags: { a: 'b' } })), 'ResourceNotFoundException', `Function not found: ${ARN}:nope`);
   await create('versioned');
-  await refused(lambda.send(new TagResourceCommand({ Resource: `${ARN}:versioned:1`, Tags: { a: 'b' } })), 'InvalidParameterValueException', /^Tags are not supported on a version or an alias/);
+  await refused(lambda.send(new TagResourceCommand({ Resource: `${ARN}:versioned:1`, Tags: { a: 'b' } })), 'InvalidParameterValueException',
+    'Tagging operations are permitted on Lambda functions only. Tags on aliases and versions are not supported. Please specify either a function name or a function ARN.');
   await refused(lambda.send(new ListTagsCommand({ Resource: 'versioned' })), 'ValidationException', /^1 validation error detected: Value 'versioned' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:/);
 });
 

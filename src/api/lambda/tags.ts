@@ -12,7 +12,9 @@ type ByArn = { Params: { Resource: string } };
 
 function functionOf(arn: string): string {
   const { name, qualifier } = parseFunctionName(arn);
-  if (qualifier !== undefined) throw invalid('Tags are not supported on a version or an alias: use the unqualified function ARN');
+  if (qualifier !== undefined) {
+    throw invalid('Tagging operations are permitted on Lambda functions only. Tags on aliases and versions are not supported. Please specify either a function name or a function ARN.');
+  }
   return name;
 }
 
