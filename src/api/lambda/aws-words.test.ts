@@ -163,6 +163,9 @@ test('InvalidParameterValueException in AWS words: runtimes, code that is not a 
     'Could not unzip uploaded file. Please check your file, then try to upload again.');
   await invalid(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'fn', ZipFile: new TextEncoder().encode('not a zip') })),
     'Could not unzip uploaded file. Please check your file, then try to upload again.');
+  const big = { BIG: 'x'.repeat(4090) };
+  await invalid(lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'fn', Environment: { Variables: big } })),
+    `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${JSON.stringify(big)}`);
   await invalid(lambda.send(new DeleteFunctionCommand({ FunctionName: 'fn', Qualifier: '$LATEST' })), '$LATEST version cannot be deleted without deleting the function.');
   assert.equal((await lambda.send(new GetFunctionCommand({ FunctionName: 'fn' }))).Configuration?.FunctionName, 'fn', 'the function is still there');
   const current = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn' }))).CodeSha256;

@@ -2,7 +2,7 @@
 // AliasConfiguration, function URL configs; RevisionIds; request-field mapping.
 import { createHash } from 'node:crypto';
 import { SkyscaleError } from '../../errors.js';
-import { SECRET_MASK, SUPPORTED_RUNTIMES, type RawFunctionConfig } from '../../model/function-config.js';
+import { LIMITS, SECRET_MASK, SUPPORTED_RUNTIMES, type RawFunctionConfig } from '../../model/function-config.js';
 import type { AliasRecord, FunctionRecord, FunctionSettings, FunctionUrlRecord, VersionRecord } from '../../model/function.js';
 import { functionArn, LATEST, logGroupName, REGION, ROLE_ARN } from '../../model/names.js';
 import { VERSION } from '../../version.js';
@@ -162,6 +162,10 @@ export function settingsFromLambda(body: LambdaSettingsBody & { PackageType?: st
   if (body.PackageType !== undefined && body.PackageType !== 'Zip') throw invalid('PackageType must be Zip (container images are not supported)');
   if (body.Runtime !== undefined && !(SUPPORTED_RUNTIMES as readonly string[]).includes(body.Runtime)) {
     throw invalid(`Value ${body.Runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${SUPPORTED_RUNTIMES.join(', ')}] or be a valid ARN`);
+  }
+  const measured = JSON.stringify(body.Environment?.Variables ?? {});
+  if (Buffer.byteLength(measured) > LIMITS.envBytes) {
+    throw invalid(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`);
   }
   return {
     ...(body.Runtime !== undefined ? { runtime: body.Runtime } : {}),
