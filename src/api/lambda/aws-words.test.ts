@@ -128,6 +128,10 @@ test('alias and function URL requests that break the model are ValidationExcepti
   const url = await t.request('POST', '/2021-10-31/functions/fn/url?Qualifier=$LATEST', { AuthType: 'NONE' });
   assert.equal(url.headers['x-amzn-errortype'], 'ValidationException');
   assert.match(url.json().message, /^1 validation error detected: Value '\$LATEST' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
+  await refused(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'fn', AuthType: 'NONE', Cors: { MaxAge: 86401 } })), 'ValidationException',
+    "1 validation error detected: Value '86401' at 'cors.maxAge' failed to satisfy constraint: Member must have value less than or equal to 86400");
+  await refused(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'fn', AuthType: 'NONE', Cors: { AllowMethods: ['GET', 'DELETEME!'] } })), 'ValidationException',
+    "1 validation error detected: Value 'DELETEME!' at 'cors.allowMethods.1' failed to satisfy constraint: Member must have length less than or equal to 6");
   const authType = await t.request('POST', '/2021-10-31/functions/fn/url', { AuthType: 'OPEN' });
   assert.equal(authType.headers['x-amzn-errortype'], 'ValidationException');
   assert.equal(authType.json().message, "1 validation error detected: Value 'OPEN' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]");

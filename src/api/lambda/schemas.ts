@@ -10,7 +10,6 @@ import { LIMITS } from '../../model/function-config.js';
 
 const text = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
-const object = { type: 'object' } as const;
 
 /** A name, name:qualifier, or a partial or full function ARN (with Skyscale's region "local" among the regions). */
 const FUNCTION_NAME = {
@@ -93,7 +92,20 @@ export const invoke = {
 
 export const putConcurrency = { params: fn, body: { type: 'object', required: ['ReservedConcurrentExecutions'], properties: { ReservedConcurrentExecutions: { type: 'integer', minimum: 0 } } } } as const;
 
-const URL_CONFIG = { Cors: object, InvokeMode: { type: 'string', enum: ['BUFFERED', 'RESPONSE_STREAM'] } } as const;
+/** A function URL's CORS settings, as the AWS model constrains them. */
+const HEADERS = { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 1024 } } as const;
+const CORS = {
+  type: 'object',
+  properties: {
+    AllowCredentials: flag,
+    AllowHeaders: HEADERS,
+    AllowMethods: { type: 'array', maxItems: 6, items: { type: 'string', maxLength: 6 } },
+    AllowOrigins: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 253 } },
+    ExposeHeaders: HEADERS,
+    MaxAge: { type: 'integer', minimum: 0, maximum: 86400 },
+  },
+} as const;
+const URL_CONFIG = { Cors: CORS, InvokeMode: { type: 'string', enum: ['BUFFERED', 'RESPONSE_STREAM'] } } as const;
 const AUTH_TYPE = { type: 'string', enum: ['NONE', 'AWS_IAM'] } as const;
 const urlTarget = { type: 'object', properties: { Qualifier: URL_QUALIFIER } } as const;
 
