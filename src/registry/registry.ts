@@ -4,8 +4,9 @@
 // snapshot to run. Resolution is cached in memory and the cache is dropped on every
 // change, so the invoke path does no database read. Changes of one function run one
 // at a time (function-locks.ts); secret env values are sealed as they are written
-// (env-secrets.ts). Aliases and function URL configurations live in aliases.ts; this
-// class owns the versions they point at.
+// (env-secrets.ts). Aliases and function URL configurations live in aliases.ts and tags
+// in tags.ts (a function's first tags are written with it, here); this class owns the
+// versions they point at.
 import { SkyscaleError } from '../errors.js';
 import { isVersionNumber, LATEST } from '../model/names.js';
 import type { AliasesTable } from '../store/aliases-table.js';
@@ -18,6 +19,7 @@ import { canonicalizePackage } from './code-package.js';
 import { CodeStore } from './code-store.js';
 import { EnvSecrets, type SecretBox } from './env-secrets.js';
 import { FunctionLocks } from './function-locks.js';
+import { FunctionTags } from './tags.js';
 import { DEFAULT_SETTINGS, normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
 import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
 
@@ -45,6 +47,7 @@ export interface DeployOptions {
 export class Registry {
   readonly aliases: Aliases;
   readonly urls: FunctionUrls;
+  readonly tags: FunctionTags;
   private readonly resolved = new Map<string, VersionRecord>();
   private readonly concurrency = new Map<string, number | null>();
   private warmTargets: { version: VersionRecord; minWarm: number }[] | null = null;
@@ -63,6 +66,7 @@ export class Registry {
     this.defaults = opts.defaults ?? DEFAULT_SETTINGS;
     this.catalog = new Catalog(functions);
     this.tagsTable = opts.tags;
+    this.tags = new FunctionTags(opts.tags, this.catalog, this.locks);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
   }
@@ -115,32 +119,6 @@ export class Registry {
       const settings = this.settings(fnName, raw);
       const pkg = await canonicalizePackage(packageBytes, settings.handler);
       return this.snapshot(fnName, pkg.tar, { settings, create: true, publish, tags: checkedTags });
-    });
-  }
-
-  /** A function's tags, by key. */
-  tags(name: string): Record<string, string> {
-    this.get(name);
-    return this.tagsTable.get(name);
-  }
-
-  /** Sets tags on a function (replacing the values of keys it has), at most 50 in all. */
-  async tag(name: string, tags: unknown): Promise<Record<string, string>> {
-    const added = validateTags(tags, { nonEmpty: true });
-    return this.locks.run(name, () => {
-      this.get(name);
-      tagsAfter(this.tagsTable.get(name), added);
-      this.tagsTable.put(name, added);
-      return this.tagsTable.get(name);
-    });
-  }
-
-  /** Removes tags from a function by key (keys it does not have are no matter). */
-  async untag(name: string, keys: string[]): Promise<Record<string, string>> {
-    return this.locks.run(name, () => {
-      this.get(name);
-      this.tagsTable.remove(name, keys);
-      return this.tagsTable.get(name);
     });
   }
 

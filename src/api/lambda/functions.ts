@@ -114,7 +114,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
 
 /** GetFunction's Tags: left out when the function has none, as Lambda answers. */
 function tagsOf(registry: Registry, name: string): { Tags?: Record<string, string> } {
-  const tags = registry.tags(name);
+  const tags = registry.tags.get(name);
   return Object.keys(tags).length ? { Tags: tags } : {};
 }
 

@@ -20,16 +20,16 @@ function functionOf(arn: string): string {
 
 export function lambdaTagRoutes(app: FastifyInstance, { registry }: Pick<LambdaServices, 'registry'>): void {
   app.get<ByArn>('/tags/:Resource', { config: needs('functions:read', 'path'), schema: listTags }, async (req) =>
-    ({ Tags: registry.tags(functionOf(req.params.Resource)) }));
+    ({ Tags: registry.tags.get(functionOf(req.params.Resource)) }));
 
   app.post<ByArn & { Body: TagResourceBody }>('/tags/:Resource', { config: needs('functions:write', 'path', 'tags.tag'), schema: tagResource }, async (req, reply) => {
-    await registry.tag(functionOf(req.params.Resource), req.body.Tags);
+    await registry.tags.set(functionOf(req.params.Resource), req.body.Tags);
     return reply.status(204).send();
   });
 
   app.delete<ByArn & { Querystring: { tagKeys: string | string[] } }>('/tags/:Resource', { config: needs('functions:write', 'path', 'tags.untag'), schema: untagResource }, async (req, reply) => {
     const keys = Array.isArray(req.query.tagKeys) ? req.query.tagKeys : [req.query.tagKeys];
-    await registry.untag(functionOf(req.params.Resource), keys);
+    await registry.tags.remove(functionOf(req.params.Resource), keys);
     return reply.status(204).send();
   });
 }
