@@ -7,7 +7,6 @@
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
 import { functionArn, LATEST } from '../../model/names.js';
-import { toSkyscaleError } from '../error-reply.js';
 
 /** The Lambda operation of each route, by method and path pattern (the date prefix included). */
 const OPERATIONS: Record<string, string> = {
@@ -64,14 +63,18 @@ function requestQualifier(req: FastifyRequest): string | undefined {
 
 const REVISION_MISMATCH = 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id';
 
-/** The error as the Lambda API answers it: AWS's words where AWS has some for it. */
-export function inAwsWords(err: unknown, req: FastifyRequest): SkyscaleError {
+/**
+ * The error as the Lambda API answers it: AWS's words where AWS has some for it. Any
+ * other fault is given back as it came, for the error reply to map and log whole.
+ */
+export function inAwsWords(err: unknown, req: FastifyRequest): unknown {
   const operation = lambdaOperation(req) ?? '';
   if ((err as Partial<FastifyError> | null)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && operation) {
     const limit = req.routeOptions.bodyLimit ?? 0;
     return new SkyscaleError('RequestBodyTooLarge', `Request must be smaller than ${limit} bytes for the ${SIZE_OPERATION_NAMES[operation] ?? operation} operation`);
   }
-  const error = toSkyscaleError(err);
+  if (!(err instanceof SkyscaleError)) return err;
+  const error = err;
   const words = awsMessage(error, operation, req);
   return words === undefined || words === error.message ? error : new SkyscaleError(error.type, words, { details: error.details, hint: error.hint, subject: error.subject });
 }
