@@ -11,6 +11,7 @@ import {
   UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { startTestApp, type TestApp } from '../../../test/fakes/app.js';
+import { operationOf } from './aws-words.js';
 import { lambdaClient } from '../../../test/fakes/lambda-client.js';
 import { zipFiles } from '../../../test/fakes/zip.js';
 
@@ -194,4 +195,16 @@ test('the native API keeps its own words for the same errors', async () => {
   assert.equal(res.statusCode, 404);
   assert.equal(res.json().error.type, 'FunctionNotFound');
   assert.equal(res.json().error.message, 'function "nope" does not exist');
+});
+
+test('every Lambda API route is named by its operation, so its errors find their words', async () => {
+  const routes: [string, string][] = [];
+  const app = await startTestApp({}, {
+    onRoute: (r) => {
+      for (const m of [r.method].flat()) if (/^\/20\d\d-\d\d-\d\d\//.test(r.url) && m !== 'HEAD') routes.push([m, r.url]);
+    },
+  });
+  await app.close();
+  assert.ok(routes.length >= 29, `only ${routes.length} Lambda routes seen`);
+  assert.deepEqual(routes.filter(([m, url]) => operationOf(m, url) === undefined), []);
 });

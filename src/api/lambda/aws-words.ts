@@ -41,10 +41,15 @@ const OPERATIONS: Record<string, string> = {
   'GET /2016-08-19/account-settings/': 'GetAccountSettings',
 };
 
+/** The Lambda operation of a route (undefined: none of the table's). */
+export function operationOf(method: string, url: string): string | undefined {
+  return OPERATIONS[`${method} ${url}`];
+}
+
 /** The Lambda operation a request was routed to (undefined: no route). */
-export function lambdaOperation(req: FastifyRequest): string | undefined {
+function lambdaOperation(req: FastifyRequest): string | undefined {
   const url = req.routeOptions?.url;
-  return url === undefined ? undefined : OPERATIONS[`${req.method} ${url}`];
+  return url === undefined ? undefined : operationOf(req.method, url);
 }
 
 /** AWS names some operations otherwise in its size errors. */
@@ -74,9 +79,8 @@ export function inAwsWords(err: unknown, req: FastifyRequest): unknown {
     return new SkyscaleError('RequestBodyTooLarge', `Request must be smaller than ${limit} bytes for the ${SIZE_OPERATION_NAMES[operation] ?? operation} operation`);
   }
   if (!(err instanceof SkyscaleError)) return err;
-  const error = err;
-  const words = awsMessage(error, operation, req);
-  return words === undefined || words === error.message ? error : new SkyscaleError(error.type, words, { details: error.details, hint: error.hint, subject: error.subject });
+  const words = awsMessage(err, operation, req);
+  return words === undefined || words === err.message ? err : new SkyscaleError(err.type, words, { details: err.details, hint: err.hint, subject: err.subject });
 }
 
 /** Function URL config operations word a missing function (or alias) in two ways. */
