@@ -7,7 +7,7 @@ const base = { HOME: '/tmp/skyscale-config-test' };
 test('the request gate settings: timeouts and per-key limits have their documented defaults', () => {
   const c = loadConfig(base);
   assert.deepEqual([c.headersTimeoutMs, c.requestTimeoutMs, c.keepAliveTimeoutMs], [10_000, 60_000, 5_000]);
-  assert.deepEqual([c.keyRate, c.keyBurst, c.keyConcurrency, c.urlRate, c.urlBurst, c.unverifiedBodyMb], [1000, 2000, 100, 100, 200, 64]);
+  assert.deepEqual([c.keyRate, c.keyBurst, c.keyConcurrency, c.urlRate, c.urlBurst, c.unverifiedBodyMb], [1000, 2000, 100, 100, 200, 128]);
 });
 
 test('environment variables and flags set them; the burst follows the rate unless set; 0 lifts a limit', () => {

@@ -26,6 +26,7 @@ import { NodeStatusReport } from './scheduler/node-status.js';
 import type { NodeStatus } from './model/node-status.js';
 import { DatabaseSpace, openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
+import { TagsTable } from './store/tags-table.js';
 import { AliasesTable } from './store/aliases-table.js';
 import { ApiKeysTable } from './store/api-keys-table.js';
 import { AuditTable } from './store/audit-table.js';
@@ -95,7 +96,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   const keys = new ApiKeys(new ApiKeysTable(db), masterKey);
   const generatedAdminKey = bootstrapAdminKey(config, keys);
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), {
-    aliases: new AliasesTable(db), defaults: { ...DEFAULT_SETTINGS, network: config.defaultNetwork },
+    aliases: new AliasesTable(db), tags: new TagsTable(db), defaults: { ...DEFAULT_SETTINGS, network: config.defaultNetwork },
     secrets: { seal: (plaintext, context) => seal(masterKey, plaintext, context), unseal: (sealed, context) => unseal(masterKey, sealed, context) },
   });
   const invocations = new InvocationsTable(db);

@@ -64,7 +64,7 @@ function render(access: RouteAccess): string[] {
 
 /** A request for the row naming `fn` (in its path, or its body for create routes). */
 function send(row: Row, fn: string, key: string | null): Promise<LightMyRequestResponse> {
-  const url = row.url.replace(/\{(name|FunctionName|target)\}/, fn).replace(/\{(alias|Name)\}/, 'live').replace(/\{id\}/, 'nosuchid').replace('*', 'x');
+  const url = row.url.replace(/\{(name|FunctionName|target)\}/, fn).replace('{Resource}', encodeURIComponent(`arn:aws:lambda:local:000000000000:function:${fn}`)).replace(/\{(alias|Name)\}/, 'live').replace(/\{id\}/, 'nosuchid').replace('*', 'x');
   const method = row.method === 'ANY' ? 'POST' : row.method;
   let body: string | undefined;
   if (method === 'POST' || method === 'PUT' || method === 'PATCH') {

@@ -31,8 +31,9 @@ export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status
   audit: Pick<AuditLog, 'record' | 'recent'>;
 };
 
-/** The Lambda API: SigV4 or Bearer keys, the registry, synchronous and Event invokes. */
+/** The Lambda API: SigV4 or Bearer keys, the registry, synchronous and Event invokes, the node's concurrency limit (GetAccountSettings). */
 export type LambdaServices = Pick<ApiServices, 'registry'> & GateServices & {
+  status: Pick<NodeStatus, 'concurrencyLimit'>;
   keys: Pick<ApiKeys, 'authenticate' | 'signingSecret'>;
   invoker: Pick<Invoker, 'invoke' | 'invokeEvent'>;
 };

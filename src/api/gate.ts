@@ -10,7 +10,7 @@
 // (callerMayAct, requireCallerScope). Changes are written to the audit log once
 // answered. docs/auth.md is the table of routes; api/access.test.ts keeps the two in
 // step and tries every row with every role.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Authentication, RequestAuthenticator } from '../auth/request-auth.js';
 import { requireFunctionInScope, requirePermission, requireUnscoped, type Permission } from '../auth/permissions.js';
 import type { RateLimits } from '../auth/rate-limits.js';
@@ -103,6 +103,9 @@ export function installGate(app: FastifyInstance, opts: GateOptions): void {
     }
     const auth = opts.authenticate(req);
     if (auth.finish) {
+      // A body that says it is over the route's limit is refused before it is read or
+      // held, as Fastify refuses one once it has read past the limit.
+      if (Number(req.headers['content-length']) > (req.routeOptions.bodyLimit ?? Infinity)) throw new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
       // Not verified until the body's hash is known: hold only a reservation of its
       // bytes, and nothing that depends on which key it claims.
       const release = opts.limits.reserveUnverifiedBody(expectedBodyBytes(req));

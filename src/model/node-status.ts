@@ -59,4 +59,6 @@ export interface PoolReport {
 export interface NodeStatus {
   health(): HealthReport;
   pool(): Promise<PoolReport>;
+  /** invocations this node runs at once at most (its admission limit) */
+  concurrencyLimit(): number;
 }

@@ -4,23 +4,28 @@
 // snapshot to run. Resolution is cached in memory and the cache is dropped on every
 // change, so the invoke path does no database read. Changes of one function run one
 // at a time (function-locks.ts); secret env values are sealed as they are written
-// (env-secrets.ts). Aliases and function URL configurations live in aliases.ts; this
-// class owns the versions they point at.
+// (env-secrets.ts). Aliases and function URL configurations live in aliases.ts and tags
+// in tags.ts (a function's first tags are written with it, here); this class owns the
+// versions they point at.
 import { SkyscaleError } from '../errors.js';
 import { isVersionNumber, LATEST } from '../model/names.js';
 import type { AliasesTable } from '../store/aliases-table.js';
 import type { FunctionsTable } from '../store/functions-table.js';
+import type { TagsTable } from '../store/tags-table.js';
+import { tagsAfter, validateTags } from '../model/tags.js';
 import { Aliases, FunctionUrls } from './aliases.js';
 import { Catalog, functionNotFound } from './catalog.js';
 import { canonicalizePackage } from './code-package.js';
 import { CodeStore } from './code-store.js';
 import { EnvSecrets, type SecretBox } from './env-secrets.js';
 import { FunctionLocks } from './function-locks.js';
+import { FunctionTags } from './tags.js';
 import { DEFAULT_SETTINGS, normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
 import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
 
 export interface RegistryOptions {
   aliases: AliasesTable;
+  tags: TagsTable;
   /** seals secret env values at rest (server.ts: AES-256-GCM under the data directory's master key) */
   secrets: SecretBox;
   now?: () => Date;
@@ -42,6 +47,7 @@ export interface DeployOptions {
 export class Registry {
   readonly aliases: Aliases;
   readonly urls: FunctionUrls;
+  readonly tags: FunctionTags;
   private readonly resolved = new Map<string, VersionRecord>();
   private readonly concurrency = new Map<string, number | null>();
   private warmTargets: { version: VersionRecord; minWarm: number }[] | null = null;
@@ -52,12 +58,15 @@ export class Registry {
 
   private readonly catalog: Catalog;
   private readonly locks = new FunctionLocks();
+  private readonly tagsTable: TagsTable;
 
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
     this.secrets = new EnvSecrets(opts.secrets);
     this.defaults = opts.defaults ?? DEFAULT_SETTINGS;
     this.catalog = new Catalog(functions);
+    this.tagsTable = opts.tags;
+    this.tags = new FunctionTags(opts.tags, this.catalog, this.locks);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
   }
@@ -102,14 +111,20 @@ export class Registry {
   }
 
   /** Creates a function with its code in one step (Lambda CreateFunction): nothing is stored if the package is refused. */
-  async createWithCode(name: unknown, raw: RawFunctionConfig, packageBytes: Buffer, publish: boolean): Promise<VersionRecord> {
+  async createWithCode(name: unknown, raw: RawFunctionConfig, packageBytes: Buffer, publish: boolean, tags: Record<string, string> = {}): Promise<VersionRecord> {
     const fnName = checkName(name);
+    const checkedTags = tagsAfter({}, validateTags(tags));
     return this.locks.run(fnName, async () => {
       this.checkNew(fnName);
       const settings = this.settings(fnName, raw);
       const pkg = await canonicalizePackage(packageBytes, settings.handler);
-      return this.snapshot(fnName, pkg.tar, { settings, create: true, publish });
+      return this.snapshot(fnName, pkg.tar, { settings, create: true, publish, tags: checkedTags });
     });
+  }
+
+  /** The code store's use and capacity (GetAccountSettings). */
+  codeStorage(): { blobs: number; bytes: number; capacityBytes: number } {
+    return this.code.usage();
   }
 
   /** Creates the function or updates its settings; the next deploy snapshots them. */
@@ -325,7 +340,7 @@ export class Registry {
   }
 
   private checkNew(name: string): void {
-    if (this.functions.get(name)) throw new SkyscaleError('FunctionExists', `function "${name}" already exists`, { hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
+    if (this.functions.get(name)) throw new SkyscaleError('FunctionExists', `function "${name}" already exists`, { subject: { function: name }, hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
   }
 
   /** The snapshot $LATEST runs, or null before the first deploy. */
@@ -337,12 +352,13 @@ export class Registry {
    * Stores the package and, in one transaction, the function (created, or its settings
    * updated, when `settings` are given) and the new snapshot $LATEST runs.
    */
-  private snapshot(name: string, tar: Buffer, o: { settings: FunctionSettings | undefined; create: boolean; publish: boolean }): VersionRecord {
+  private snapshot(name: string, tar: Buffer, o: { settings: FunctionSettings | undefined; create: boolean; publish: boolean; tags?: Record<string, string> }): VersionRecord {
     const blob = this.code.put(tar);
     const now = this.now().toISOString();
     const version = this.functions.inTransaction(() => {
       if (o.create) this.functions.insert(name, o.settings!, now);
-      else if (o.settings) this.functions.updateSettings(name, o.settings, now);
+      if (o.create && o.tags) this.tagsTable.put(name, o.tags);
+      if (!o.create && o.settings) this.functions.updateSettings(name, o.settings, now);
       return this.functions.addVersion(name, blob, now, o.publish);
     });
     this.changed({ kind: 'deployed', name, version: version.version });

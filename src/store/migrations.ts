@@ -161,6 +161,20 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ALTER TABLE versions ADD COLUMN allow_json TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  // 9 and 10 are taken by changes made beside this one; the runner applies every
+  // migration not yet recorded, in order of number, so a gap is no harm.
+  {
+    version: 11,
+    name: 'tags on functions (Lambda TagResource, UntagResource, ListTags, CreateFunction Tags)',
+    sql: `
+      CREATE TABLE function_tags (
+        function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (function_name, key)
+      );
+    `,
+  },
   {
     version: 14,
     name: 'audit log retention: entries older than a horizon that only moves forward may be deleted, no others',

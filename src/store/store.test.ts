@@ -26,6 +26,16 @@ test('migrations run once and are recorded', () => {
   } finally { done(); }
 });
 
+test('a gap in the migration numbers is no harm: one numbered below the highest applied still runs when it arrives', () => {
+  const db = new Database(':memory:');
+  try {
+    const m = (version: number) => ({ version, name: `m${version}`, sql: `CREATE TABLE t${version} (x INTEGER);` });
+    assert.deepEqual(migrate(db, [m(1), m(8), m(11)]), [1, 8, 11]);
+    assert.deepEqual(migrate(db, [m(1), m(8), m(9), m(10), m(11)]), [9, 10], 'the ones merged later run, in order');
+    assert.deepEqual(migrate(db, [m(1), m(8), m(9), m(10), m(11)]), []);
+  } finally { db.close(); }
+});
+
 test('versions are numbered per function and snapshot the settings', () => {
   const { db, done } = tempDb();
   try {
