@@ -46,7 +46,7 @@ export function parseMetricRange(q: MetricRangeQuery, now = Date.now()): MetricR
   const from = q.from === undefined ? to - DEFAULT_RANGE_MS : instant('from', q.from);
   if (from >= to) refuse('from', `${new Date(from).toISOString()} is not before to (${new Date(to).toISOString()})`, 'from must be earlier than to');
   let step = q.step;
-  if (step === undefined) step = STEPS.find((s) => (to - from) / stepMs(s)! <= 60) ?? '1d';
+  if (step === undefined) step = STEPS.find((s) => Math.floor((to - from) / stepMs(s)!) <= 60) ?? '1d';
   const ms = stepMs(step);
   if (ms === null) refuse('step', `"${step}" is not a step`, 'give a whole number of minutes, hours or days: 1m, 5m, 1h, 1d');
   const points = Math.ceil((to - from) / ms);
