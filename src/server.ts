@@ -98,16 +98,16 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
   const recorder = new InvocationRecorder(invocations, log, { afterWrite: (bytes) => retention.noteWritten(bytes) });
   retention.start();
   const audit = new AuditLog(new AuditTable(db), log);
-  const limits = new RateLimits({
-    keyRequestsPerSecond: config.keyRate, keyBurst: config.keyBurst, keyConcurrentInvocations: config.keyConcurrency,
-    urlRequestsPerSecond: config.urlRate, urlBurst: config.urlBurst, unverifiedBodyBytes: config.unverifiedBodyMb * 1024 * 1024,
-  });
   const driver = givenDriver ?? await createDriver(config, log);
   const rollups = new MetricRollups({ table: new MetricMinutesTable(db), log, retentionMs: config.metricsRetentionMs });
   rollups.start();
   // the scrape reads the node's report, which needs the scheduler: bound once it exists
   let status: NodeStatus | null = null;
   const metrics = new PrometheusMetrics({ pool: () => status!.pool(), functionNames: () => registry.list().map((f) => f.name) }, { version: VERSION, driver: driver.name });
+  const limits = new RateLimits({
+    keyRequestsPerSecond: config.keyRate, keyBurst: config.keyBurst, keyConcurrentInvocations: config.keyConcurrency,
+    urlRequestsPerSecond: config.urlRate, urlBurst: config.urlBurst, unverifiedBodyBytes: config.unverifiedBodyMb * 1024 * 1024,
+  }, Date.now, (kind) => metrics.refused(kind));
   const scheduler = createScheduler({
     driver, log, settings: config, versions: registry, readCode: (v) => registry.readCode(v), records: recorder, limitFor: (name) => registry.reservedConcurrency(name),
     openSecrets: (v) => registry.openSecrets(v),

@@ -6,6 +6,7 @@
 // deleted, and any left by an invocation that finished after its deletion go at the
 // next scrape. docs/metrics.md lists every metric.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RateLimitKind } from '../auth/rate-limits.js';
 import type { InvocationRecord } from '../model/invocation.js';
 import type { PoolReport } from '../model/node-status.js';
 
@@ -18,6 +19,7 @@ export interface ScrapeSources {
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
 const INIT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const COLD_KINDS = ['pool', 'boot'] as const;
+const RATE_LIMITS: RateLimitKind[] = ['key_rate', 'url_rate', 'key_invocations', 'unverified_bodies'];
 
 export class PrometheusMetrics {
   readonly registry = new Registry();
@@ -27,6 +29,7 @@ export class PrometheusMetrics {
   private readonly coldStarts: Counter<'function' | 'start_kind'>;
   private readonly throttles: Counter<'function'>;
   private readonly cpu: Counter<'function'>;
+  private readonly rateLimited: Counter<'limit'>;
   private readonly inFlight: Gauge;
   private readonly queued: Gauge;
   private readonly slots: Gauge;
@@ -46,6 +49,8 @@ export class PrometheusMetrics {
     this.coldStarts = new Counter({ name: 'skyscale_cold_starts_total', help: 'Invocations that found no idle warm instance, by start kind: pool (a pre-warmed sandbox) or boot (a sandbox started on the request\'s path)', labelNames: ['function', 'start_kind'], registers });
     this.throttles = new Counter({ name: 'skyscale_throttles_total', help: 'Invocations refused with 429 for concurrency (function or node limit, queue full or waited too long)', labelNames: ['function'], registers });
     this.cpu = new Counter({ name: 'skyscale_invocation_cpu_seconds_total', help: "CPU time (user + system) functions' runtimes used for their invocations, as the runtime reports it", labelNames: ['function'], registers });
+    this.rateLimited = new Counter({ name: 'skyscale_rate_limited_total', help: 'Requests refused with 429 RateLimitExceeded by a per-caller limit: key_rate, url_rate, key_invocations, unverified_bodies', labelNames: ['limit'], registers });
+    for (const limit of RATE_LIMITS) this.rateLimited.inc({ limit }, 0);
     this.inFlight = new Gauge({ name: 'skyscale_invocations_in_flight', help: 'Invocations admitted and running', registers });
     this.queued = new Gauge({ name: 'skyscale_invocations_queued', help: 'Invocations waiting for a concurrency slot', registers });
     this.slots = new Gauge({ name: 'skyscale_invocation_slots', help: "The node's concurrency limit (invocations at once)", registers });
@@ -78,6 +83,11 @@ export class PrometheusMetrics {
   throttled(functionName: string): void {
     if (!this.seen.has(functionName)) this.seen.set(functionName, new Set());
     this.throttles.inc({ function: functionName });
+  }
+
+  /** A request refused by a per-caller limit (the gate's 429s). */
+  refused(limit: RateLimitKind): void {
+    this.rateLimited.inc({ limit });
   }
 
   /** Removes every series of a function (deleted). */

@@ -167,3 +167,17 @@ test('a bad range is a 400 ValidationError naming the field', async () => {
     assert.ok(error.hint);
   }
 });
+
+test('requests refused by a per-caller limit are counted by the limit that refused them', async () => {
+  const limited = await startTestApp({ SKYSCALE_KEY_RATE: '1', SKYSCALE_KEY_BURST: '1' });
+  try {
+    assert.equal((await limited.request('GET', '/v1/functions')).statusCode, 200);
+    const refused = await limited.request('GET', '/v1/functions');
+    assert.equal(refused.statusCode, 429);
+    const text = (await limited.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.equal(value(text, 'skyscale_rate_limited_total{limit="key_rate"}'), 1);
+    assert.ok(text.includes('skyscale_rate_limited_total{limit="url_rate"} 0'));
+  } finally {
+    await limited.close();
+  }
+});
