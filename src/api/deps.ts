@@ -20,7 +20,7 @@ export interface ApiServices {
   recorder: InvocationRecorder;
   status: NodeStatus;
   metrics: Pick<PrometheusMetrics, 'scrape' | 'contentType'>;
-  rollups: Pick<MetricRollups, 'series'>;
+  rollups: Pick<MetricRollups, 'series' | 'breakdown'>;
   limits: RateLimits;
   audit: AuditLog;
 }

@@ -33,6 +33,14 @@ export interface MetricSeries {
   totals: Omit<MetricPoint, 'at'>;
 }
 
+/** One function's part of a node-wide series: its totals and its invocations per step (for a sparkline each). */
+export interface FunctionBreakdown {
+  name: string;
+  totals: Omit<MetricPoint, 'at'>;
+  /** aligned with the series' points */
+  invocations: number[];
+}
+
 export interface MetricRollupsOptions {
   table: Pick<MetricMinutesTable, 'add' | 'range' | 'deleteBefore' | 'deleteForFunction'>;
   log: Logger;
@@ -119,6 +127,29 @@ export class MetricRollups {
     for (const m of this.pending.values()) add(m);
     const { at: _at, ...totals } = point(total);
     return { from: new Date(start).toISOString(), to: new Date(end).toISOString(), step: stepName, stepSeconds: stepMs / 1000, points: steps.map(point), totals };
+  }
+
+  /** Every function that ran in [from, to), busiest first: its totals and its invocations per step. */
+  breakdown(from: number, to: number, stepMs: number): FunctionBreakdown[] {
+    const start = Math.floor(from / stepMs) * stepMs;
+    const end = Math.ceil(to / stepMs) * stepMs;
+    const steps = Math.round((end - start) / stepMs);
+    const byName = new Map<string, { total: MinuteRollup; invocations: number[] }>();
+    const add = (m: MinuteRollup) => {
+      if (m.minute < start || m.minute >= end) return;
+      let f = byName.get(m.functionName);
+      if (!f) byName.set(m.functionName, (f = { total: emptyRollup(m.functionName, start), invocations: new Array<number>(steps).fill(0) }));
+      mergeRollup(f.total, m);
+      f.invocations[Math.floor((m.minute - start) / stepMs)]! += m.invocations;
+    };
+    for (const m of this.o.table.range(null, start, end)) add(m);
+    for (const m of this.pending.values()) add(m);
+    return [...byName.entries()]
+      .map(([name, f]) => {
+        const { at: _at, ...totals } = point(f.total);
+        return { name, totals, invocations: f.invocations };
+      })
+      .sort((a, b) => b.totals.invocations - a.totals.invocations || a.name.localeCompare(b.name));
   }
 
   private minute(functionName: string): MinuteRollup {

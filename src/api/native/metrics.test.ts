@@ -146,6 +146,14 @@ test('GET /v1/metrics: the same series over every function, and the node now', a
   assert.equal(s.node.admission.inFlight, 0);
   assert.ok(s.node.instances.idle >= 1);
   assert.equal(typeof s.node.sandboxMemoryKb, 'number');
+  const names = s.functions.map((f: { name: string }) => f.name);
+  assert.ok(names.includes('busy') && names.includes('charted'), names.join());
+  assert.ok(!names.includes('doomed'), 'a deleted function is not listed');
+  const charted = s.functions.find((f: { name: string }) => f.name === 'charted');
+  assert.equal(charted.totals.invocations, 4);
+  assert.equal(charted.invocations.length, s.points.length);
+  assert.equal(charted.invocations.reduce((a: number, b: number) => a + b, 0), 4);
+  assert.ok(s.functions[0].totals.invocations >= s.functions.at(-1).totals.invocations, 'busiest first');
 });
 
 test('a bad range is a 400 ValidationError naming the field', async () => {

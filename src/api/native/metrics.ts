@@ -29,7 +29,10 @@ export function metricRoutes({ rollups, registry, status }: Pick<NativeServices,
 
     app.get<{ Querystring: MetricRangeQuery }>('/metrics', { config: needs('node:read', 'node'), schema: nodeMetrics }, async (req) => {
       const r = parseMetricRange(req.query);
-      return { function: null, ...rollups.series(null, r.from, r.to, r.stepMs, r.step), node: nodeFigures(await status.pool()) };
+      return {
+        function: null, ...rollups.series(null, r.from, r.to, r.stepMs, r.step),
+        functions: rollups.breakdown(r.from, r.to, r.stepMs), node: nodeFigures(await status.pool()),
+      };
     });
   };
 }
