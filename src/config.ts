@@ -2,7 +2,7 @@
 // SKYSCALE_* environment variables, which win over the seed README's names (PORT,
 // DB_PATH, LOG_LEVEL, WARM_POOL_SIZE), which win over the defaults. Nothing else in
 // the control plane reads process.env.
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
 import { NETWORK_MODES, type NetworkMode } from './model/egress-policy.js';
@@ -27,6 +27,8 @@ export interface ServerConfig {
   pythonBootstrap: string;
   hostPython: string;
   maxSandboxes: number;
+  /** MB the memory limits of the node's sandboxes (running, idle, pre-warmed, starting) may add up to */
+  memoryBudgetMb: number;
   maxColdStarts: number;
   idleTtlMs: number;
   freezeAfterMs: number;
@@ -96,6 +98,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'rootfs', env: ['SKYSCALE_ROOTFS'], flag: 'rootfs', describe: 'sandbox root filesystem (default <cache>/rootfs/current)' },
   { key: 'agentPath', env: ['SKYSCALE_AGENT'], flag: 'agent', describe: 'the agent binary (default build/agent/skyscale-agent)' },
   { key: 'maxSandboxes', env: ['SKYSCALE_MAX_SANDBOXES'], flag: 'max-sandboxes', describe: 'sandboxes this node runs at once (default 32)' },
+  { key: 'memoryBudgetMb', env: ['SKYSCALE_MEMORY_BUDGET'], flag: 'memory-budget', describe: "what the memory limits of the node's sandboxes may add up to, busy and idle: a share of host memory (\"80%\") or MB (\"16384\") (default 80%)" },
   { key: 'maxColdStarts', env: ['SKYSCALE_MAX_COLD_STARTS'], flag: 'max-cold-starts', describe: 'cold starts at once (default: the number of CPU cores)' },
   { key: 'idleTtlMs', env: ['SKYSCALE_IDLE_TTL_SECONDS'], flag: 'idle-ttl', describe: 'seconds an idle warm instance is kept (default 600)' },
   { key: 'freezeAfterMs', env: ['SKYSCALE_FREEZE_AFTER_MS'], flag: 'freeze-after-ms', describe: `milliseconds an idle sandbox runs before it is frozen; 0: never (default ${DEFAULT_FREEZE_AFTER_MS})` },
@@ -186,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     pythonBootstrap: repoPath('runtimes/python/bootstrap.py'),
     hostPython: 'python3',
     maxSandboxes: int('maxSandboxes', 32, 1, 10_000),
+    memoryBudgetMb: memoryBudget(raw('memoryBudgetMb'), problems),
     maxColdStarts: int('maxColdStarts', Math.max(2, availableParallelism()), 1, 1000),
     idleTtlMs: int('idleTtlMs', 600, 1, 86_400) * 1000,
     freezeAfterMs: int('freezeAfterMs', DEFAULT_FREEZE_AFTER_MS, 0, 3_600_000),
@@ -221,6 +225,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
  * fixed when it boots), then SKYSCALE_WARM_POOLS, whose entries name the mode or take
  * the default one.
  */
+/** The memory budget: "80%" of the host's memory (1-100 %), or MB (at least 128). */
+export function memoryBudget(value: string | undefined, problems: string[], hostBytes = totalmem()): number {
+  const hostMb = Math.floor(hostBytes / (1024 * 1024));
+  const share = (percent: number) => Math.floor((hostMb * percent) / 100);
+  if (value === undefined) return share(80);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value);
+  const n = m ? Number(m[1]) : NaN;
+  if (m?.[2] === '%' && n > 0 && n <= 100) return share(n);
+  if (m && !m[2] && Number.isInteger(n) && n >= 128 && n <= 64 * 1024 * 1024) return n;
+  problems.push(`memory budget must be a share of host memory from 1% to 100% (e.g. "80%") or a number of MB from 128 (got ${JSON.stringify(value)})`);
+  return share(80);
+}
+
 function warmPools(defaultSize: number, spec: string | undefined, defaultNetwork: NetworkMode, problems: string[]): ServerConfig['warmPools'] {
   const pools = new Map<string, ServerConfig['warmPools'][number]>(NETWORK_MODES.map((network) => [`python:128:${network}`, { runtime: 'python', memoryMb: 128, network, size: defaultSize }]));
   for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {

@@ -19,6 +19,7 @@ import { MetricRollups } from './observe/metric-rollups.js';
 import { PrometheusMetrics } from './observe/prometheus-metrics.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createDriver } from './sandbox/factory.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
@@ -85,6 +86,17 @@ export interface Services {
  */
 export async function assemble(config: ServerConfig, log: Logger, givenDriver?: SandboxDriver): Promise<Services> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(config.dataDir);
+  try {
+    const services = await assembleOn(config, log, givenDriver);
+    return { ...services, close: () => services.close().finally(() => lock.release()) };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: SandboxDriver): Promise<Services> {
   const db = openDatabase(config.dbPath);
   const masterKey = loadOrCreateMasterKey(config.dataDir);
   const keys = new ApiKeys(new ApiKeysTable(db), masterKey);
@@ -134,7 +146,7 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
       log.warn({ err }, 'sweeping the code store failed; will try again');
     }
   }, 60_000).unref();
-  status = new NodeStatusReport({ version: VERSION, driver, generic, instances, admission, freezeAfterMs: config.freezeAfterMs });
+  status = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs });
   const close = async () => {
     clearInterval(sweeper);
     provisioner.shutdown();

@@ -187,3 +187,37 @@ test('errors are one clear line plus a hint, or a JSON object with --json', asyn
   assert.equal(deleted.code, 0);
   assert.equal((await cli(['info', 'hello_fire'])).code, 1);
 });
+
+test('a second server on a data directory in use is refused, and the first keeps serving', async () => {
+  const second = await cli(['server', '--data-dir', s.dataDir, '--port', '0']);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, new RegExp(`error: another Skyscale server \\(pid ${process.pid}\\) is using the data directory`));
+  assert.match(second.stderr, /hint: stop that server first, or give this one its own data directory/);
+  assert.equal((await s.api('GET', '/healthz')).status, 200);
+});
+
+test('a server told to stop while it is starting stops once started, leaving no sandbox and no lock behind', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skyscale-stop-'));
+  try {
+    const child = spawn(repoPath('bin/skyscale'), ['server', '--data-dir', dataDir, '--port', '0', '--warm-pool-size', '2'], {
+      // the machine's HOME: the cache setup filled (runsc, the root filesystem) is found under it
+      cwd: work, env: { PATH: process.env.PATH, HOME: process.env.HOME ?? work, SKYSCALE_SANDBOX: process.env.SKYSCALE_TEST_SANDBOX ?? 'gvisor' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // its first log line: the start is under way (the signal handlers are in place before it)
+    const started = await Promise.race([new Promise((resolve) => child.stdout.once('data', () => resolve(true))), exited.then(() => false)]);
+    assert.equal(started, true, `the server failed to start: ${stderr}`);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /stopping: tearing down sandboxes/);
+    assert.equal(existsSync(join(dataDir, 'server.pid')), false, 'the lock is released');
+    const runsc = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dataDir); } catch { return false; }
+    });
+    assert.deepEqual(runsc, [], 'no process of its sandboxes is left');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

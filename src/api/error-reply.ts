@@ -34,7 +34,7 @@ function reported(err: unknown, req: FastifyRequest): SkyscaleError {
 
 /** Seconds a throttled caller should wait: what the limit said, else 1. */
 function retryAfter(error: SkyscaleError): string | null {
-  if (error.type !== 'TooManyRequests' && error.type !== 'RateLimitExceeded') return null;
+  if (error.status !== 429) return null;
   const seconds = error.details?.retryAfterSeconds;
   return String(typeof seconds === 'number' ? seconds : 1);
 }

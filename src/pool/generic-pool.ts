@@ -50,6 +50,7 @@ export class GenericPool implements BudgetHolder, IdleSource {
   private readonly booting = new Map<string, number>();
   /** taken from the ready list, being thawed for a cold start */
   private thawing = 0;
+  private thawingMb = 0;
   private readonly refillTimer: NodeJS.Timeout;
   private closed = false;
   private failures = 0;
@@ -81,6 +82,7 @@ export class GenericPool implements BudgetHolder, IdleSource {
       // Still this pool's while it thaws: out of the ready list but counted, so the
       // budget never sees a sandbox held by neither pool.
       this.thawing++;
+      this.thawingMb += memoryMb;
       try {
         await slot.sandbox.thaw();
         if (!slot.sandbox.channel.isClosed) return slot.sandbox;
@@ -88,6 +90,7 @@ export class GenericPool implements BudgetHolder, IdleSource {
         this.o.log.warn({ sandbox: slot.sandbox.id, err: (err as Error).message }, 'thawing a pre-warmed sandbox failed');
       } finally {
         this.thawing--;
+        this.thawingMb -= memoryMb;
       }
       this.stop(slot.sandbox);
     }
@@ -109,6 +112,13 @@ export class GenericPool implements BudgetHolder, IdleSource {
   /** Sandboxes held: ready plus booting. */
   held(): number {
     return this.readyTotal() + this.totalBooting() + this.thawing;
+  }
+
+  heldMemoryMb(): number {
+    let mb = this.thawingMb;
+    for (const [k, list] of this.ready) mb += memoryOf(k) * list.length;
+    for (const [k, n] of this.booting) mb += memoryOf(k) * n;
+    return mb;
   }
 
   readyCount(runtime: string, memoryMb: number, network: NetworkMode): number {
@@ -178,7 +188,7 @@ export class GenericPool implements BudgetHolder, IdleSource {
     const parallel = this.o.parallelBoots ?? 2;
     for (const c of this.classes()) {
       const k = key(c.runtime, c.memoryMb, c.network);
-      while (this.have(k) < c.size && this.totalBooting() < parallel && this.o.budget.hasRoom()) this.boot(c, k);
+      while (this.have(k) < c.size && this.totalBooting() < parallel && this.o.budget.hasRoom(c.memoryMb)) this.boot(c, k);
     }
   }
 
@@ -229,4 +239,8 @@ export class GenericPool implements BudgetHolder, IdleSource {
 
 function key(runtime: string, memoryMb: number, network: NetworkMode): string {
   return `${runtime}:${memoryMb}:${network}`;
+}
+
+function memoryOf(k: string): number {
+  return Number(k.split(':')[1]);
 }

@@ -15,7 +15,8 @@ import { Admission } from './admission.js';
 import { Invoker, type InvocationLog, type InvocationObserver, type VersionResolver } from './invoker.js';
 import { Placement } from './placement.js';
 
-export type SchedulerSettings = Pick<ServerConfig, 'maxSandboxes' | 'maxColdStarts' | 'idleTtlMs' | 'queueWaitMs' | 'maxQueued' | 'warmPools' | 'freezeAfterMs'>;
+/** `memoryBudgetMb` unset: no memory rule (`skyscale test` runs one instance) */
+export type SchedulerSettings = Partial<Pick<ServerConfig, 'memoryBudgetMb'>> & Pick<ServerConfig, 'maxSandboxes' | 'maxColdStarts' | 'idleTtlMs' | 'queueWaitMs' | 'maxQueued' | 'warmPools' | 'freezeAfterMs'>;
 
 export interface SchedulerParts {
   budget: SandboxBudget;
@@ -47,13 +48,13 @@ export function createScheduler(o: {
   now?: () => number;
 }): SchedulerParts {
   const { driver, log, settings: s } = o;
-  const budget = new SandboxBudget(s.maxSandboxes);
+  const budget = new SandboxBudget(s.maxSandboxes, s.memoryBudgetMb);
   const instances = new InstancePool({ driver, budget, log, idleTtlMs: s.idleTtlMs });
   const generic = new GenericPool({ driver, budget, log, classes: s.warmPools, ...(o.now ? { now: o.now } : {}) });
   // idle sandboxes of both pools are frozen after the grace, where the driver can freeze
   const freezer = new IdleFreezer({ afterMs: driver.capabilities.freeze ? s.freezeAfterMs : 0, sources: [instances, generic], log });
   const starter = new InstanceStarter({ generic, instances, log, maxInFlight: s.maxColdStarts, ...(o.openSecrets ? { openSecrets: o.openSecrets } : {}) });
-  const placement = new Placement({ instances, starter, readCode: o.readCode, log, maxColdStarts: s.maxColdStarts });
+  const placement = new Placement({ instances, starter, readCode: o.readCode, log, maxColdStarts: s.maxColdStarts, budget, roomWaitMs: s.queueWaitMs });
   const admission = new Admission({ nodeLimit: s.maxSandboxes, queueWaitMs: s.queueWaitMs, maxQueued: s.maxQueued, limitFor: o.limitFor ?? (() => null) });
   const invoker = new Invoker(o.versions, placement, admission, o.records, log, o.observer);
   return {

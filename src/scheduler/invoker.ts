@@ -131,7 +131,7 @@ export class Invoker {
         await this.invoke(functionName, qualifier, event, requestId);
         return;
       } catch (err) {
-        const retriable = err instanceof SkyscaleError && ['TooManyRequests', 'SandboxStartFailed', 'InternalError'].includes(err.type);
+        const retriable = err instanceof SkyscaleError && (err.status === 429 || ['SandboxStartFailed', 'InternalError'].includes(err.type));
         if (retriable && attempt < retryDelaysMs.length) {
           await new Promise((r) => setTimeout(r, retryDelaysMs[attempt]));
           continue;

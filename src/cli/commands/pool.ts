@@ -1,12 +1,13 @@
 // skyscale pool: the node's sandboxes — pre-warmed generic ones and warm instances —
-// with their state (frozen while idle, where the node freezes), age and memory, and how
-// many invocations run and wait.
+// with their state (frozen while idle, where the node freezes), age and memory, how
+// many invocations run and wait, and how full the node's sandbox budget is.
 import { table, type Command } from '../command.js';
 
 interface PoolView {
   sandbox: { driver: string };
   admission: { inFlight: number; queued: number; nodeLimit: number };
   freeze?: { method: string | null; afterMs: number };
+  budget?: { sandboxes: number; maxSandboxes: number; memoryMb: number; maxMemoryMb: number };
   generic: { id: string | null; runtime: string; memoryMb: number; network?: string; state: string; frozen?: boolean; ageMs: number; memoryKb: number | null }[];
   instances: { id: string; function: string; version: number; state: string; frozen?: boolean; ageMs: number; idleMs: number; invocations: number; initMs: number | null; maxRssKb: number | null; memoryKb: number | null }[];
 }
@@ -34,6 +35,7 @@ export const poolCommand: Command = {
       return 0;
     }
     ctx.out(`driver ${p.sandbox.driver}; ${p.admission.inFlight} running, ${p.admission.queued} waiting, limit ${p.admission.nodeLimit}${freezing(p.freeze)}`);
+    if (p.budget) ctx.out(`budget: ${p.budget.sandboxes} of ${p.budget.maxSandboxes} sandboxes; memory limits ${p.budget.memoryMb} of ${p.budget.maxMemoryMb} MB`);
     ctx.out(`\npre-warmed (no code yet): ${p.generic.length}`);
     if (p.generic.length) ctx.out(table([['SANDBOX', 'RUNTIME', 'LIMIT', 'NETWORK', 'STATE', 'AGE', 'HOST MEMORY'], ...p.generic.map((g) => [g.id ?? '-', g.runtime, `${g.memoryMb} MB`, g.network ?? '-', state(g), seconds(g.ageMs), mb(g.memoryKb)])]));
     ctx.out(`\nwarm instances: ${p.instances.length}`);
