@@ -99,7 +99,9 @@ export class Invoker {
       maxMemoryKb = lease.instance.maxRssKb;
     } catch (err) {
       // Admitted but not run (no sandbox could be had, the agent refused): the caller
-      // gets the error, and the record says what happened.
+      // gets the error, and the record says what happened. No room in the node's memory
+      // is a 429 too: a throttle as well as a failed invocation.
+      if (err instanceof SkyscaleError && err.type === 'NodeMemoryFull') this.observer.throttled(version.functionName);
       this.recordFailure(requestId, version, event.length, startedAt, err);
       throw err;
     } finally {

@@ -4,7 +4,7 @@
 // the node, and a bad range refused naming its field; the record's start and CPU time.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../../../test/fakes/app.js';
+import { eventually, startTestApp, type TestApp } from '../../../test/fakes/app.js';
 
 let t: TestApp;
 let viewer: string;
@@ -187,5 +187,28 @@ test('requests refused by a per-caller limit are counted by the limit that refus
     assert.ok(text.includes('skyscale_rate_limited_total{limit="url_rate"} 0'));
   } finally {
     await limited.close();
+  }
+});
+
+test('an invocation refused for the node\'s memory (429 NodeMemoryFull) counts as a throttle', async () => {
+  const small = await startTestApp({ SKYSCALE_MEMORY_BUDGET: '512', SKYSCALE_QUEUE_WAIT_MS: '100' });
+  try {
+    await small.deploy('big', undefined, { memory: 512 });
+    await small.deploy('extra', undefined, { memory: 128 });
+    const send = (name: string) => small.request('POST', `/v1/functions/${name}/invocations`, '{}', { 'content-type': 'application/json' });
+    assert.equal((await send('big')).statusCode, 200);
+    const sandbox = small.driver.live()[0]!;
+    sandbox.invokeMs = 1000; // big's instance stays busy: nothing to evict
+    const running = send('big');
+    await eventually(() => sandbox.invokes.length === 2, "big's second invocation running");
+    const refused = await send('extra');
+    assert.equal(refused.statusCode, 429);
+    assert.equal(refused.json().error.type, 'NodeMemoryFull');
+    assert.equal((await running).statusCode, 200);
+    const text = (await small.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.equal(value(text, 'skyscale_throttles_total{function="extra"}'), 1);
+    assert.equal(value(text, 'skyscale_invocations_total{function="extra",version="1",outcome="failed"}'), 1);
+  } finally {
+    await small.close();
   }
 });
