@@ -41,6 +41,8 @@ export interface ServerConfig {
   logRetentionBytes: number;
   /** audit log entries older than this are deleted */
   auditRetentionMs: number;
+  /** per-minute metric rollups older than this are deleted */
+  metricsRetentionMs: number;
   /** PEM certificate (chain) and private key files: with both, the server speaks HTTPS only */
   tlsCert: string | null;
   tlsKey: string | null;
@@ -108,6 +110,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'logRetentionMs', env: ['SKYSCALE_LOG_RETENTION_DAYS'], flag: 'log-retention-days', describe: 'days invocation records and logs are kept (default 7)' },
   { key: 'logRetentionBytes', env: ['SKYSCALE_LOG_RETENTION_MB'], flag: 'log-retention-mb', describe: 'MB the database may hold before the oldest invocation records and logs go (default 512)' },
   { key: 'auditRetentionMs', env: ['SKYSCALE_AUDIT_RETENTION_DAYS'], flag: 'audit-retention-days', describe: 'days audit log entries are kept (default 365)' },
+  { key: 'metricsRetentionMs', env: ['SKYSCALE_METRICS_RETENTION_DAYS'], flag: 'metrics-retention-days', describe: 'days per-minute metric rollups are kept (default 7)' },
   { key: 'tlsCert', env: ['SKYSCALE_TLS_CERT'], flag: 'tls-cert', describe: 'PEM certificate (chain) file: serve HTTPS with it and --tls-key (default: plain HTTP)' },
   { key: 'tlsKey', env: ['SKYSCALE_TLS_KEY'], flag: 'tls-key', describe: "PEM private key file of --tls-cert's certificate" },
   { key: 'headersTimeoutMs', env: ['SKYSCALE_HEADERS_TIMEOUT_SECONDS'], flag: 'headers-timeout', describe: 'seconds for a request\'s headers to arrive (default 10)' },
@@ -199,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     logRetentionMs: int('logRetentionMs', 7, 1, 3650) * 24 * 3600 * 1000,
     logRetentionBytes: int('logRetentionBytes', 512, 8, 1024 * 1024) * 1024 * 1024,
     auditRetentionMs: int('auditRetentionMs', 365, 1, 36500) * 24 * 3600 * 1000,
+    metricsRetentionMs: int('metricsRetentionMs', 7, 1, 3650) * 24 * 3600 * 1000,
     tlsCert: tlsCert === null ? null : resolve(tlsCert),
     tlsKey: tlsKey === null ? null : resolve(tlsKey),
     headersTimeoutMs: int('headersTimeoutMs', 10, 1, 600) * 1000,

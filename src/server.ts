@@ -15,6 +15,8 @@ import { AuditLog } from './observe/audit-log.js';
 import { DEFAULT_SETTINGS } from './model/function-config.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { LogRetention } from './observe/log-retention.js';
+import { MetricRollups } from './observe/metric-rollups.js';
+import { PrometheusMetrics } from './observe/prometheus-metrics.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -31,6 +33,7 @@ import { AliasesTable } from './store/aliases-table.js';
 import { ApiKeysTable } from './store/api-keys-table.js';
 import { AuditTable } from './store/audit-table.js';
 import { InvocationsTable } from './store/invocations-table.js';
+import { MetricMinutesTable } from './store/metric-minutes-table.js';
 import type { SandboxDriver } from './sandbox/driver.js';
 import { VERSION } from './version.js';
 
@@ -65,6 +68,10 @@ export interface Services {
   /** keeps invocation records and logs within their age and size limits */
   retention: LogRetention;
   status: NodeStatus;
+  /** the Prometheus metrics (GET /metrics) */
+  metrics: PrometheusMetrics;
+  /** per-function per-minute rollups (GET /v1/metrics, /v1/functions/{name}/metrics) */
+  rollups: MetricRollups;
   limits: RateLimits;
   audit: AuditLog;
   driver: SandboxDriver;
@@ -104,19 +111,31 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   const recorder = new InvocationRecorder(invocations, log, { afterWrite: (bytes) => retention.noteWritten(bytes) });
   retention.start();
   const audit = new AuditLog(new AuditTable(db), log, { maxAgeMs: config.auditRetentionMs });
+  const driver = givenDriver ?? await createDriver(config, log);
+  const rollups = new MetricRollups({ table: new MetricMinutesTable(db), log, retentionMs: config.metricsRetentionMs });
+  rollups.start();
+  // the scrape reads the node's report, which needs the scheduler: bound once it exists
+  let status: NodeStatus | null = null;
+  const metrics = new PrometheusMetrics({ pool: () => status!.pool(), functionNames: () => registry.list().map((f) => f.name) }, { version: VERSION, driver: driver.name });
   const limits = new RateLimits({
     keyRequestsPerSecond: config.keyRate, keyBurst: config.keyBurst, keyConcurrentInvocations: config.keyConcurrency,
     urlRequestsPerSecond: config.urlRate, urlBurst: config.urlBurst, unverifiedBodyBytes: config.unverifiedBodyMb * 1024 * 1024,
-  });
-  const driver = givenDriver ?? await createDriver(config, log);
+  }, Date.now, (kind) => metrics.refused(kind));
   const scheduler = createScheduler({
     driver, log, settings: config, versions: registry, readCode: (v) => registry.readCode(v), records: recorder, limitFor: (name) => registry.reservedConcurrency(name),
     openSecrets: (v) => registry.openSecrets(v),
+    observer: {
+      invoked: (r) => { metrics.invoked(r); rollups.invoked(r); },
+      throttled: (name) => { metrics.throttled(name); rollups.throttled(name); },
+    },
   });
   const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
   registry.onChange((e) => {
-    if (e.kind === 'deleted') recorder.forgetFunction(e.name);
+    if (e.kind !== 'deleted') return;
+    recorder.forgetFunction(e.name);
+    metrics.forgetFunction(e.name);
+    rollups.forgetFunction(e.name);
   });
   generic.refill();
   // Packages let go of are removed once their grace period is over, even when no
@@ -128,7 +147,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
       log.warn({ err }, 'sweeping the code store failed; will try again');
     }
   }, 60_000).unref();
-  const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs });
+  status = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs });
   const close = async () => {
     clearInterval(sweeper);
     provisioner.shutdown();
@@ -136,10 +155,11 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     await driver.shutdown();
     await retention.stop();
     recorder.flush();
+    rollups.stop();
     audit.close();
     db.close();
   };
-  return { log, keys, registry, invoker, recorder, retention, status, limits, audit, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, recorder, retention, status, metrics, rollups, limits, audit, driver, generatedAdminKey, close };
 }
 
 /** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */

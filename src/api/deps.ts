@@ -7,6 +7,8 @@ import type { RateLimits } from '../auth/rate-limits.js';
 import type { NodeStatus } from '../model/node-status.js';
 import type { AuditLog } from '../observe/audit-log.js';
 import type { InvocationRecorder } from '../observe/invocation-recorder.js';
+import type { MetricRollups } from '../observe/metric-rollups.js';
+import type { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { Invoker } from '../scheduler/invoker.js';
 
@@ -17,6 +19,8 @@ export interface ApiServices {
   invoker: Invoker;
   recorder: InvocationRecorder;
   status: NodeStatus;
+  metrics: Pick<PrometheusMetrics, 'scrape' | 'contentType'>;
+  rollups: Pick<MetricRollups, 'series' | 'breakdown'>;
   limits: RateLimits;
   audit: AuditLog;
 }
@@ -25,7 +29,7 @@ export interface ApiServices {
 type GateServices = Pick<ApiServices, 'limits'> & { audit: Pick<AuditLog, 'record'> };
 
 /** The native API (/v1, /healthz): Bearer keys (and managing them), the registry, synchronous invokes, records, node status, the audit log. */
-export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'limits'> & {
+export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'metrics' | 'rollups' | 'limits'> & {
   keys: Pick<ApiKeys, 'authenticate' | 'create' | 'list' | 'revoke'>;
   invoker: Pick<Invoker, 'invoke'>;
   audit: Pick<AuditLog, 'record' | 'recent'>;

@@ -38,6 +38,8 @@ export interface RouteAccess {
   audit?: string;
   /** function URLs: the URL's AuthType decides (NONE: public, rate-limited per URL and client address) */
   perUrl?: boolean;
+  /** served without a key to clients connecting from the loopback address (a scraper on the same host) */
+  openOnLoopback?: boolean;
 }
 
 declare module 'fastify' {
@@ -96,6 +98,7 @@ export function installGate(app: FastifyInstance, opts: GateOptions): void {
     if (req.is404) throw opts.notFound(req);
     const access = declared(req);
     if (access.permission === 'public') return;
+    if (access.openOnLoopback && fromLoopback(req)) return;
     const url = access.perUrl ? opts.publicUrl?.(req) ?? null : null;
     if (url !== null) {
       opts.limits.publicUrlRequest(url, req.ip);
@@ -187,6 +190,16 @@ export function requireCallerScope(req: FastifyRequest, functionName: string): v
 /** What the audit log says a change acted on, and anything worth adding, when the route knows better than its path. */
 export function noteForAudit(req: FastifyRequest, note: { target?: string; detail?: string }): void {
   Object.assign(passage(req), note);
+}
+
+/**
+ * The connection comes from this host: the socket's own peer address, never a
+ * forwarded header. (A reverse proxy on the same host makes every client loopback: see
+ * docs/metrics.md.)
+ */
+function fromLoopback(req: FastifyRequest): boolean {
+  const a = req.raw.socket.remoteAddress ?? '';
+  return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 }
 
 function declared(req: FastifyRequest): RouteAccess {

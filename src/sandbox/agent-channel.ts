@@ -66,6 +66,8 @@ export interface InvokeResult {
   payload: Buffer;
   durationMs: number;
   maxRssKb: number | null;
+  /** CPU time (user + system, ms) the runtime used for this invocation, where it reports it */
+  cpuMs: number | null;
   log: string;
   logTruncated: boolean;
 }
@@ -135,11 +137,12 @@ export class AgentChannel {
 
   async invoke(req: InvokeRequest, event: Buffer, timeoutMs: number): Promise<InvokeResult> {
     const f = await this.request({ type: 'invoke', ...req }, event, 'result', timeoutMs);
-    const h = f.header as FrameHeader & { status?: string; durationMs?: number; maxRssKb?: number; log?: string; logTruncated?: boolean };
+    const h = f.header as FrameHeader & { status?: string; durationMs?: number; maxRssKb?: number; cpuMs?: number; log?: string; logTruncated?: boolean };
     const status = (['ok', 'error', 'timeout', 'crash'] as const).find((s) => s === h.status);
     if (!status) throw new ChannelClosedError(`the agent answered with an unknown status ${JSON.stringify(h.status)}`);
     return {
       status, payload: f.body, durationMs: Number(h.durationMs ?? 0), maxRssKb: typeof h.maxRssKb === 'number' ? h.maxRssKb : null,
+      cpuMs: typeof h.cpuMs === 'number' ? h.cpuMs : null,
       log: String(h.log ?? ''), logTruncated: h.logTruncated === true,
     };
   }

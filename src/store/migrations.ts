@@ -161,8 +161,36 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ALTER TABLE versions ADD COLUMN allow_json TEXT NOT NULL DEFAULT '[]';
     `,
   },
-  // 9 and 10 are taken by changes made beside this one; the runner applies every
-  // migration not yet recorded, in order of number, so a gap is no harm.
+  {
+    version: 10,
+    name: 'metrics: where each invocation started and the CPU it used; per-function per-minute rollups',
+    sql: `
+      ALTER TABLE invocations ADD COLUMN start_kind TEXT;
+      ALTER TABLE invocations ADD COLUMN cpu_ms REAL;
+      UPDATE invocations SET start_kind = 'warm' WHERE cold = 0 AND status != 'failed';
+      CREATE TABLE metric_minutes (
+        function_name TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        invocations INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        throttles INTEGER NOT NULL,
+        cold_starts INTEGER NOT NULL,
+        duration_count INTEGER NOT NULL,
+        duration_sum_ms REAL NOT NULL,
+        duration_min_ms REAL,
+        duration_max_ms REAL,
+        duration_buckets TEXT NOT NULL,
+        init_count INTEGER NOT NULL,
+        init_sum_ms REAL NOT NULL,
+        memory_count INTEGER NOT NULL,
+        memory_sum_kb INTEGER NOT NULL,
+        memory_peak_kb INTEGER,
+        cpu_ms REAL NOT NULL,
+        PRIMARY KEY (function_name, minute)
+      ) WITHOUT ROWID;
+      CREATE INDEX metric_minutes_by_minute ON metric_minutes (minute);
+    `,
+  },
   {
     version: 11,
     name: 'tags on functions (Lambda TagResource, UntagResource, ListTags, CreateFunction Tags)',

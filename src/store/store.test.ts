@@ -36,6 +36,32 @@ test('a gap in the migration numbers is no harm: one numbered below the highest 
   } finally { db.close(); }
 });
 
+test('a database from before the metrics migration keeps its records: warm ones say so, CPU unknown; a missing migration number is no gap', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skyscale-store-'));
+  const path = join(dir, 'old.db');
+  try {
+    const old = openDatabase(path, SQLITE_MIGRATIONS.filter((m) => m.version <= 8));
+    const insert = old.prepare(`INSERT INTO invocations (id, function_name, version, status, cold, init_ms, duration_ms, billed_ms, max_memory_kb,
+      request_bytes, response_bytes, started_at, finished_at) VALUES (?, 'f', 1, 'success', ?, NULL, 1.5, 2, 9000, 2, 2, '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')`);
+    insert.run('warm-one', 0);
+    insert.run('cold-one', 1);
+    old.close();
+    const db = openDatabase(path);
+    try {
+      const applied = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
+      assert.deepEqual(applied, SQLITE_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
+      const table = new InvocationsTable(db);
+      assert.deepEqual([table.get('warm-one')!.start, table.get('warm-one')!.cpuMs], ['warm', null]);
+      assert.equal(table.get('cold-one')!.start, null, 'a cold start from before does not say whether it was pool or boot');
+      assert.equal(table.get('cold-one')!.maxMemoryKb, 9000);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('versions are numbered per function and snapshot the settings', () => {
   const { db, done } = tempDb();
   try {
@@ -101,8 +127,8 @@ test('deleting records gives their pages back: the file shrinks; a database made
 });
 
 function record(id: string, fn: string, startedAt: string): InvocationWithLog {
-  return { id, functionName: fn, version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, initMs: null, durationMs: 1.5,
-    billedMs: 2, maxMemoryKb: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log: `log of ${id}\n` };
+  return { id, functionName: fn, version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, start: 'warm', initMs: null, durationMs: 1.5,
+    billedMs: 2, maxMemoryKb: null, cpuMs: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log: `log of ${id}\n` };
 }
 
 test('the audit log keeps its retention: entries past the horizon go, newer ones cannot be deleted, the horizon never moves back', () => {

@@ -16,6 +16,7 @@ import { auditRoutes } from './audit.js';
 import { functionRoutes } from './functions.js';
 import { invocationRoutes } from './invocations.js';
 import { keyRoutes } from './keys.js';
+import { metricRoutes, scrapeRoute } from './metrics.js';
 import { poolRoutes } from './pool.js';
 import { publicRoutes } from './public.js';
 
@@ -37,6 +38,7 @@ export function nativeApi(deps: NativeServices): FastifyPluginAsync {
       functionParam: 'name', functionInPath: (name) => name, functionInBody: nameInBody, notFound: nativeRouteNotFound,
     });
     await app.register(publicRoutes(deps));
+    await app.register(scrapeRoute(deps));
     await app.register(async (v1) => {
       acceptRawBodies(v1);
       parseDeclaredInput(v1);
@@ -45,6 +47,7 @@ export function nativeApi(deps: NativeServices): FastifyPluginAsync {
       await v1.register(aliasRoutes(deps));
       await v1.register(invocationRoutes(deps));
       await v1.register(poolRoutes(deps));
+      await v1.register(metricRoutes(deps));
       await v1.register(keyRoutes(deps));
       await v1.register(auditRoutes(deps));
     }, { prefix: '/v1' });
