@@ -18,6 +18,7 @@ import { EnvSecrets, type SecretBox } from './env-secrets.js';
 import { FunctionLocks } from './function-locks.js';
 import { DEFAULT_SETTINGS, normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
 import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
+import { IMAGE_RUNTIMES, RuntimeSet } from '../model/runtimes.js';
 
 export interface RegistryOptions {
   aliases: AliasesTable;
@@ -26,6 +27,8 @@ export interface RegistryOptions {
   now?: () => Date;
   /** the settings a new function starts from (the server's default network mode in them) */
   defaults?: FunctionSettings;
+  /** the runtimes this node's sandboxes serve (default: those of a fresh image) */
+  runtimes?: RuntimeSet;
 }
 
 export interface DeployOptions {
@@ -49,6 +52,8 @@ export class Registry {
   private readonly now: () => Date;
   private readonly secrets: EnvSecrets;
   private readonly defaults: FunctionSettings;
+  /** the runtimes a function may ask for here (GET /v1/runtimes) */
+  readonly runtimes: RuntimeSet;
 
   private readonly catalog: Catalog;
   private readonly locks = new FunctionLocks();
@@ -57,6 +62,7 @@ export class Registry {
     this.now = opts.now ?? (() => new Date());
     this.secrets = new EnvSecrets(opts.secrets);
     this.defaults = opts.defaults ?? DEFAULT_SETTINGS;
+    this.runtimes = opts.runtimes ?? new RuntimeSet(IMAGE_RUNTIMES);
     this.catalog = new Catalog(functions);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
@@ -107,7 +113,7 @@ export class Registry {
     return this.locks.run(fnName, async () => {
       this.checkNew(fnName);
       const settings = this.settings(fnName, raw);
-      const pkg = await canonicalizePackage(packageBytes, settings.handler);
+      const pkg = await canonicalizePackage(packageBytes, settings.handler, undefined, settings.runtime);
       return this.snapshot(fnName, pkg.tar, { settings, create: true, publish });
     });
   }
@@ -141,7 +147,7 @@ export class Registry {
       if (!existing && !opts.settings) throw functionNotFound(fnName);
       if (existing) opts.precondition?.(existing);
       const settings = opts.settings ? this.settings(fnName, opts.settings, existing) : existing!;
-      const pkg = await canonicalizePackage(packageBytes, settings.handler);
+      const pkg = await canonicalizePackage(packageBytes, settings.handler, undefined, settings.runtime);
       if (opts.dryRun) {
         const base = (existing && this.latestOf(existing)) ?? dryRunSnapshot(fnName, settings, this.now().toISOString());
         return { ...base, codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length };
@@ -321,7 +327,15 @@ export class Registry {
 
   /** `raw` over `base`, validated, its new secret values sealed for this function. */
   private settings(name: string, raw: RawFunctionConfig, base?: FunctionSettings): FunctionSettings {
-    return normalizeSettings(raw, base ?? this.defaults, undefined, this.secrets.sealerFor(name));
+    const settings = normalizeSettings(raw, base ?? this.defaults, undefined, this.secrets.sealerFor(name));
+    // a runtime named now must be one this node serves (a stored one keeps working as it did)
+    if (raw.runtime !== undefined && !this.runtimes.choose(settings.runtime)) {
+      const problem = this.runtimes.refusal(settings.runtime);
+      throw new SkyscaleError('InvalidFunctionConfig', `function settings are invalid: ${problem}`, {
+        details: { problems: [problem], runtimes: this.runtimes.accepted() }, hint: 'GET /v1/runtimes (or `skyscale runtimes`) lists them',
+      });
+    }
+    return settings;
   }
 
   private checkNew(name: string): void {
