@@ -11,9 +11,15 @@ const END_MARKER = (id) => `\x1eSKYSCALE-END ${id}\n`;
 /** The invocation running now: fail() ends it with an error. */
 let current;
 
-/** Route uncaught exceptions and unhandled rejections to the running invocation. */
+/**
+ * Route uncaught exceptions and unhandled rejections to the running invocation. Output
+ * that cannot be written (the agent's end of stdout or stderr is gone) ends the runtime:
+ * reporting it would write to the same broken pipe again, for ever.
+ */
 export function installProcessHandlers() {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => process.exit(1));
   process.on('uncaughtException', (err) => {
+    if (err?.code === 'EPIPE' && err?.syscall === 'write') process.exit(1);
     if (current) current.fail(err);
     else logError('Uncaught Exception', errorObject(err));
   });
