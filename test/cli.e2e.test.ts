@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
@@ -171,16 +171,24 @@ test('Node.js: init --runtime nodejs22.x scaffolds index.mjs and package.json; t
   assert.equal(existsSync(join(work, 'hello_node', 'handler.py')), false);
   const config = JSON.parse(readFileSync(join(work, 'hello_node', 'skyscale.json'), 'utf8'));
   assert.deepEqual(config, { name: 'hello_node', runtime: 'nodejs22.x', handler: 'index.handler', memory: 128, timeout: 3, env: {} });
+  // a dependency in node_modules (as `npm install` leaves it) travels in the package
+  mkdirSync(join(work, 'hello_node', 'node_modules', 'shout'), { recursive: true });
+  writeFileSync(join(work, 'hello_node', 'node_modules', 'shout', 'package.json'), '{"name":"shout","version":"1.0.0","main":"index.js"}');
+  writeFileSync(join(work, 'hello_node', 'node_modules', 'shout', 'index.js'), 'module.exports = (s) => s.toUpperCase() + "!";\n');
+  const scaffolded = readFileSync(join(work, 'hello_node', 'index.mjs'), 'utf8');
+  writeFileSync(join(work, 'hello_node', 'index.mjs'), `import shout from 'shout';\n${scaffolded.replace('return { message:', 'return { shouted: shout(name), message:')}`);
   // the local run uses the sandbox image's own Node.js (its /opt/node22)
   const local = await cli(['test', '--name', 'hello_node', '--payload', '{"name":"Ada"}'], undefined, { SKYSCALE_ROOTFS: loadConfig(process.env).rootfs });
   assert.equal(local.code, 0, local.stderr);
   assert.equal(JSON.parse(local.stdout).message, 'Hello, Ada!');
+  assert.equal(JSON.parse(local.stdout).shouted, 'ADA!');
   assert.match(local.stderr, /\tINFO\thello Ada from hello_node/);
   const d = await cli(['deploy', '--name', 'hello_node']);
   assert.equal(d.code, 0, d.stderr);
   assert.doesNotMatch(d.stderr, /warning/);
   const inv = await cli(['invoke', '--name', 'hello_node', '--payload', '{"name":"Grace"}']);
   assert.equal(JSON.parse(inv.stdout).message, 'Hello, Grace!');
+  assert.equal(JSON.parse(inv.stdout).shouted, 'GRACE!', 'node_modules was deployed with the code');
   const runtimes = await cli(['runtimes']);
   assert.equal(runtimes.code, 0, runtimes.stderr);
   assert.match(runtimes.stdout, /nodejs22\.x\s+Node\.js\s+22\.\d+\.\d+/);
