@@ -103,7 +103,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'freezeAfterMs', env: ['SKYSCALE_FREEZE_AFTER_MS'], flag: 'freeze-after-ms', describe: `milliseconds an idle sandbox runs before it is frozen; 0: never (default ${DEFAULT_FREEZE_AFTER_MS})` },
   { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free slot before 429 (default 10000)' },
   { key: 'maxQueued', env: ['SKYSCALE_QUEUE_MAX'], flag: 'queue-max', describe: 'invocations waiting for a slot at most (default 1000)' },
-  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5)' },
+  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5); as many for each Node.js runtime and mode deployed functions use' },
   { key: 'logRetentionMs', env: ['SKYSCALE_LOG_RETENTION_DAYS'], flag: 'log-retention-days', describe: 'days invocation records and logs are kept (default 7)' },
   { key: 'logRetentionBytes', env: ['SKYSCALE_LOG_RETENTION_MB'], flag: 'log-retention-mb', describe: 'MB the database may hold before the oldest invocation records and logs go (default 512)' },
   { key: 'tlsCert', env: ['SKYSCALE_TLS_CERT'], flag: 'tls-cert', describe: 'PEM certificate (chain) file: serve HTTPS with it and --tls-key (default: plain HTTP)' },

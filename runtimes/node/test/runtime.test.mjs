@@ -64,6 +64,7 @@ test('context has the members of Lambda\'s', async () => {
     memoryLimitInMB: context.memoryLimitInMB, invokedFunctionArn: context.invokedFunctionArn, logGroupName: context.logGroupName,
     logStreamName: context.logStreamName, remaining: context.getRemainingTimeInMillis(), waits: context.callbackWaitsForEmptyEventLoop,
     clientContext: context.clientContext, cwd: process.cwd(), pipeVar: process.env.SKYSCALE_RUNTIME_PIPE ?? null, trace: process.env._X_AMZN_TRACE_ID,
+    childFds: require('node:child_process').execFileSync('sh', ['-c', 'readlink /proc/$$/fd/3 /proc/$$/fd/4 2>/dev/null; true'], { encoding: 'utf8' }),
   });`;
   const a = await ready({ 'index.js': code }, 'index.handler');
   const r = await a.invoke({}, { deadlineMs: Date.now() + 4000, clientContext: '{"custom":{"k":"v"}}' });
@@ -80,6 +81,7 @@ test('context has the members of Lambda\'s', async () => {
   assert.equal(r.body.cwd, a.fnEnv.LAMBDA_TASK_ROOT);
   assert.equal(r.body.pipeVar, null);
   assert.equal(r.body.trace, 'Root=1-abc');
+  assert.equal(r.body.childFds, '', 'a process the handler starts does not inherit the runtime\'s channel (fds 3 and 4)');
 });
 
 test('a thrown error is {errorType, errorMessage, trace}, logged, and the runtime keeps serving', async () => {
