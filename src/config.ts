@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
 import { NETWORK_MODES, type NetworkMode } from './model/egress-policy.js';
 import { parseCidr } from './model/ip-address.js';
+import { IMAGE_RUNTIMES, runtimeFamily } from './model/runtimes.js';
 import { repoPath } from './paths.js';
 
 export type SandboxChoice = 'gvisor' | 'namespace' | 'process' | 'auto';
@@ -25,6 +26,8 @@ export interface ServerConfig {
   rootfs: string;
   agentPath: string;
   pythonBootstrap: string;
+  /** the built-in Node.js runtime (runtimes/node/bootstrap.mjs) */
+  nodeBootstrap: string;
   hostPython: string;
   maxSandboxes: number;
   /** MB the memory limits of the node's sandboxes (running, idle, pre-warmed, starting) may add up to */
@@ -34,7 +37,8 @@ export interface ServerConfig {
   freezeAfterMs: number;
   queueWaitMs: number;
   maxQueued: number;
-  warmPools: { runtime: string; memoryMb: number; network: NetworkMode; size: number }[];
+  /** pre-warmed classes; `whenUsed` ones are kept only while a deployed function is of their runtime family and network mode */
+  warmPools: { runtime: string; memoryMb: number; network: NetworkMode; size: number; whenUsed?: boolean }[];
   /** invocation records and logs older than this are deleted */
   logRetentionMs: number;
   /** the oldest invocation records and logs are deleted while the database is larger than this */
@@ -106,7 +110,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'freezeAfterMs', env: ['SKYSCALE_FREEZE_AFTER_MS'], flag: 'freeze-after-ms', describe: `milliseconds an idle sandbox runs before it is frozen; 0: never (default ${DEFAULT_FREEZE_AFTER_MS})` },
   { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free slot before 429 (default 10000)' },
   { key: 'maxQueued', env: ['SKYSCALE_QUEUE_MAX'], flag: 'queue-max', describe: 'invocations waiting for a slot at most (default 1000)' },
-  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5)' },
+  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5); as many for each Node.js runtime and mode deployed functions use' },
   { key: 'logRetentionMs', env: ['SKYSCALE_LOG_RETENTION_DAYS'], flag: 'log-retention-days', describe: 'days invocation records and logs are kept (default 7)' },
   { key: 'logRetentionBytes', env: ['SKYSCALE_LOG_RETENTION_MB'], flag: 'log-retention-mb', describe: 'MB the database may hold before the oldest invocation records and logs go (default 512)' },
   { key: 'auditRetentionMs', env: ['SKYSCALE_AUDIT_RETENTION_DAYS'], flag: 'audit-retention-days', describe: 'days audit log entries are kept (default 365)' },
@@ -127,7 +131,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
 ];
 
-/** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1". */
+/** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1,node22:128=2". */
 const WARM_POOLS_ENV = 'SKYSCALE_WARM_POOLS';
 
 export type RawSettings = Partial<Record<string, string>>;
@@ -190,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     rootfs: resolve(raw('rootfs') ?? join(cacheDir, 'rootfs', 'current')),
     agentPath: resolve(raw('agentPath') ?? repoPath('build/agent/skyscale-agent')),
     pythonBootstrap: repoPath('runtimes/python/bootstrap.py'),
+    nodeBootstrap: repoPath('runtimes/node/bootstrap.mjs'),
     hostPython: 'python3',
     maxSandboxes: int('maxSandboxes', 32, 1, 10_000),
     memoryBudgetMb: memoryBudget(raw('memoryBudgetMb'), problems),
@@ -226,8 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
 
 /**
  * The pre-warmed classes: python/128 MB of each network mode (a sandbox's network is
- * fixed when it boots), then SKYSCALE_WARM_POOLS, whose entries name the mode or take
- * the default one.
+ * fixed when it boots); the same for each Node.js runtime of a fresh image, but kept
+ * only while a deployed function is of that runtime and network mode (`whenUsed`), so
+ * a node holds no idle Node.js sandboxes nobody runs; then SKYSCALE_WARM_POOLS, whose
+ * entries name the mode or take the default one, and are always kept.
  */
 /** The memory budget: "80%" of the host's memory (1-100 %), or MB (at least 128). */
 export function memoryBudget(value: string | undefined, problems: string[], hostBytes = totalmem()): number {
@@ -244,10 +251,13 @@ export function memoryBudget(value: string | undefined, problems: string[], host
 
 function warmPools(defaultSize: number, spec: string | undefined, defaultNetwork: NetworkMode, problems: string[]): ServerConfig['warmPools'] {
   const pools = new Map<string, ServerConfig['warmPools'][number]>(NETWORK_MODES.map((network) => [`python:128:${network}`, { runtime: 'python', memoryMb: 128, network, size: defaultSize }]));
+  for (const family of IMAGE_RUNTIMES.map((r) => runtimeFamily(r.name)).filter((f) => f?.startsWith('node'))) {
+    for (const network of NETWORK_MODES) pools.set(`${family}:128:${network}`, { runtime: family!, memoryMb: 128, network, size: defaultSize, whenUsed: true });
+  }
   for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(python):(\d+)(?::(none|outbound))?=(\d+)$/.exec(part);
+    const m = /^(python|node\d+):(\d+)(?::(none|outbound))?=(\d+)$/.exec(part);
     if (!m || Number(m[2]) < 128 || Number(m[2]) > 10240 || Number(m[4]) > 1000) {
-      problems.push(`${WARM_POOLS_ENV} entries look like python:<memory MB 128-10240>[:none|:outbound]=<size> (got ${JSON.stringify(part)})`);
+      problems.push(`${WARM_POOLS_ENV} entries look like python:<memory MB 128-10240>[:none|:outbound]=<size>, or node22:… and node24:… for Node.js (got ${JSON.stringify(part)})`);
       continue;
     }
     const network = (m[3] ?? defaultNetwork) as NetworkMode;

@@ -35,6 +35,8 @@ import { AuditTable } from './store/audit-table.js';
 import { InvocationsTable } from './store/invocations-table.js';
 import { MetricMinutesTable } from './store/metric-minutes-table.js';
 import type { SandboxDriver } from './sandbox/driver.js';
+import { imageRuntimes } from './sandbox/image-runtimes.js';
+import { RuntimeSet, runtimeFamily } from './model/runtimes.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -102,8 +104,10 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   const masterKey = loadOrCreateMasterKey(config.dataDir);
   const keys = new ApiKeys(new ApiKeysTable(db), masterKey);
   const generatedAdminKey = bootstrapAdminKey(config, keys);
+  // the runtimes the sandbox image carries; a driver handed in (a test's fake) serves those of a fresh image
+  const runtimes = givenDriver ? undefined : new RuntimeSet(imageRuntimes(config.rootfs));
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), {
-    aliases: new AliasesTable(db), tags: new TagsTable(db), defaults: { ...DEFAULT_SETTINGS, network: config.defaultNetwork },
+    aliases: new AliasesTable(db), tags: new TagsTable(db), defaults: { ...DEFAULT_SETTINGS, network: config.defaultNetwork }, ...(runtimes ? { runtimes } : {}),
     secrets: { seal: (plaintext, context) => seal(masterKey, plaintext, context), unseal: (sealed, context) => unseal(masterKey, sealed, context) },
   });
   const invocations = new InvocationsTable(db);
@@ -121,9 +125,13 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     keyRequestsPerSecond: config.keyRate, keyBurst: config.keyBurst, keyConcurrentInvocations: config.keyConcurrency,
     urlRequestsPerSecond: config.urlRate, urlBurst: config.urlBurst, unverifiedBodyBytes: config.unverifiedBodyMb * 1024 * 1024,
   }, Date.now, (kind) => metrics.refused(kind));
+  // which runtime families (and network modes) deployed functions use: the pre-warmed
+  // pool keeps its Node.js classes only for those
+  let poolClassesInUse = classesInUse(registry);
   const scheduler = createScheduler({
     driver, log, settings: config, versions: registry, readCode: (v) => registry.readCode(v), records: recorder, limitFor: (name) => registry.reservedConcurrency(name),
     openSecrets: (v) => registry.openSecrets(v),
+    poolInUse: () => poolClassesInUse,
     observer: {
       invoked: (r) => { metrics.invoked(r); rollups.invoked(r); },
       throttled: (name) => { metrics.throttled(name); rollups.throttled(name); },
@@ -132,10 +140,13 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
   registry.onChange((e) => {
-    if (e.kind !== 'deleted') return;
-    recorder.forgetFunction(e.name);
-    metrics.forgetFunction(e.name);
-    rollups.forgetFunction(e.name);
+    if (e.kind === 'deleted') {
+      recorder.forgetFunction(e.name);
+      metrics.forgetFunction(e.name);
+      rollups.forgetFunction(e.name);
+    }
+    poolClassesInUse = classesInUse(registry);
+    generic.refill();
   });
   generic.refill();
   // Packages let go of are removed once their grace period is over, even when no
@@ -218,4 +229,14 @@ function bootstrapAdminKey(config: ServerConfig, keys: ApiKeys): string | null {
   keep(key, 'bootstrap admin (generated)');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/** "family:network" of every function with code deployed ("node22:outbound"). */
+function classesInUse(registry: Registry): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const fn of registry.list()) {
+    const family = runtimeFamily(fn.runtime);
+    if (family && fn.latestVersion !== null) out.add(`${family}:${fn.network}`);
+  }
+  return out;
 }

@@ -4,9 +4,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config.js';
 import { repoPath } from '../src/paths.js';
 import { ADMIN_KEY, eventually, startTestServer, type TestServer } from './harness.js';
 
@@ -112,6 +113,8 @@ test("the seeds' noun-first commands work: function create / deploy / invoke / l
   assert.equal((await cli(['function', 'create', '--name', 'hello-world', '--runtime', 'python3.8'])).code, 0);
   const dep = await cli(['function', 'deploy', '--name', 'hello-world']);
   assert.equal(dep.code, 0, dep.stderr);
+  assert.match(dep.stderr, /warning: python3\.8 runs on Python 3\.11 here/, 'a stand-in runtime is said at deploy');
+  assert.match((await cli(['info', '--name', 'hello-world'])).stdout, /runtime\s+python3\.8 \(python3\.8 runs on Python 3\.11 here\)/);
   const inv = await cli(['function', 'invoke', '--name', 'hello-world', '--payload', '{"name": "John"}']);
   assert.equal(JSON.parse(inv.stdout).message, 'Hello, John!');
   assert.match((await cli(['function', 'logs', '--name', 'hello-world'])).stdout, /hello John/);
@@ -159,6 +162,40 @@ test('secrets written in skyscale.json or taken from the environment with --secr
     return st.isDirectory() ? files(p) : st.isFile() ? [readFileSync(p)] : []; // sandboxes' sockets are neither
   });
   assert.ok(files(s.dataDir).every((b) => !b.includes('file-secret-5e1f') && !b.includes('env-secret-77aa')), 'no plaintext in the database, its WAL or the code store');
+});
+
+test('Node.js: init --runtime nodejs22.x scaffolds index.mjs and package.json; test runs it locally; deploy and invoke; runtimes lists it', async () => {
+  const r = await cli(['init', '--name', 'hello_node', '--runtime', 'nodejs22.x']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const f of ['index.mjs', 'package.json', 'skyscale.json']) assert.ok(existsSync(join(work, 'hello_node', f)), f);
+  assert.equal(existsSync(join(work, 'hello_node', 'handler.py')), false);
+  const config = JSON.parse(readFileSync(join(work, 'hello_node', 'skyscale.json'), 'utf8'));
+  assert.deepEqual(config, { name: 'hello_node', runtime: 'nodejs22.x', handler: 'index.handler', memory: 128, timeout: 3, env: {} });
+  // a dependency in node_modules (as `npm install` leaves it) travels in the package
+  mkdirSync(join(work, 'hello_node', 'node_modules', 'shout'), { recursive: true });
+  writeFileSync(join(work, 'hello_node', 'node_modules', 'shout', 'package.json'), '{"name":"shout","version":"1.0.0","main":"index.js"}');
+  writeFileSync(join(work, 'hello_node', 'node_modules', 'shout', 'index.js'), 'module.exports = (s) => s.toUpperCase() + "!";\n');
+  const scaffolded = readFileSync(join(work, 'hello_node', 'index.mjs'), 'utf8');
+  writeFileSync(join(work, 'hello_node', 'index.mjs'), `import shout from 'shout';\n${scaffolded.replace('return { message:', 'return { shouted: shout(name), message:')}`);
+  // the local run uses the sandbox image's own Node.js (its /opt/node22)
+  const local = await cli(['test', '--name', 'hello_node', '--payload', '{"name":"Ada"}'], undefined, { SKYSCALE_ROOTFS: loadConfig(process.env).rootfs });
+  assert.equal(local.code, 0, local.stderr);
+  assert.equal(JSON.parse(local.stdout).message, 'Hello, Ada!');
+  assert.equal(JSON.parse(local.stdout).shouted, 'ADA!');
+  assert.match(local.stderr, /\tINFO\thello Ada from hello_node/);
+  const d = await cli(['deploy', '--name', 'hello_node']);
+  assert.equal(d.code, 0, d.stderr);
+  assert.doesNotMatch(d.stderr, /warning/);
+  const inv = await cli(['invoke', '--name', 'hello_node', '--payload', '{"name":"Grace"}']);
+  assert.equal(JSON.parse(inv.stdout).message, 'Hello, Grace!');
+  assert.equal(JSON.parse(inv.stdout).shouted, 'GRACE!', 'node_modules was deployed with the code');
+  const runtimes = await cli(['runtimes']);
+  assert.equal(runtimes.code, 0, runtimes.stderr);
+  assert.match(runtimes.stdout, /nodejs22\.x\s+Node\.js\s+22\.\d+\.\d+/);
+  assert.match(runtimes.stdout, /python3\.8\s+Python\s+3\.11\.\d+\s+python3\.8 runs on Python 3\.11 here/);
+  const bad = await cli(['init', '--name', 'old_node', '--runtime', 'nodejs18.x']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /runtime must be one of python3\.11, nodejs22\.x, nodejs24\.x/);
 });
 
 test('a failing handler exits 1 and prints its error; --json prints the error object', async () => {

@@ -22,6 +22,7 @@ import { FunctionLocks } from './function-locks.js';
 import { FunctionTags } from './tags.js';
 import { DEFAULT_SETTINGS, normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
 import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
+import { IMAGE_RUNTIMES, RuntimeSet } from '../model/runtimes.js';
 
 export interface RegistryOptions {
   aliases: AliasesTable;
@@ -31,6 +32,8 @@ export interface RegistryOptions {
   now?: () => Date;
   /** the settings a new function starts from (the server's default network mode in them) */
   defaults?: FunctionSettings;
+  /** the runtimes this node's sandboxes serve (default: those of a fresh image) */
+  runtimes?: RuntimeSet;
 }
 
 export interface DeployOptions {
@@ -55,6 +58,8 @@ export class Registry {
   private readonly now: () => Date;
   private readonly secrets: EnvSecrets;
   private readonly defaults: FunctionSettings;
+  /** the runtimes a function may ask for here (GET /v1/runtimes) */
+  readonly runtimes: RuntimeSet;
 
   private readonly catalog: Catalog;
   private readonly locks = new FunctionLocks();
@@ -64,6 +69,7 @@ export class Registry {
     this.now = opts.now ?? (() => new Date());
     this.secrets = new EnvSecrets(opts.secrets);
     this.defaults = opts.defaults ?? DEFAULT_SETTINGS;
+    this.runtimes = opts.runtimes ?? new RuntimeSet(IMAGE_RUNTIMES);
     this.catalog = new Catalog(functions);
     this.tagsTable = opts.tags;
     this.tags = new FunctionTags(opts.tags, this.catalog, this.locks);
@@ -117,7 +123,7 @@ export class Registry {
     return this.locks.run(fnName, async () => {
       this.checkNew(fnName);
       const settings = this.settings(fnName, raw);
-      const pkg = await canonicalizePackage(packageBytes, settings.handler);
+      const pkg = await canonicalizePackage(packageBytes, settings.handler, undefined, settings.runtime);
       return this.snapshot(fnName, pkg.tar, { settings, create: true, publish, tags: checkedTags });
     });
   }
@@ -156,7 +162,7 @@ export class Registry {
       if (!existing && !opts.settings) throw functionNotFound(fnName);
       if (existing) opts.precondition?.(existing);
       const settings = opts.settings ? this.settings(fnName, opts.settings, existing) : existing!;
-      const pkg = await canonicalizePackage(packageBytes, settings.handler);
+      const pkg = await canonicalizePackage(packageBytes, settings.handler, undefined, settings.runtime);
       if (opts.dryRun) {
         const base = (existing && this.latestOf(existing)) ?? dryRunSnapshot(fnName, settings, this.now().toISOString());
         return { ...base, codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length };
@@ -336,7 +342,15 @@ export class Registry {
 
   /** `raw` over `base`, validated, its new secret values sealed for this function. */
   private settings(name: string, raw: RawFunctionConfig, base?: FunctionSettings): FunctionSettings {
-    return normalizeSettings(raw, base ?? this.defaults, undefined, this.secrets.sealerFor(name));
+    const settings = normalizeSettings(raw, base ?? this.defaults, undefined, this.secrets.sealerFor(name));
+    // a runtime named now must be one this node serves (a stored one keeps working as it did)
+    if (raw.runtime !== undefined && !this.runtimes.choose(settings.runtime)) {
+      const problem = this.runtimes.refusal(settings.runtime);
+      throw new SkyscaleError('InvalidFunctionConfig', `function settings are invalid: ${problem}`, {
+        details: { problems: [problem], runtimes: this.runtimes.accepted() }, hint: 'GET /v1/runtimes (or `skyscale runtimes`) lists them',
+      });
+    }
+    return settings;
   }
 
   private checkNew(name: string): void {

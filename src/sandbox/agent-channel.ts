@@ -20,7 +20,7 @@ export interface AgentReady {
   agentVersion: string;
   pid: number;
   /** the runtime already started and waiting for its function (`--prestart`), if any */
-  prestarted?: 'python';
+  prestarted?: string;
 }
 
 export interface InitRequest {
@@ -42,6 +42,8 @@ export interface RuntimeError {
   errorType: string;
   errorMessage: string;
   stackTrace?: unknown;
+  /** the Node.js runtime's stack (Lambda's Node.js error shape) */
+  trace?: unknown;
 }
 
 export interface InitResult {
@@ -120,7 +122,7 @@ export class AgentChannel {
    * sandbox whose interpreter is already up and waiting, or undefined for one whose
    * runtime starts at `init`.
    */
-  get prestarted(): 'python' | undefined {
+  get prestarted(): string | undefined {
     return this.announced?.prestarted;
   }
 
@@ -221,7 +223,7 @@ export class AgentChannel {
     }
     this.announced = {
       protocol: h.protocol, agentVersion: String(h.agentVersion ?? ''), pid: Number(h.pid ?? 0),
-      ...(h.prestarted === 'python' ? { prestarted: 'python' as const } : {}),
+      ...(typeof h.prestarted === 'string' && /^(python|node\d+)$/.test(h.prestarted) ? { prestarted: h.prestarted } : {}),
     };
     this.markReady(this.announced);
   }

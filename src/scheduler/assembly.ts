@@ -46,11 +46,13 @@ export function createScheduler(o: {
   openSecrets?: (v: VersionRecord) => Record<string, string>;
   /** the clock the pre-warmed pool's back-off runs on (tests) */
   now?: () => number;
+  /** "family:network" of the deployed functions: the pool's `whenUsed` classes are kept only for those */
+  poolInUse?: () => ReadonlySet<string>;
 }): SchedulerParts {
   const { driver, log, settings: s } = o;
   const budget = new SandboxBudget(s.maxSandboxes, s.memoryBudgetMb);
   const instances = new InstancePool({ driver, budget, log, idleTtlMs: s.idleTtlMs });
-  const generic = new GenericPool({ driver, budget, log, classes: s.warmPools, ...(o.now ? { now: o.now } : {}) });
+  const generic = new GenericPool({ driver, budget, log, classes: s.warmPools, ...(o.now ? { now: o.now } : {}), ...(o.poolInUse ? { inUse: o.poolInUse } : {}) });
   // idle sandboxes of both pools are frozen after the grace, where the driver can freeze
   const freezer = new IdleFreezer({ afterMs: driver.capabilities.freeze ? s.freezeAfterMs : 0, sources: [instances, generic], log });
   const starter = new InstanceStarter({ generic, instances, log, maxInFlight: s.maxColdStarts, ...(o.openSecrets ? { openSecrets: o.openSecrets } : {}) });

@@ -194,10 +194,10 @@ export class Invoker {
     return { status: 'crash', payload: Buffer.from(JSON.stringify(payload)), durationMs: 0, maxRssKb: null, cpuMs: null, log: '', logTruncated: false };
   }
 
-  private initFailure(requestId: string, v: VersionRecord, init: { initMs: number; log: string; error?: { errorType: string; errorMessage: string; stackTrace?: unknown } },
+  private initFailure(requestId: string, v: VersionRecord, init: { initMs: number; log: string; error?: { errorType: string; errorMessage: string; stackTrace?: unknown; trace?: unknown } },
     start: InvocationStart): InvocationOutcome {
     const error = init.error ?? { errorType: 'Runtime.Unknown', errorMessage: 'the function failed to initialise' };
-    const payload = Buffer.from(JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, requestId, stackTrace: error.stackTrace ?? [] }));
+    const payload = Buffer.from(JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, requestId, ...(error.trace !== undefined && error.stackTrace === undefined ? { trace: error.trace } : { stackTrace: error.stackTrace ?? [] }) }));
     return {
       requestId, functionName: v.functionName, version: v.version, status: 'error', functionError: 'Unhandled',
       errorType: error.errorType, errorMessage: error.errorMessage.slice(0, 1024), payload, start, initMs: init.initMs, durationMs: null, cpuMs: null,

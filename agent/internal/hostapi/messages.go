@@ -71,6 +71,7 @@ type ErrorObject struct {
 	ErrorType    string          `json:"errorType"`
 	ErrorMessage string          `json:"errorMessage"`
 	StackTrace   json.RawMessage `json:"stackTrace,omitempty"`
+	Trace        json.RawMessage `json:"trace,omitempty"` // a Node.js runtime's stack, as it gave it
 }
 
 type InitResult struct {

@@ -163,7 +163,7 @@ test('an invocation refused for the function\'s reserved concurrency of 0 is Too
 test('InvalidParameterValueException in AWS words: runtimes, code that is not a zip, $LATEST deleted alone, a CodeSha256 that differs, a qualified concurrency, too much reserved', async () => {
   const invalid = (p: Promise<unknown>, message: string) => refused(p, 'InvalidParameterValueException', message);
   await invalid(lambda.send(new CreateFunctionCommand({ FunctionName: 'made', Role: ROLE, Runtime: 'nodejs20.x', Handler: 'handler.handler', Code: { ZipFile: zip } })),
-    "Value nodejs20.x at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [python3.8, python3.9, python3.10, python3.11, python3.12, python3.13] or be a valid ARN");
+    "Value nodejs20.x at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [python3.11, nodejs22.x, nodejs24.x, python3.8, python3.9, python3.10, python3.12] or be a valid ARN");
   await invalid(lambda.send(new CreateFunctionCommand({ FunctionName: 'made', Role: ROLE, Handler: 'handler.handler', Code: { ZipFile: new TextEncoder().encode('not a zip') } })),
     'Could not unzip uploaded file. Please check your file, then try to upload again.');
   await invalid(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'fn', ZipFile: new TextEncoder().encode('not a zip') })),

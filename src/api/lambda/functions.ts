@@ -32,7 +32,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     const { name, qualifier } = parseFunctionName(body.FunctionName);
     if (qualifier !== undefined) throw invalid('FunctionName may not carry a qualifier when creating a function');
     const zip = zipFromLambda(body.Code, ZIP_LIMIT_BYTES);
-    const v = await registry.createWithCode(name, settingsFromLambda(body), zip, body.Publish === true, body.Tags ?? {});
+    const v = await registry.createWithCode(name, settingsFromLambda(body, registry.runtimes.accepted()), zip, body.Publish === true, body.Tags ?? {});
     req.log.info({ function: name, version: v.version }, 'created through the Lambda API');
     return reply.status(201).send(functionConfiguration(registry.get(name), v, body.Publish === true ? 'version' : 'latest'));
   });
@@ -67,7 +67,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
 
   app.put<Fn & { Body: UpdateConfigurationBody }>('/functions/:FunctionName/configuration', { config: needs('functions:write', 'path', 'function.update-configuration'), schema: updateConfiguration }, async (req) => {
     const name = unqualifiedName(req.params.FunctionName);
-    const fn = await registry.reconfigure(name, (current) => settingsFromLambda(req.body, current), (current) => checkRevision(req.body.RevisionId, latestRevision(current)));
+    const fn = await registry.reconfigure(name, (current) => settingsFromLambda(req.body, registry.runtimes.accepted(), current), (current) => checkRevision(req.body.RevisionId, latestRevision(current)));
     return functionConfiguration(fn, registry.latest(name).snapshot, 'latest');
   });
 

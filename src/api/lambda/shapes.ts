@@ -2,7 +2,7 @@
 // AliasConfiguration, function URL configs; RevisionIds; request-field mapping.
 import { createHash } from 'node:crypto';
 import { SkyscaleError } from '../../errors.js';
-import { LIMITS, SECRET_MASK, SUPPORTED_RUNTIMES, type RawFunctionConfig } from '../../model/function-config.js';
+import { LIMITS, SECRET_MASK, type RawFunctionConfig } from '../../model/function-config.js';
 import type { AliasRecord, FunctionRecord, FunctionSettings, FunctionUrlRecord, VersionRecord } from '../../model/function.js';
 import { functionArn, LATEST, logGroupName, REGION, ROLE_ARN } from '../../model/names.js';
 import { VERSION } from '../../version.js';
@@ -158,10 +158,15 @@ function lambdaVariables(s: Pick<FunctionSettings, 'env' | 'secretEnv'>): Record
  * GetFunctionConfiguration shows it) keeps its stored value: reading a configuration,
  * changing one variable and sending it back leaves the secrets as they were.
  */
-export function settingsFromLambda(body: LambdaSettingsBody & { PackageType?: string }, current?: Pick<FunctionSettings, 'secretEnv'>): RawFunctionConfig {
+export function settingsFromLambda(
+  body: LambdaSettingsBody & { PackageType?: string },
+  /** the runtime names this node accepts (its own and those it stands in for) */
+  runtimes: readonly string[],
+  current?: Pick<FunctionSettings, 'secretEnv'>,
+): RawFunctionConfig {
   if (body.PackageType !== undefined && body.PackageType !== 'Zip') throw invalid('PackageType must be Zip (container images are not supported)');
-  if (body.Runtime !== undefined && !(SUPPORTED_RUNTIMES as readonly string[]).includes(body.Runtime)) {
-    throw invalid(`Value ${body.Runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${SUPPORTED_RUNTIMES.join(', ')}] or be a valid ARN`);
+  if (body.Runtime !== undefined && !runtimes.includes(body.Runtime)) {
+    throw invalid(`Value ${body.Runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${runtimes.join(', ')}] or be a valid ARN`);
   }
   const measured = JSON.stringify(body.Environment?.Variables ?? {});
   if (Buffer.byteLength(measured) > LIMITS.envBytes) {

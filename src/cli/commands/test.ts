@@ -23,7 +23,7 @@ export const testCommand: Command = {
     const [{ canonicalizePackage }, { LocalRunner }, { default: pino }] = await Promise.all([
       import('../../registry/code-package.js'), import('../../local-runner.js'), import('pino'),
     ]);
-    const pkg = await canonicalizePackage(await packageFolder(folder.dir, (m) => ctx.err(`… ${m}`)), folder.settings.handler).catch((e: Error) => {
+    const pkg = await canonicalizePackage(await packageFolder(folder.dir, (m) => ctx.err(`… ${m}`), folder.settings.runtime), folder.settings.handler, undefined, folder.settings.runtime).catch((e: Error) => {
       throw new CliError('InvalidCodePackage', e.message, (e as { hint?: string }).hint);
     });
     const runner = new LocalRunner(config, folder.name, folder.settings, pkg.tar, pino({ level: 'silent' }));
