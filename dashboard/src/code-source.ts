@@ -5,11 +5,8 @@ import { h } from './dom.js';
 import { tarOneFile } from './tar.js';
 import { labelled } from './widgets.js';
 
-export const SAMPLE_HANDLER = `import json
-
-
-def handler(event, context):
-    name = event.get("name", "world") if isinstance(event, dict) else "world"
+export const SAMPLE_HANDLER = `def handler(event, context):
+    name = event.get("name", "world")
     print(f"greeting {name}")
     return {"message": f"Hello, {name}!"}
 `;
