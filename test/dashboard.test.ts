@@ -2,11 +2,13 @@
 // playwright-core against a real server with real sandboxes. One flow, as a user goes
 // through it: sign in (a wrong key first: the API's message), create a function from a
 // handler written in the page, invoke it and see the result, the start kind and the
-// log line, change settings and reserved concurrency, deploy a second version whose
-// output is HTML and script (shown as text: no dialog, no element made from it), point
-// an alias at it and roll the alias back, have a bad package refused next to the
-// upload, look at the system page, delete the function, and be sent back to sign in
-// when the key stops working. The function page is saved as docs/dashboard.png.
+// log line, a payload that is not JSON refused with the API's type and message,
+// settings with a secret env value (masked, and kept by a later save) and reserved
+// concurrency, a second version whose output is HTML and script (shown as text: no
+// dialog, no element made from it), an alias pointed at it and rolled back, code
+// changed through the Lambda API published, a bad package refused next to the upload,
+// the system page, delete, sign out, and back to sign in when the key stops working.
+// The function page is saved as docs/dashboard.png (the README shows it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { repoPath } from '../src/paths.js';
-import { ADMIN_KEY, startTestServer, type TestServer } from './harness.js';
+import { ADMIN_KEY, eventually, startTestServer, zipFiles, type TestServer } from './harness.js';
 
 const CHROMIUM = process.env.SKYSCALE_CHROMIUM ?? '/usr/bin/chromium';
 /** sandboxes boot on the path under a shared machine's load: generous, never a measure */
@@ -26,9 +28,12 @@ const GREETER = `def handler(event, context):
     return {"message": f"Hello, {name}!"}
 `;
 
-const HOSTILE = `def handler(event, context):
+const HOSTILE = `import os
+
+
+def handler(event, context):
     print("<script>alert(1)</script><img src=x onerror=alert(2)>")
-    return {"html": "<script>alert(3)</script><b>bold</b>"}
+    return {"html": "<script>alert(3)</script><b>bold</b>", "token": os.environ.get("TOKEN")}
 `;
 
 /** Waits until the locator's text contains `text`, and returns it. */
@@ -102,22 +107,39 @@ test('the dashboard in chromium: sign in, create, deploy, invoke, settings, alia
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling on a phone');
     await page.setViewportSize({ width: 1280, height: 1000 });
 
-    // Settings: memory and an env value; reserved concurrency through the Lambda route.
+    // A payload that is not JSON: the API's refusal, type and message.
+    await invoke(page, '{oops');
+    assert.match(await textOf(invokeCard.getByRole('alert'), 'InvalidJSON'), /the invocation payload is not valid JSON/);
+    problems.splice(0, problems.length, ...problems.filter((p) => !/400/.test(p)));
+
+    // Settings: memory, a plain and a secret env value (masked once saved, and kept when
+    // the mask is sent back by a second save); reserved concurrency through the Lambda route.
     const settings = page.getByRole('form', { name: 'Settings' });
     await settings.getByLabel('Memory (MB)').fill('256');
     await settings.getByRole('button', { name: 'Add variable' }).click();
     await settings.getByLabel('Variable name').last().fill('GREETING');
     await settings.getByLabel('Variable value').last().fill('hi');
+    await settings.getByRole('button', { name: 'Add variable' }).click();
+    await settings.getByLabel('Variable name').last().fill('TOKEN');
+    await settings.getByLabel('Variable value').last().fill('s3cret');
+    await settings.getByLabel('Secret').last().check();
     await settings.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Settings saved.').waitFor();
+    assert.equal(await settings.getByLabel('Variable value').last().inputValue(), '********');
+    assert.equal(await settings.getByLabel('Variable value').last().getAttribute('type'), 'password');
     const concurrency = page.getByRole('form', { name: 'Reserved concurrency' });
     await concurrency.getByLabel('Reserved concurrency').fill('5');
     await concurrency.getByRole('button', { name: 'Save concurrency' }).click();
     await page.getByText('Reserved concurrency: 5.').waitFor();
-    const fn = (await server.api('GET', '/v1/functions/greeter')).json().function;
+    await settings.getByLabel('Timeout (s)').fill('20');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    const fn = await eventually(async () => {
+      const f = (await server!.api('GET', '/v1/functions/greeter')).json().function;
+      return f.timeout === 20 ? f : null;
+    }, 'the second save', 30_000, 100);
     assert.equal(fn.memory, 256);
-    assert.deepEqual(fn.env, { GREETING: 'hi' });
-    assert.equal(fn.reservedConcurrency, 5);
+    assert.deepEqual(fn.env, { GREETING: 'hi', TOKEN: { secret: '********' } });
+    assert.equal((await server.api('GET', '/v1/functions/greeter')).json().function.reservedConcurrency, 5);
 
     // A second version whose output is markup and script: shown as text, never run.
     const deploy = page.getByRole('form', { name: 'Deploy' });
@@ -126,7 +148,10 @@ test('the dashboard in chromium: sign in, create, deploy, invoke, settings, alia
     await page.getByText('Deployed version 2.').waitFor({ timeout: SLOW });
     await textOf(page.locator('.summary'), 'version 2');
     await invoke(page, '{}');
-    assert.match(await textOf(invokeCard.getByLabel('Result'), '<script>alert(3)</script>'), /"html": "<script>alert\(3\)<\/script><b>bold<\/b>"/);
+    const hostile = await textOf(invokeCard.getByLabel('Result'), '<script>alert(3)</script>');
+    assert.match(hostile, /"html": "<script>alert\(3\)<\/script><b>bold<\/b>"/);
+    // the deploy took the saved settings, the secret's value with them
+    assert.match(hostile, /"token": "s3cret"/);
     await textOf(invokeCard.getByLabel('Log'), '<script>alert(1)</script><img src=x onerror=alert(2)>');
     await textOf(page.getByRole('list', { name: 'Recent invocations' }).locator('li'), '<script>alert(1)</script>');
     assert.equal(await page.locator('main script, main img, main b').count(), 0, 'no element was made from function output');
@@ -142,6 +167,14 @@ test('the dashboard in chromium: sign in, create, deploy, invoke, settings, alia
     await page.getByText('live rolled back from version 2 to 1.').waitFor();
     await textOf(page.getByRole('list', { name: 'Aliases' }).locator('li'), 'live → version 1');
     assert.equal((await server.api('GET', '/v1/functions/greeter/aliases/live')).json().alias.version, 1);
+
+    // Code changed through the Lambda API is not a version until published: the page offers it.
+    const zip = (await zipFiles({ 'handler.py': GREETER })).toString('base64');
+    assert.equal((await server.api('PUT', '/2015-03-31/functions/greeter/code', { ZipFile: zip }, { 'content-type': 'application/json' })).status, 200);
+    await page.reload();
+    await page.getByRole('button', { name: 'Publish $LATEST' }).click();
+    await page.getByText('$LATEST published as version 3.').waitFor();
+    await textOf(page.locator('.summary'), 'version 3');
 
     // A package the API refuses: its refusal next to the upload.
     await deploy.getByLabel('Upload a package').check();

@@ -7,7 +7,7 @@ import type { Alias, FunctionInfo, Version } from '../types.js';
 import { card, errorBox, labelled, withBusy } from '../widgets.js';
 
 /** `onChanged` redraws the page with this panel showing `notice`. */
-export function versionsPanel(fn: FunctionInfo, versions: Version[], aliases: Alias[], onChanged: (notice: string) => void, notice?: string): HTMLElement {
+export function versionsPanel(fn: FunctionInfo, latest: Version | null, versions: Version[], aliases: Alias[], onChanged: (notice: string) => void, notice?: string): HTMLElement {
   const result = h('div', { 'aria-live': 'polite' }, notice ? h('p', { class: 'ok' }, notice) : null);
   const act = (button: HTMLButtonElement, busy: string, work: () => Promise<string>) => void withBusy(button, busy, async () => {
     try {
@@ -34,6 +34,12 @@ export function versionsPanel(fn: FunctionInfo, versions: Version[], aliases: Al
 
   const rollbackLatest = h('button', { type: 'button' }, 'Roll back $LATEST');
   rollbackLatest.addEventListener('click', () => act(rollbackLatest, 'Rolling back…', rollback()));
+  // a $LATEST changed through the Lambda API is not a version until published (a deploy here always is)
+  const publish = latest && !latest.published ? h('button', { type: 'button' }, 'Publish $LATEST') : null;
+  publish?.addEventListener('click', () => act(publish, 'Publishing…', async () => {
+    const res = await call('POST', `${fnPath(fn.name)}/publish`);
+    return `$LATEST published as version ${res.json<{ version: Version }>().version.version}.`;
+  }));
 
   const aliasList = aliases.length === 0 ? h('p', { class: 'muted' }, 'No aliases.') : h('ul', { class: 'aliases', 'aria-label': 'Aliases' }, aliases.map((a) => {
     const back = h('button', { type: 'button', 'aria-label': `Roll back ${a.name}` }, 'Roll back');
@@ -59,6 +65,6 @@ export function versionsPanel(fn: FunctionInfo, versions: Version[], aliases: Al
   });
 
   return card('Versions and aliases', versionTable,
-    h('div', { class: 'actions' }, rollbackLatest, h('small', { class: 'note' }, '$LATEST and the settings go back to the previous version')),
+    h('div', { class: 'actions' }, publish, rollbackLatest, h('small', { class: 'note' }, '$LATEST and the settings go back to the previous version')),
     h('h3', null, 'Aliases'), aliasList, versions.length > 0 ? aliasForm : null, result);
 }

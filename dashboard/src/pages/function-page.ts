@@ -33,7 +33,7 @@ export function functionPage(ctx: PageContext, name: string): HTMLElement {
         h('dt', null, 'Modified'), h('dd', { title: localTime(fn.updatedAt) }, ago(fn.updatedAt)),
         fn.description ? [h('dt', null, 'Description'), h('dd', null, fn.description)] : null));
       fill(settings, settingsPanel(fn, latest, (notice) => void refresh({ settings: notice }), notices.settings));
-      fill(versions, versionsPanel(fn, list.versions, aliases, (notice) => void refresh({ versions: notice }), notices.versions));
+      fill(versions, versionsPanel(fn, latest, list.versions, aliases, (notice) => void refresh({ versions: notice }), notices.versions));
       invoke.update(list.versions, aliases);
     } catch (err) {
       fill(summary, errorBox(err));

@@ -24,7 +24,7 @@ function value(v: unknown): string {
 }
 
 export function systemPage(ctx: PageContext): HTMLElement {
-  const body = h('div', null, loading());
+  const body = h('div', { class: 'stack' }, loading());
   const inFlight: number[] = [];
   const load = async () => {
     const [health, pool] = await Promise.all([getJson<Health>('/healthz'), getJson<PoolReport>('/v1/pool')]);
@@ -51,12 +51,13 @@ export function systemPage(ctx: PageContext): HTMLElement {
             sparkline(inFlight, { label: 'invocations in flight', max: 1 })))),
       systemCharts(ctx.signal),
       card(`Pre-warmed sandboxes (${pool.generic.length})`, pool.generic.length === 0 ? h('p', { class: 'muted' }, 'None.') : h('div', { class: 'table-wrap' }, h('table', { class: 'list' },
-        h('thead', null, h('tr', null, ['Id', 'Runtime', 'Network', 'State', 'Frozen', 'Age', 'Limit', 'Host memory'].map((c) => h('th', null, c)))),
+        h('thead', null, h('tr', null, ['Id', 'Runtime', 'Network', 'State', 'Frozen', 'Age'].map((c) => h('th', null, c)), ['Limit', 'Host memory'].map((c) => h('th', { class: 'num' }, c)))),
         h('tbody', null, pool.generic.map((s) => h('tr', null,
           h('td', { class: 'mono' }, s.id ?? '–'), h('td', null, s.runtime), h('td', null, s.network), h('td', null, s.state), h('td', null, s.frozen ? 'yes' : 'no'),
           h('td', null, duration(s.ageMs)), h('td', { class: 'num' }, `${s.memoryMb} MB`), h('td', { class: 'num' }, kb(s.memoryKb)))))))),
       card(`Warm instances (${pool.instances.length})`, pool.instances.length === 0 ? h('p', { class: 'muted' }, 'None.') : h('div', { class: 'table-wrap' }, h('table', { class: 'list' },
-        h('thead', null, h('tr', null, ['Function', 'Version', 'State', 'Frozen', 'Age', 'Idle', 'Invocations', 'Init', 'Peak RSS', 'Host memory'].map((c) => h('th', null, c)))),
+        h('thead', null, h('tr', null, h('th', null, 'Function'), h('th', { class: 'num' }, 'Version'), ['State', 'Frozen', 'Age', 'Idle'].map((c) => h('th', null, c)),
+          ['Invocations', 'Init', 'Peak RSS', 'Host memory'].map((c) => h('th', { class: 'num' }, c)))),
         h('tbody', null, pool.instances.map((i) => h('tr', null,
           h('td', null, h('a', { href: `#/functions/${encodeURIComponent(i.function)}` }, i.function)), h('td', { class: 'num' }, i.version), h('td', null, i.state),
           h('td', null, i.frozen ? 'yes' : 'no'), h('td', null, duration(i.ageMs)), h('td', null, duration(i.idleMs)), h('td', { class: 'num' }, i.invocations),
