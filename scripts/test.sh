@@ -2,7 +2,8 @@
 # One command on a fresh machine: set everything up, then run every test: the quick
 # check (types, the control plane's unit tests, the Go agent's under the race
 # detector, the Python runtime's, the import layering), then the integration and
-# end-to-end tests that run real functions in gVisor sandboxes.
+# end-to-end tests that run real functions in gVisor sandboxes (among them
+# test/dashboard.test.ts: the dashboard in headless chromium, through playwright-core).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
