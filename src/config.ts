@@ -2,10 +2,12 @@
 // SKYSCALE_* environment variables, which win over the seed README's names (PORT,
 // DB_PATH, LOG_LEVEL, WARM_POOL_SIZE), which win over the defaults. Nothing else in
 // the control plane reads process.env.
+import { DEFAULT_BUILD_HOSTS } from './model/dependency-build.js';
+import { existsSync } from 'node:fs';
 import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
-import { NETWORK_MODES, type NetworkMode } from './model/egress-policy.js';
+import { NETWORK_MODES, parseAllowlist, type NetworkMode } from './model/egress-policy.js';
 import { parseCidr } from './model/ip-address.js';
 import { IMAGE_RUNTIMES, runtimeFamily } from './model/runtimes.js';
 import { repoPath } from './paths.js';
@@ -72,6 +74,22 @@ export interface ServerConfig {
   sandboxNetwork: string;
   /** resolvers the sandboxes' DNS queries are forwarded to ("host" or "host:port"); null: the host's /etc/resolv.conf */
   dnsServers: string[] | null;
+  /** a dependency build's time limit */
+  buildTimeoutMs: number;
+  /** the dependencies a build installs, unpacked, at most */
+  buildMaxBytes: number;
+  /** a build sandbox's memory */
+  buildMemoryMb: number;
+  /** what a build sandbox may reach: the package indexes (allow entries: names, addresses, ranges) */
+  buildHosts: string[];
+  /** pip --index-url for builds (null: PyPI) */
+  buildPipIndexUrl: string | null;
+  /** npm --registry for builds (null: registry.npmjs.org) */
+  buildNpmRegistry: string | null;
+  /** PEM certificates a build trusts besides the image's (a TLS-inspecting proxy's, a private index's CA); null: none */
+  buildCaFile: string | null;
+  /** runtimes/dependencies/: the build steps run in build sandboxes */
+  buildHandlersDir: string;
 }
 
 /**
@@ -128,6 +146,13 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'unverifiedBodyMb', env: ['SKYSCALE_UNVERIFIED_BODY_MB'], flag: 'unverified-body-mb', describe: 'MB of bodies held at once before their SigV4 signature can be checked (default 128; at least 67, one zip of 50 MB in base64)' },
   { key: 'defaultNetwork', env: ['SKYSCALE_DEFAULT_NETWORK'], flag: 'default-network', describe: 'outbound | none: the network of a new function that does not choose (default outbound)' },
   { key: 'sandboxNetwork', env: ['SKYSCALE_SANDBOX_NETWORK'], flag: 'sandbox-network', describe: 'IPv4 range, /24 or wider, the sandboxes\' links are numbered from (default 10.211.0.0/16)' },
+  { key: 'buildTimeoutMs', env: ['SKYSCALE_BUILD_TIMEOUT_S'], flag: 'build-timeout', describe: 'seconds a dependency build may run (default 300)' },
+  { key: 'buildMaxBytes', env: ['SKYSCALE_BUILD_MAX_MB'], flag: 'build-max-mb', describe: 'MB the dependencies a build installs may take, unpacked (default 200)' },
+  { key: 'buildMemoryMb', env: ['SKYSCALE_BUILD_MEMORY_MB'], flag: 'build-memory', describe: 'MB of memory of a build sandbox (default 1024)' },
+  { key: 'buildHosts', env: ['SKYSCALE_BUILD_HOSTS'], flag: 'build-hosts', describe: 'comma-separated hosts a build may reach (default pypi.org,files.pythonhosted.org,registry.npmjs.org)' },
+  { key: 'buildPipIndexUrl', env: ['SKYSCALE_BUILD_PIP_INDEX_URL'], flag: 'build-pip-index-url', describe: 'pip --index-url of builds (default PyPI); add its host to SKYSCALE_BUILD_HOSTS' },
+  { key: 'buildNpmRegistry', env: ['SKYSCALE_BUILD_NPM_REGISTRY'], flag: 'build-npm-registry', describe: 'npm --registry of builds (default registry.npmjs.org); add its host to SKYSCALE_BUILD_HOSTS' },
+  { key: 'buildCaFile', env: ['SKYSCALE_BUILD_CA_FILE'], flag: 'build-ca-file', describe: 'PEM file of certificates builds trust besides the image\'s (default: the host\'s /etc/ssl/certs/ca-certificates.crt when there is one; "none": the image\'s alone)' },
   { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
 ];
 
@@ -222,7 +247,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     defaultNetwork,
     sandboxNetwork,
     dnsServers,
+    buildTimeoutMs: int('buildTimeoutMs', 300, 5, 3600) * 1000,
+    buildMaxBytes: int('buildMaxBytes', 200, 1, 250) * 1024 * 1024,
+    buildMemoryMb: int('buildMemoryMb', 1024, 128, 10_240),
+    buildHosts: raw('buildHosts')?.split(',').map((h) => h.trim()).filter(Boolean) ?? [...DEFAULT_BUILD_HOSTS],
+    buildPipIndexUrl: raw('buildPipIndexUrl') ?? null,
+    buildNpmRegistry: raw('buildNpmRegistry') ?? null,
+    buildCaFile: buildCaFile(raw('buildCaFile')),
+    buildHandlersDir: repoPath('runtimes/dependencies'),
   };
+  for (const p of parseAllowlist(config.buildHosts).problems) problems.push(`build hosts: ${p}`);
   // Node refuses a headers timeout longer than the whole request's
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('the headers timeout must not be longer than the request timeout');
   if (problems.length) throw new SkyscaleError('ValidationError', `invalid server settings: ${problems.join('; ')}`, { details: { problems } });
@@ -236,6 +270,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
  * a node holds no idle Node.js sandboxes nobody runs; then SKYSCALE_WARM_POOLS, whose
  * entries name the mode or take the default one, and are always kept.
  */
+/** Builds trust the host's CA bundle by default, so a host behind a TLS-inspecting proxy builds as its own pip does. */
+function buildCaFile(value: string | undefined): string | null {
+  if (value === 'none') return null;
+  if (value !== undefined) return resolve(value);
+  return existsSync(HOST_CA_BUNDLE) ? HOST_CA_BUNDLE : null;
+}
+
+const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
 /** The memory budget: "80%" of the host's memory (1-100 %), or MB (at least 128). */
 export function memoryBudget(value: string | undefined, problems: string[], hostBytes = totalmem()): number {
   const hostMb = Math.floor(hostBytes / (1024 * 1024));

@@ -21,6 +21,7 @@ import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createDriver } from './sandbox/factory.js';
+import { SandboxDependencyBuilder } from './dependencies/dependency-builder.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
 import { createScheduler } from './scheduler/assembly.js';
@@ -116,6 +117,11 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   retention.start();
   const audit = new AuditLog(new AuditTable(db), log, { maxAgeMs: config.auditRetentionMs });
   const driver = givenDriver ?? await createDriver(config, log);
+  registry.useDependencyBuilder(new SandboxDependencyBuilder({
+    driver, dataDir: config.dataDir, handlersDir: config.buildHandlersDir, hosts: config.buildHosts, log,
+    limits: { timeoutMs: config.buildTimeoutMs, maxBytes: config.buildMaxBytes, memoryMb: config.buildMemoryMb },
+    pipIndexUrl: config.buildPipIndexUrl, npmRegistry: config.buildNpmRegistry, caFile: config.buildCaFile,
+  }));
   const rollups = new MetricRollups({ table: new MetricMinutesTable(db), log, retentionMs: config.metricsRetentionMs });
   rollups.start();
   // the scrape reads the node's report, which needs the scheduler: bound once it exists

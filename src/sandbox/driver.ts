@@ -43,6 +43,8 @@ export interface SandboxEgress {
   readonly address: string;
   /** Opens a function's allow entries for this sandbox (done when the code is assigned). */
   allow(entries: readonly string[]): Promise<void>;
+  /** Holds the sandbox to these entries alone: the public internet is refused too (a dependency build's). */
+  restrict(entries: readonly string[]): Promise<void>;
 }
 
 export interface SandboxExit {
