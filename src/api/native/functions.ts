@@ -7,7 +7,7 @@ import type { NativeServices } from '../deps.js';
 import { callerMayAct, needs } from '../gate.js';
 import { UPLOAD_LIMIT_BYTES } from '../../model/limits.js';
 import { rawBody } from '../request-body.js';
-import { deploySettings } from './settings-header.js';
+import { deploySettings, wantsServerBuild } from './settings-header.js';
 import { createFunction, functionByName, putFunction, rollback, type CreateFunctionBody, type PutFunctionBody, type RollbackBody } from './schemas.js';
 import { aliasView, buildView, functionView, versionView } from './views.js';
 import type { BuiltDependencies } from '../../model/dependency-build.js';
@@ -54,7 +54,7 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
       const bytes = rawBody(req.body);
       if (bytes.length === 0) throw new SkyscaleError('InvalidCodePackage', 'the request body is empty: send a zip or tar.gz package');
       let build: BuiltDependencies | null = null;
-      const version = await registry.deploy(req.params.name, bytes, { settings, build: true, onBuild: (b) => { build = b; } });
+      const version = await registry.deploy(req.params.name, bytes, { settings, build: wantsServerBuild(req), onBuild: (b) => { build = b; } });
       if (minWarm !== undefined) registry.setMinWarm(req.params.name, minWarm);
       req.log.info({ function: version.functionName, version: version.version, sha256: version.codeSha256 }, 'deployed');
       return reply.status(201).send({ version: versionView(version), ...(build ? { build: buildView(build) } : {}) });

@@ -52,3 +52,21 @@ test('a failing build fails the deploy with the installer\'s lines, exit 1', asy
   assert.match(r.stderr, /No matching distribution found for nope/);
   assert.equal(t.services.registry.versions('withdeps').length, 1, 'the function keeps its version');
 });
+
+test('--local-deps ships the package as it is (node_modules included) and the server builds nothing', async () => {
+  fail = true; // a build would fail: none runs
+  const dir = join(mkdtempSync(join(tmpdir(), 'skyscale-deploy-')), 'vendored');
+  mkdirSync(join(dir, 'node_modules', 'shout'), { recursive: true });
+  writeFileSync(join(dir, 'index.mjs'), "import shout from 'shout';\nexport const handler = async () => shout('a');\n");
+  writeFileSync(join(dir, 'package.json'), '{"type":"module","dependencies":{"shout":"1.0.0"}}');
+  writeFileSync(join(dir, 'node_modules', 'shout', 'index.js'), 'module.exports = (s) => s.toUpperCase();\n');
+  writeFileSync(join(dir, 'skyscale.json'), '{"runtime":"nodejs22.x","handler":"index.handler"}');
+  const r = await runCliAt(endpoint, ['deploy', '--name', 'vendored', '--dir', dir, '--local-deps']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /dependency build/);
+  const { snapshot } = t.services.registry.latest('vendored');
+  assert.ok((await t.services.registry.readCode(snapshot!)).includes(Buffer.from('s.toUpperCase()')), 'node_modules went with the code');
+  const bad = await t.request('POST', '/v1/functions/vendored/versions', Buffer.from('x'), { 'content-type': 'application/zip', 'skyscale-dependencies': 'maybe' });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.json().error.message, /Skyscale-Dependencies header is "build" .* or "included"/);
+});
