@@ -9,7 +9,7 @@ import { NETWORK_MODES, type NetworkMode } from './model/egress-policy.js';
 import { parseCidr } from './model/ip-address.js';
 import { repoPath } from './paths.js';
 
-export type SandboxChoice = 'gvisor' | 'namespace' | 'process' | 'auto';
+export type SandboxChoice = 'gvisor' | 'namespace' | 'process' | 'docker' | 'docker-runsc' | 'auto';
 
 export interface ServerConfig {
   host: string;
@@ -87,7 +87,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'port', env: ['SKYSCALE_PORT', 'PORT'], flag: 'port', describe: 'port to listen on (default 8080)' },
   { key: 'dataDir', env: ['SKYSCALE_DATA_DIR'], flag: 'data-dir', describe: 'database, code blobs and sandbox state (default ~/.skyscale)' },
   { key: 'dbPath', env: ['SKYSCALE_DB_PATH', 'DB_PATH'], flag: 'db-path', describe: 'SQLite file (default <data-dir>/skyscale.db)' },
-  { key: 'sandbox', env: ['SKYSCALE_SANDBOX'], flag: 'sandbox', describe: 'gvisor | namespace | process | auto (default auto: gvisor where it works)' },
+  { key: 'sandbox', env: ['SKYSCALE_SANDBOX'], flag: 'sandbox', describe: 'gvisor | namespace | docker | docker-runsc | process | auto (default auto: gvisor where it works)' },
   { key: 'adminKey', env: ['SKYSCALE_ADMIN_KEY'], flag: 'admin-key', describe: 'bootstrap admin key <id>.<secret> (default: generated once, saved in the data dir)' },
   { key: 'logLevel', env: ['SKYSCALE_LOG_LEVEL', 'LOG_LEVEL'], flag: 'log-level', describe: 'trace | debug | info | warn | error (default info)' },
   { key: 'cacheDir', env: ['SKYSCALE_CACHE_DIR'], flag: 'cache-dir', describe: 'where setup put runsc and the root filesystem (default ~/.cache/skyscale)' },
@@ -116,7 +116,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'urlRate', env: ['SKYSCALE_URL_RATE'], flag: 'url-rate', describe: 'requests per second per public function URL and client address, 0 for no limit (default 100)' },
   { key: 'urlBurst', env: ['SKYSCALE_URL_BURST'], flag: 'url-burst', describe: 'burst per public function URL and client address (default twice the rate)' },
   { key: 'unverifiedBodyMb', env: ['SKYSCALE_UNVERIFIED_BODY_MB'], flag: 'unverified-body-mb', describe: 'MB of bodies held at once before their SigV4 signature can be checked (default 64)' },
-  { key: 'defaultNetwork', env: ['SKYSCALE_DEFAULT_NETWORK'], flag: 'default-network', describe: 'outbound | none: the network of a new function that does not choose (default outbound)' },
+  { key: 'defaultNetwork', env: ['SKYSCALE_DEFAULT_NETWORK'], flag: 'default-network', describe: 'outbound | none: the network of a new function that does not choose (default outbound; none with the docker drivers)' },
   { key: 'sandboxNetwork', env: ['SKYSCALE_SANDBOX_NETWORK'], flag: 'sandbox-network', describe: 'IPv4 range, /24 or wider, the sandboxes\' links are numbered from (default 10.211.0.0/16)' },
   { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
 ];
@@ -149,13 +149,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
   const dataDir = resolve(raw('dataDir') ?? join(home, '.skyscale'));
   const cacheDir = resolve(raw('cacheDir') ?? join(env.XDG_CACHE_HOME ?? join(home, '.cache'), 'skyscale'));
   const sandbox = (raw('sandbox') ?? 'auto') as SandboxChoice;
-  if (!['gvisor', 'namespace', 'process', 'auto'].includes(sandbox)) problems.push(`sandbox must be gvisor, namespace, process or auto (got ${JSON.stringify(sandbox)})`);
+  if (!['gvisor', 'namespace', 'docker', 'docker-runsc', 'process', 'auto'].includes(sandbox)) problems.push(`sandbox must be gvisor, namespace, docker, docker-runsc, process or auto (got ${JSON.stringify(sandbox)})`);
   const adminKey = raw('adminKey') ?? null;
   if (adminKey !== null && !/^[A-Za-z0-9_-]{4,64}\.[A-Za-z0-9_-]{16,128}$/.test(adminKey)) {
     problems.push('admin key must look like <id>.<secret> (id 4-64 and secret 16-128 letters, digits, "-" or "_")');
   }
-  const defaultNetwork = (raw('defaultNetwork') ?? 'outbound') as NetworkMode;
+  // The docker drivers give sandboxes loopback only: there, new functions have none.
+  const docker = sandbox === 'docker' || sandbox === 'docker-runsc';
+  const defaultNetwork = (raw('defaultNetwork') ?? (docker ? 'none' : 'outbound')) as NetworkMode;
   if (!NETWORK_MODES.includes(defaultNetwork)) problems.push(`default network must be ${NETWORK_MODES.join(' or ')} (got ${JSON.stringify(defaultNetwork)})`);
+  else if (docker && defaultNetwork === 'outbound') problems.push(`default network cannot be outbound with the ${sandbox} sandbox driver: its sandboxes have loopback only`);
   const sandboxNetwork = raw('sandboxNetwork') ?? '10.211.0.0/16';
   const range = parseCidr(sandboxNetwork);
   if (!range || range.family !== 4 || range.prefix > 24 || range.prefix < 8) problems.push(`sandbox network must be an IPv4 CIDR range from /8 to /24 (got ${JSON.stringify(sandboxNetwork)})`);

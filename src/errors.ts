@@ -35,6 +35,8 @@ export const ERRORS = {
   TooManyRequests: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'A concurrency limit was reached and the bounded wait ran out.' },
   NodeMemoryFull: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: "The node's memory budget is full: a new instance's memory limit would pass it, every sandbox held is busy or starting (nothing idle to evict), and none freed up within the bounded wait." },
   SandboxStartFailed: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'A sandbox could not be started.' },
+  SandboxEngineUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The Docker engine the docker sandbox driver needs does not answer on DOCKER_HOST (or the default socket), or lacks the runtime asked for: start one with scripts/setup.sh.' },
+  SandboxImageBuildFailed: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The sandbox image could not be built in the Docker engine from the root filesystem; the message ends with the build log\'s tail.' },
   AgentProtocolMismatch: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The agent in the sandbox speaks another version of the agent protocol than this server (an agent built from another checkout): rebuild it with scripts/setup.sh.' },
   InternalError: { status: 500, lambda: 'ServiceException', kind: 'system', summary: 'An unexpected fault in Skyscale itself.' },
   ServerUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The server is starting or shutting down.' },

@@ -1,5 +1,5 @@
 // The sandbox driver interface: one small contract, several isolation technologies
-// (gvisor, namespace and process today; docker and microvm later). A driver starts a
+// (gvisor, namespace, docker (runc or runsc) and process today; microvm later). A driver starts a
 // sandbox with the agent running inside and hands back its AgentChannel; a sandbox can
 // be frozen while idle where the driver says it can; everything above (the pools, the
 // invoker) is driver-agnostic.
@@ -7,7 +7,7 @@ import type { NetworkMode } from '../model/egress-policy.js';
 import type { AgentChannel } from './agent-channel.js';
 import type { FreezeMethod } from './freezer.js';
 
-export type DriverName = 'gvisor' | 'namespace' | 'process';
+export type DriverName = 'gvisor' | 'namespace' | 'process' | 'docker' | 'docker-runsc';
 
 export interface DriverCapabilities {
   /** function code cannot reach the host, other sandboxes or the network */

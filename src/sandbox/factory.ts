@@ -14,6 +14,8 @@ import { GvisorDriver, runscVersion } from './gvisor/gvisor-driver.js';
 import { ProcessDriver } from './process/process-driver.js';
 import { bwrapVersion, NamespaceDriver } from './namespace/namespace-driver.js';
 import { prepareKit, type KitSources } from './kit.js';
+import { DockerDriver, ensureImage } from './docker/docker-driver.js';
+import { Engine, engineSocket } from './docker/engine.js';
 import type { NetworkSupport } from './network/egress-link.js';
 import { hostResolvers, parseUpstream } from './network/dns-forwarder.js';
 import { SandboxNetwork } from './network/sandbox-network.js';
@@ -40,6 +42,16 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
     const leftovers = hierarchy ? await removeGroup(hierarchy, group) : 0;
     if (leftovers) log.info({ leftovers }, 'removed namespace sandboxes left by an earlier run');
     return new NamespaceDriver({ bwrap, rootfs, kitDir: await prepareKit(kit), freezer: hierarchy ? { hierarchy, group } : null, log, network: await openNetwork(config, log) }, version);
+  }
+  if (config.sandbox === 'docker' || config.sandbox === 'docker-runsc') {
+    const runtime = config.sandbox === 'docker-runsc' ? 'runsc' : 'runc';
+    const { engine, host, version } = await openEngine(runtime);
+    const { tag, built } = await ensureImage(engine, rootfs, log);
+    if (built) log.info({ image: tag }, 'sandbox image built');
+    const driver = new DockerDriver({ engine, host, runtime, image: tag, kitDir: await prepareKit(kit), dataDir: config.dataDir, log, engineVersion: version });
+    const leftovers = await driver.removeLeftovers();
+    if (leftovers) log.info({ leftovers }, 'removed Docker sandboxes left by an earlier run');
+    return driver;
   }
   const runsc = findRunsc(config);
   const version = await runscVersion(runsc).catch((err: Error) => {
@@ -90,6 +102,27 @@ function usableFreezer(log: Logger, group?: string): FreezerHierarchy | null {
     log.warn({ err: (err as Error).message }, 'idle sandboxes will not be frozen: the freezer cgroup cannot be used');
     return null;
   }
+}
+
+/** The engine on DOCKER_HOST (or the default socket), answering, with the runtime asked for registered. */
+export async function openEngine(runtime: 'runc' | 'runsc', env: NodeJS.ProcessEnv = process.env): Promise<{ engine: Engine; host: string; version: string }> {
+  const { socketPath, host } = engineSocket(env);
+  const hint = 'start one with scripts/setup.sh (it starts dockerd when no engine answers), or point DOCKER_HOST at a running engine (unix:///path/to/docker.sock)';
+  if (!socketPath) throw new SkyscaleError('SandboxEngineUnavailable', `DOCKER_HOST=${host} is not a unix socket; the docker driver talks only to a local engine`, { hint });
+  const engine = new Engine(socketPath);
+  let info: Awaited<ReturnType<Engine['info']>>;
+  try {
+    await engine.ping();
+    info = await engine.info();
+  } catch (err) {
+    throw new SkyscaleError('SandboxEngineUnavailable', `no Docker engine answers on ${host} (DOCKER_HOST): ${(err as Error).message}`, { hint, cause: err });
+  }
+  if (runtime === 'runsc' && !info.Runtimes?.runsc) {
+    throw new SkyscaleError('SandboxEngineUnavailable', `the Docker engine on ${host} has no runtime "runsc" registered (it has ${Object.keys(info.Runtimes ?? {}).join(', ') || 'none'})`, {
+      hint: 'register gVisor\'s runsc in the engine\'s daemon.json "runtimes" (scripts/setup.sh does for the engine it starts), or use SKYSCALE_SANDBOX=docker',
+    });
+  }
+  return { engine, host, version: info.ServerVersion };
 }
 
 function findRunsc(config: ServerConfig): string {

@@ -1,0 +1,318 @@
+// The `docker` and `docker-runsc` drivers: every sandbox is a container of the runtime
+// image (container-spec.ts) made through the Docker Engine API (engine.ts), never the
+// docker CLI. The agent inside is the container's process; the driver attaches to its
+// stdio before it starts (the hijacked attach stream: stdin one way, stdout and stderr
+// multiplexed the other, demux.ts) and speaks the same framed protocol as with gVisor.
+// The engine's runtime is runc (`docker`) or gVisor's runsc registered with the engine
+// (`docker-runsc`). Idle sandboxes are frozen with the engine's pause (the cgroup
+// freezer, through the engine). No outbound network: containers have loopback only, and
+// functions with network: outbound are refused on these drivers.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Logger } from 'pino';
+import { SkyscaleError } from '../../errors.js';
+import { AgentChannel } from '../agent-channel.js';
+import type { DriverCapabilities, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver.js';
+import type { Freezer } from '../freezer.js';
+import { AttachDemux } from './demux.js';
+import { containerSpec, leftoverContainers, LABEL_IMAGE, LABEL_IMAGE_FORMAT, LABEL_NODE, LABEL_RECIPE, LABEL_SANDBOX } from './container-spec.js';
+import { Engine, type ImageSummary } from './engine.js';
+
+export const IMAGE_REPO = 'skyscale/runtime';
+const STDERR_TAIL_BYTES = 4096;
+const READY_TIMEOUT_MS = 30_000;
+
+export interface DockerDriverOptions {
+  engine: Engine;
+  /** where the engine is, for messages (DOCKER_HOST or the default socket) */
+  host: string;
+  runtime: 'runc' | 'runsc';
+  /** the image's tag (skyscale/runtime:<recipe hash>) */
+  image: string;
+  kitDir: string;
+  dataDir: string;
+  log: Logger;
+  engineVersion: string;
+}
+
+/** The label every container of one node carries: its data directory, hashed. */
+export function nodeLabel(dataDir: string): string {
+  return createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+}
+
+/** skyscale/runtime:<recipe hash>: the root filesystem directory is named by its recipe's hash. */
+export function imageTag(rootfs: string): string {
+  return `${IMAGE_REPO}:${basename(rootfs)}`;
+}
+
+export class DockerDriver implements SandboxDriver {
+  readonly name: 'docker' | 'docker-runsc';
+  readonly capabilities: DriverCapabilities = { isolated: true, memoryLimit: true, networkOff: true, outboundNetwork: false, freeze: 'docker-pause' };
+  readonly node: string;
+  private readonly live = new Map<string, DockerSandbox>();
+
+  constructor(private readonly o: DockerDriverOptions) {
+    this.name = o.runtime === 'runsc' ? 'docker-runsc' : 'docker';
+    this.node = nodeLabel(o.dataDir);
+  }
+
+  async start(spec: SandboxSpec): Promise<Sandbox> {
+    if (spec.network === 'outbound') {
+      throw new SkyscaleError('SandboxStartFailed', `the ${this.name} sandbox driver has no outbound network: containers get loopback only`, {
+        hint: 'deploy the function with "network": "none", or run the server with SKYSCALE_SANDBOX=gvisor (or namespace) for outbound network',
+      });
+    }
+    const e = this.o.engine;
+    const name = `skyscale-${spec.id}`;
+    const id = await e.createContainer(name, containerSpec({
+      image: this.o.image, kitDir: this.o.kitDir, memoryMb: spec.memoryMb, runtime: this.o.runtime, node: this.node, dataDir: this.o.dataDir,
+      hostCpus: cpus().length, ...(spec.prestart ? { prestart: spec.prestart } : {}),
+    })).catch((err: Error) => {
+      throw new SkyscaleError('SandboxStartFailed', `the Docker engine refused to create the sandbox's container: ${err.message}`, { cause: err });
+    });
+    let sandbox: DockerSandbox | undefined;
+    try {
+      const socket = await e.attach(id);
+      sandbox = new DockerSandbox(spec.id, id, e, socket, this.o.log);
+      this.live.set(id, sandbox);
+      void sandbox.exited.then(() => this.live.delete(id));
+      await e.start(id);
+      sandbox.watch();
+      await sandbox.ready(READY_TIMEOUT_MS);
+      return sandbox;
+    } catch (err) {
+      if (sandbox) await sandbox.stop();
+      else await e.remove(id).catch(() => undefined);
+      if (err instanceof SkyscaleError) throw err;
+      throw new SkyscaleError('SandboxStartFailed', `the ${this.name} sandbox did not start: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  describe(): Record<string, unknown> {
+    return { driver: this.name, isolated: true, engine: this.o.host, engineVersion: this.o.engineVersion, runtime: this.o.runtime, image: this.o.image, network: { outbound: false, problem: `the ${this.name} driver gives sandboxes loopback only` }, freeze: this.capabilities.freeze };
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.live.values()].map((s) => s.stop()));
+    await this.removeLeftovers();
+  }
+
+  /** Removes the containers of this node an earlier, crashed run left (never another node's, never one that is not Skyscale's). */
+  async removeLeftovers(): Promise<number> {
+    const listed = await this.o.engine.listContainers({ [LABEL_SANDBOX]: 'true', [LABEL_NODE]: this.node });
+    const stale = leftoverContainers(listed, this.node, new Set(this.live.keys()));
+    await Promise.all(stale.map(async (c) => {
+      if (c.State === 'paused') await this.o.engine.unpause(c.Id).catch(() => undefined);
+      await this.o.engine.remove(c.Id).catch((err: Error) => this.o.log.warn({ container: c.Id, err: err.message }, 'removing a leftover sandbox container failed'));
+    }));
+    return stale.length;
+  }
+}
+
+class DockerSandbox implements Sandbox {
+  readonly channel: AgentChannel;
+  readonly exited: Promise<SandboxExit>;
+  pid: number | undefined;
+  private stderrTail = '';
+  private readonly freezer: PauseFreezer;
+  private stopping: Promise<void> | null = null;
+  private resolveExit!: (e: SandboxExit) => void;
+  private gone = false;
+
+  constructor(readonly id: string, readonly containerId: string, private readonly engine: Engine, private readonly socket: import('node:net').Socket, private readonly log: Logger) {
+    const demux = new AttachDemux();
+    socket.pipe(demux);
+    socket.on('error', () => undefined); // the channel hears of it through the stream's end
+    this.channel = new AgentChannel(demux.stdout, socket);
+    demux.stderr.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+      log.debug({ sandbox: id, stderr: chunk.toString('utf8').trimEnd() }, 'sandbox stderr');
+    });
+    this.exited = new Promise((resolve) => { this.resolveExit = resolve; });
+    this.freezer = new PauseFreezer(engine, containerId);
+  }
+
+  /** After start: the container's exit, as the engine reports it. */
+  watch(): void {
+    void (async () => {
+      let code: number | null = null;
+      let signal: string | null = null;
+      try {
+        code = await this.engine.wait(this.containerId);
+        if ((await this.engine.inspect(this.containerId).catch(() => null))?.State.OOMKilled) {
+          signal = 'SIGKILL';
+          this.stderrTail += '\nkilled: the sandbox ran out of memory';
+        } else if (code !== null && code > 128) {
+          signal = signalName(code - 128);
+        }
+      } catch (err) {
+        this.stderrTail += `\nwaiting for the container failed: ${(err as Error).message}`;
+      }
+      this.gone = true;
+      this.channel.close(`the sandbox exited (code ${code}, signal ${signal})`);
+      this.socket.destroy();
+      // a paused container cannot exit; one that did is not paused
+      this.freezer.forget();
+      this.resolveExit({ code, signal, stderrTail: this.stderrTail });
+    })();
+  }
+
+  async ready(timeoutMs: number): Promise<void> {
+    const timer = setTimeout(() => this.channel.close(`the agent did not report ready within ${timeoutMs} ms`), timeoutMs);
+    try {
+      await this.channel.ready;
+    } catch (err) {
+      if (err instanceof SkyscaleError) throw err;
+      const exit = await Promise.race([this.exited, new Promise<null>((r) => setTimeout(() => r(null), 2000).unref())]);
+      const tail = (exit?.stderrTail ?? this.stderrTail).trim().split('\n').slice(-3).join(' | ');
+      throw new Error(`${(err as Error).message}${tail ? `: ${tail}` : ''}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.pid = (await this.engine.inspect(this.containerId).catch(() => null))?.State.Pid || undefined;
+  }
+
+  get frozen(): boolean {
+    return this.freezer.frozen;
+  }
+
+  freeze(): Promise<boolean> {
+    if (this.stopping || this.gone || this.channel.isClosed) return Promise.resolve(false);
+    return this.freezer.freeze();
+  }
+
+  thaw(): Promise<void> {
+    return this.freezer.thaw();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.thaw().catch((err: Error) => this.log.warn({ sandbox: this.id, err: err.message }, 'unpausing a sandbox to stop it failed'));
+      try {
+        this.channel.shutdown();
+      } catch {
+        // the stream may already be gone; the removal below is what counts
+      }
+      await this.engine.remove(this.containerId).catch((err: Error) => this.log.warn({ sandbox: this.id, err: err.message }, 'removing a sandbox container failed'));
+      if (!this.gone) {
+        // never started (watch() not called): nothing will report the exit but us
+        const started = await Promise.race([this.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000).unref())]);
+        if (!started) {
+          this.gone = true;
+          this.channel.close('the sandbox was removed');
+          this.socket.destroy();
+          this.resolveExit({ code: null, signal: 'SIGKILL', stderrTail: this.stderrTail });
+        }
+      }
+    })();
+    return this.stopping;
+  }
+}
+
+/** Freezing through the engine's pause/unpause, one at a time and in the order asked for; `frozen` is what was asked for last. */
+export class PauseFreezer implements Freezer {
+  private wanted = false;
+  private applied = false;
+  private asked = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly engine: Pick<Engine, 'pause' | 'unpause'>, private readonly id: string) {}
+
+  get frozen(): boolean {
+    return this.wanted;
+  }
+
+  freeze(): Promise<boolean> {
+    if (this.wanted) return Promise.resolve(true);
+    this.wanted = true;
+    const request = ++this.asked;
+    return this.enqueue(async () => {
+      this.applied = await this.engine.pause(this.id).then(() => true, () => false);
+      if (!this.applied && request === this.asked) this.wanted = false;
+      return this.applied;
+    });
+  }
+
+  thaw(): Promise<void> {
+    if (!this.wanted) return Promise.resolve();
+    this.wanted = false;
+    this.asked++;
+    return this.enqueue(async () => {
+      if (!this.applied) return;
+      await this.engine.unpause(this.id);
+      this.applied = false;
+    });
+  }
+
+  /** The container is gone: nothing is paused any more. */
+  forget(): void {
+    this.wanted = false;
+    this.applied = false;
+  }
+
+  async close(): Promise<void> {}
+
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function signalName(n: number): string {
+  const names: Record<number, string> = { 9: 'SIGKILL', 15: 'SIGTERM', 6: 'SIGABRT', 11: 'SIGSEGV', 2: 'SIGINT', 1: 'SIGHUP' };
+  return names[n] ?? `signal ${n}`;
+}
+
+/**
+ * How the image is made from the root filesystem; a new value makes every node import
+ * its image again (an image of another format is replaced under the same tag).
+ * 2: /var/task is world-writable with the sticky bit, as /tmp (runc gives a tmpfs the
+ * mode of the image's directory under it, not the mode asked for).
+ */
+export const IMAGE_FORMAT = '2';
+
+/**
+ * The runtime image, made when the engine lacks it: `docker import` of the root
+ * filesystem (a tar stream of the directory) through the API. The agent is not in it
+ * (the kit is mounted), so only a new root filesystem recipe makes a new image.
+ */
+export async function ensureImage(engine: Engine, rootfs: string, log: Logger): Promise<{ tag: string; built: boolean }> {
+  const tag = imageTag(rootfs);
+  const have = await engine.inspectImage(tag);
+  if (have && have.Config?.Labels?.[LABEL_IMAGE_FORMAT] === IMAGE_FORMAT) return { tag, built: false };
+  log.info({ image: tag }, 'importing the sandbox root filesystem into the Docker engine');
+  const staging = mkdtempSync(join(tmpdir(), 'skyscale-image-'));
+  mkdirSync(join(staging, 'var', 'task'), { recursive: true });
+  chmodSync(join(staging, 'var', 'task'), 0o1777);
+  // the staged /var/task first; the root filesystem's own is left out (a positional --exclude)
+  const tar = spawn('tar', ['--numeric-owner', '-cf', '-', '-C', staging, './var/task', '--exclude=./var/task', '-C', rootfs, '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let tarErr = '';
+  tar.stderr.on('data', (c: Buffer) => { tarErr = (tarErr + c.toString('utf8')).slice(-2000); });
+  const tarExit = new Promise<number | null>((r) => tar.on('close', (code) => r(code)));
+  try {
+    await engine.importImage(tar.stdout, IMAGE_REPO, tag.slice(IMAGE_REPO.length + 1), { [LABEL_IMAGE]: 'runtime', [LABEL_RECIPE]: basename(rootfs), [LABEL_IMAGE_FORMAT]: IMAGE_FORMAT });
+    const code = await tarExit;
+    if (code !== 0) throw new Error(`tar of the root filesystem exited with ${code}`);
+  } catch (err) {
+    tar.kill();
+    const tail = tarErr.trim().split('\n').slice(-5).join(' | ');
+    throw new SkyscaleError('SandboxImageBuildFailed', `building the sandbox image ${tag} failed: ${(err as Error).message}${tail ? ` (tar: ${tail})` : ''}`, {
+      hint: 'check the root filesystem (scripts/setup/rootfs.sh) and the engine\'s log, then run scripts/setup.sh', cause: err,
+    });
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return { tag, built: true };
+}
+
+/** The engine's Skyscale images, for `skyscale images` and GET /v1/images. */
+export async function listRuntimeImages(engine: Engine, runtimes: string[]): Promise<{ tag: string; created: string; sizeBytes: number; runtimes: string[] }[]> {
+  const images: ImageSummary[] = await engine.listImages(`${LABEL_IMAGE}=runtime`);
+  return images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t.startsWith(`${IMAGE_REPO}:`)).map((tag) => ({
+    tag, created: new Date(i.Created * 1000).toISOString(), sizeBytes: i.Size, runtimes,
+  })));
+}
