@@ -57,7 +57,8 @@ else
 }
 JSON
   skyscale_log "docker: starting dockerd (log $DOCKER_DIR/dockerd.log)"
-  setsid nohup dockerd --config-file "$DOCKER_DIR/daemon.json" >>"$DOCKER_DIR/dockerd.log" 2>&1 </dev/null &
+  # fd 9 (the lock) closed: the engine outlives this script and must not hold it
+  setsid nohup dockerd --config-file "$DOCKER_DIR/daemon.json" >>"$DOCKER_DIR/dockerd.log" 2>&1 </dev/null 9>&- &
   echo $! >"$DOCKER_DIR/dockerd.pid"
   for _ in $(seq 1 60); do
     answers && break

@@ -15,13 +15,14 @@ import { serverCommand } from './commands/server.js';
 import { loginCommand } from './commands/login.js';
 import { aliasCommand, publishCommand, rollbackCommand } from './commands/aliases.js';
 import { poolCommand } from './commands/pool.js';
+import { imagesCommand } from './commands/images.js';
 import { keysCommand } from './commands/keys.js';
 import { auditCommand } from './commands/audit.js';
 import { VERSION } from '../version.js';
 import { jsonSafe, terminalSafe } from './terminal-text.js';
 
 export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, logsCommand, listCommand, infoCommand,
-  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, keysCommand, auditCommand, loginCommand, serverCommand];
+  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, imagesCommand, keysCommand, auditCommand, loginCommand, serverCommand];
 const NOUN_ALIASES: Record<string, string> = { create: 'init' };
 
 export function usage(): string {

@@ -56,7 +56,19 @@ export interface PoolReport {
   instances: InstanceSummary[];
 }
 
+/** A sandbox image the node's engine holds (the docker drivers; other drivers have none). */
+export interface SandboxImage {
+  /** skyscale/runtime:<root filesystem recipe hash> */
+  tag: string;
+  created: string;
+  sizeBytes: number;
+  /** the engine runtimes that can run it: runc (driver docker), runsc (driver docker-runsc) */
+  runtimes: string[];
+}
+
 export interface NodeStatus {
   health(): HealthReport;
   pool(): Promise<PoolReport>;
+  /** the driver's images; empty for drivers without any */
+  images(): Promise<SandboxImage[]>;
 }

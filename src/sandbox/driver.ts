@@ -4,6 +4,7 @@
 // be frozen while idle where the driver says it can; everything above (the pools, the
 // invoker) is driver-agnostic.
 import type { NetworkMode } from '../model/egress-policy.js';
+import type { SandboxImage } from '../model/node-status.js';
 import type { AgentChannel } from './agent-channel.js';
 import type { FreezeMethod } from './freezer.js';
 
@@ -81,6 +82,8 @@ export interface SandboxDriver {
   start(spec: SandboxSpec): Promise<Sandbox>;
   /** facts for GET /v1/pool, which takes a key (binaries, their versions and paths, platform) */
   describe(): Record<string, unknown>;
+  /** the images its sandboxes are made from (the docker drivers); absent: none */
+  images?(): Promise<SandboxImage[]>;
   /** stops every sandbox this driver started and removes leftovers of earlier runs */
   shutdown(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 // Picks and builds the sandbox driver: the one the configuration names, or with
 // `auto` gVisor where it is set up (runsc, root filesystem and agent present), else a
-// clear error — the server never silently falls back to running code unisolated. It
-// also finds the host's freezer cgroups, which the gvisor and namespace drivers freeze
+// clear error — the server never silently falls back to running code unisolated. The
+// docker drivers need an engine answering on DOCKER_HOST (and, for docker-runsc, its
+// runsc runtime) and import their image when the engine lacks it. It also finds the host's freezer cgroups, which the gvisor and namespace drivers freeze
 // idle sandboxes with.
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, realpathSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // queue, the pools, the sandbox budget and the driver, with host memory (PSS) per sandbox read from /proc
 // off the invoke path (frozen sandboxes included: reading their memory does not wake
 // them). The API gets this and nothing of the pools themselves.
-import type { HealthReport, InstanceSummary, NodeStatus, PoolReport, PrewarmedSandbox } from '../model/node-status.js';
+import type { HealthReport, InstanceSummary, NodeStatus, PoolReport, PrewarmedSandbox, SandboxImage } from '../model/node-status.js';
 import { treePssKb } from '../observe/process-memory.js';
 import type { GenericPool } from '../pool/generic-pool.js';
 import type { InstancePool } from '../pool/instance-pool.js';
@@ -25,5 +25,9 @@ export class NodeStatusReport implements NodeStatus {
     for (const s of all) s.memoryKb = s.pid === null ? null : memory.get(s.pid) ?? null;
     const freeze = { method: this.o.driver.capabilities.freeze, afterMs: this.o.driver.capabilities.freeze ? this.o.freezeAfterMs : 0 };
     return { sandbox: this.o.driver.describe(), admission: this.o.admission.stats(), budget: this.o.budget.use(), freeze, generic, instances };
+  }
+
+  async images(): Promise<SandboxImage[]> {
+    return (await this.o.driver.images?.()) ?? [];
   }
 }

@@ -13,6 +13,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
+import type { SandboxImage } from '../../model/node-status.js';
 import { SkyscaleError } from '../../errors.js';
 import { AgentChannel } from '../agent-channel.js';
 import type { DriverCapabilities, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver.js';
@@ -93,6 +94,12 @@ export class DockerDriver implements SandboxDriver {
 
   describe(): Record<string, unknown> {
     return { driver: this.name, isolated: true, engine: this.o.host, engineVersion: this.o.engineVersion, runtime: this.o.runtime, image: this.o.image, network: { outbound: false, problem: `the ${this.name} driver gives sandboxes loopback only` }, freeze: this.capabilities.freeze };
+  }
+
+  async images(): Promise<SandboxImage[]> {
+    const info = await this.o.engine.info();
+    const runtimes = ['runc', 'runsc'].filter((r) => info.Runtimes?.[r] !== undefined || (r === 'runc' && info.DefaultRuntime === 'runc'));
+    return listRuntimeImages(this.o.engine, runtimes);
   }
 
   async shutdown(): Promise<void> {
@@ -310,7 +317,7 @@ export async function ensureImage(engine: Engine, rootfs: string, log: Logger): 
 }
 
 /** The engine's Skyscale images, for `skyscale images` and GET /v1/images. */
-export async function listRuntimeImages(engine: Engine, runtimes: string[]): Promise<{ tag: string; created: string; sizeBytes: number; runtimes: string[] }[]> {
+export async function listRuntimeImages(engine: Engine, runtimes: string[]): Promise<SandboxImage[]> {
   const images: ImageSummary[] = await engine.listImages(`${LABEL_IMAGE}=runtime`);
   return images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t.startsWith(`${IMAGE_REPO}:`)).map((tag) => ({
     tag, created: new Date(i.Created * 1000).toISOString(), sizeBytes: i.Size, runtimes,
