@@ -11,7 +11,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { SkyscaleError } from '../src/errors.js';
 import { containerSpec, LABEL_NODE, LABEL_SANDBOX } from '../src/sandbox/docker/container-spec.js';
-import { DockerDriver, nodeLabel } from '../src/sandbox/docker/docker-driver.js';
+import { DockerDriver, ensureImage, nodeLabel } from '../src/sandbox/docker/docker-driver.js';
 import { Engine, engineSocket } from '../src/sandbox/docker/engine.js';
 import { createDriver } from '../src/sandbox/factory.js';
 import { eventually, startTestServer, testSandbox, type TestServer } from './harness.js';
@@ -96,6 +96,18 @@ test('an engine that does not answer is a clear error at start, naming DOCKER_HO
     if (saved === undefined) delete process.env.DOCKER_HOST;
     else process.env.DOCKER_HOST = saved;
   }
+});
+
+test('an image that cannot be built is SandboxImageBuildFailed with the log\'s tail, and leaves no image', async () => {
+  const missing = `/nonexistent/rootfs-${Date.now()}`;
+  await assert.rejects(ensureImage(engine, missing, pino({ level: 'silent' })), (err: unknown) => {
+    assert.ok(err instanceof SkyscaleError);
+    assert.equal(err.type, 'SandboxImageBuildFailed');
+    assert.match(err.message, /skyscale\/runtime:rootfs-\d+/);
+    assert.match(err.message, /tar: .*nonexistent/);
+    return true;
+  });
+  assert.equal(await engine.inspectImage(`skyscale/runtime:${basename(missing)}`), null);
 });
 
 test('a stopped server leaves no container of its node behind', async () => {

@@ -306,6 +306,8 @@ export async function ensureImage(engine: Engine, rootfs: string, log: Logger): 
     if (code !== 0) throw new Error(`tar of the root filesystem exited with ${code}`);
   } catch (err) {
     tar.kill();
+    // the engine keeps what it read of a tar that failed half-way: never leave that under the tag
+    await engine.removeImage(tag).catch(() => undefined);
     const tail = tarErr.trim().split('\n').slice(-5).join(' | ');
     throw new SkyscaleError('SandboxImageBuildFailed', `building the sandbox image ${tag} failed: ${(err as Error).message}${tail ? ` (tar: ${tail})` : ''}`, {
       hint: 'check the root filesystem (scripts/setup/rootfs.sh) and the engine\'s log, then run scripts/setup.sh', cause: err,

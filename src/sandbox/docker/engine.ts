@@ -144,6 +144,15 @@ export class Engine {
     }
   }
 
+  /** Removes an image by tag; one that is not there is not an error. */
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.call('DELETE', `/images/${encodeURIComponent(ref)}?force=1`, undefined, 30_000);
+    } catch (err) {
+      if (!(err instanceof EngineError && err.status === 404)) throw err;
+    }
+  }
+
   listImages(label: string): Promise<ImageSummary[]> {
     const filters = JSON.stringify({ label: [label] });
     return this.call('GET', `/images/json?filters=${encodeURIComponent(filters)}`, undefined, 10_000);
