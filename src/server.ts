@@ -17,7 +17,7 @@ import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { LogRetention } from './observe/log-retention.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
-import { createDriver } from './sandbox/factory.js';
+import { availabilityProbe, createDriver } from './sandbox/factory.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
 import { createScheduler } from './scheduler/assembly.js';
@@ -115,7 +115,8 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
       log.warn({ err }, 'sweeping the code store failed; will try again');
     }
   }, 60_000).unref();
-  const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs });
+  const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs,
+    drivers: availabilityProbe(config) });
   const close = async () => {
     clearInterval(sweeper);
     provisioner.shutdown();

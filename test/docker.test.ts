@@ -36,6 +36,14 @@ test('the runtime image is tagged by the root filesystem recipe\'s hash and list
   assert.ok(image.runtimes.includes(sandbox === 'docker' ? 'runc' : 'runsc'));
 });
 
+test('GET /v1/pool says which drivers this node could run, and why not', async () => {
+  const pool = (await s.api('GET', '/v1/pool')).json();
+  assert.deepEqual(pool.drivers[sandbox], { available: true, reason: null });
+  assert.deepEqual(Object.keys(pool.drivers).sort(), ['docker', 'docker-runsc', 'gvisor', 'namespace', 'process']);
+  for (const d of Object.values(pool.drivers) as { available: boolean; reason: string | null }[]) assert.ok(d.available || d.reason, 'a driver that is not available says why');
+  assert.equal(pool.sandbox.runtime, sandbox === 'docker' ? 'runc' : 'runsc');
+});
+
 test('an idle sandbox is paused by the engine and unpaused for the next call', async () => {
   await s.deploy('idler', { 'handler.py': HELLO }, { network: 'none' });
   assert.equal((await s.invoke('idler')).json(), 'hello');

@@ -45,8 +45,16 @@ export interface InstanceSummary {
   memoryKb: number | null;
 }
 
+/** Whether this node could run a sandbox driver, and if not, why (checked when asked: binaries, the Docker engine). */
+export interface DriverAvailability {
+  available: boolean;
+  reason: string | null;
+}
+
 export interface PoolReport {
   sandbox: Record<string, unknown>;
+  /** every driver this build has, available here or not (with the reason) */
+  drivers: Record<string, DriverAvailability>;
   admission: { inFlight: number; queued: number; nodeLimit: number };
   /** the node's sandbox budget: sandboxes held and their memory limits added up, against the limits */
   budget: { sandboxes: number; maxSandboxes: number; memoryMb: number; maxMemoryMb: number };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import { SkyscaleError } from '../errors.js';
-import type { SandboxDriver } from './driver.js';
+import type { DriverName, SandboxDriver } from './driver.js';
 import { GvisorDriver, runscVersion } from './gvisor/gvisor-driver.js';
 import { ProcessDriver } from './process/process-driver.js';
 import { bwrapVersion, NamespaceDriver } from './namespace/namespace-driver.js';
@@ -103,6 +103,47 @@ function usableFreezer(log: Logger, group?: string): FreezerHierarchy | null {
     log.warn({ err: (err as Error).message }, 'idle sandboxes will not be frozen: the freezer cgroup cannot be used');
     return null;
   }
+}
+
+/**
+ * Which drivers this node could run, and why not (for GET /v1/pool): the binaries
+ * they need, and for the docker ones an engine that answers (with runsc registered
+ * for docker-runsc). Cheap checks, made when asked; never starts a sandbox.
+ */
+export async function driverAvailability(config: ServerConfig): Promise<Record<DriverName, { available: boolean; reason: string | null }>> {
+  const yes = { available: true, reason: null };
+  const no = (reason: string) => ({ available: false, reason });
+  const rootfs = existsSync(config.rootfs) ? null : 'the sandbox root filesystem is missing (scripts/setup.sh builds it)';
+  let gvisor: { available: boolean; reason: string | null };
+  try {
+    await runscVersion(findRunsc(config));
+    gvisor = rootfs ? no(rootfs) : yes;
+  } catch (err) {
+    gvisor = no((err as Error).message);
+  }
+  const bwrap = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].some((b) => existsSync(b));
+  const docker = async (runtime: 'runc' | 'runsc') => {
+    try {
+      await openEngine(runtime);
+      return rootfs ? no(rootfs) : yes;
+    } catch (err) {
+      return no((err as Error).message);
+    }
+  };
+  return {
+    gvisor, namespace: !bwrap ? no('bubblewrap (bwrap) was not found') : rootfs ? no(rootfs) : yes,
+    docker: await docker('runc'), 'docker-runsc': await docker('runsc'),
+    process: { available: true, reason: 'it runs function code unisolated: development only' },
+  };
+}
+
+/** driverAvailability, checked at most every 30 s (GET /v1/pool is polled; each check runs runsc and asks the engine). */
+export function availabilityProbe(config: ServerConfig, maxAgeMs = 30_000): () => Promise<Record<DriverName, { available: boolean; reason: string | null }>> {
+  let last: { at: number; value: ReturnType<typeof driverAvailability> } | null = null;
+  return () => {
+    if (!last || Date.now() - last.at > maxAgeMs) last = { at: Date.now(), value: driverAvailability(config) };
+    return last.value;
+  };
 }
 
 /** The engine on DOCKER_HOST (or the default socket), answering, with the runtime asked for registered. */
