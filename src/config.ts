@@ -22,6 +22,8 @@ export interface ServerConfig {
   cacheDir: string;
   runsc: string | null;
   runscPlatform: string;
+  /** the Docker engine of the docker drivers: unix:///path (default unix:///var/run/docker.sock) */
+  dockerHost: string;
   rootfs: string;
   agentPath: string;
   pythonBootstrap: string;
@@ -93,6 +95,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'cacheDir', env: ['SKYSCALE_CACHE_DIR'], flag: 'cache-dir', describe: 'where setup put runsc and the root filesystem (default ~/.cache/skyscale)' },
   { key: 'runsc', env: ['SKYSCALE_RUNSC'], flag: 'runsc', describe: 'runsc binary (default <cache>/bin/runsc, else /usr/bin/runsc)' },
   { key: 'runscPlatform', env: ['SKYSCALE_RUNSC_PLATFORM'], flag: 'runsc-platform', describe: 'gVisor platform (default systrap; ptrace for the 2022 runsc)' },
+  { key: 'dockerHost', env: ['DOCKER_HOST'], flag: 'docker-host', describe: 'the Docker engine of the docker drivers, unix:///path (default unix:///var/run/docker.sock)' },
   { key: 'rootfs', env: ['SKYSCALE_ROOTFS'], flag: 'rootfs', describe: 'sandbox root filesystem (default <cache>/rootfs/current)' },
   { key: 'agentPath', env: ['SKYSCALE_AGENT'], flag: 'agent', describe: 'the agent binary (default build/agent/skyscale-agent)' },
   { key: 'maxSandboxes', env: ['SKYSCALE_MAX_SANDBOXES'], flag: 'max-sandboxes', describe: 'sandboxes this node runs at once (default 32)' },
@@ -184,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     cacheDir,
     runsc: raw('runsc') ?? null,
     runscPlatform: raw('runscPlatform') ?? 'systrap',
+    dockerHost: raw('dockerHost') || 'unix:///var/run/docker.sock',
     rootfs: resolve(raw('rootfs') ?? join(cacheDir, 'rootfs', 'current')),
     agentPath: resolve(raw('agentPath') ?? repoPath('build/agent/skyscale-agent')),
     pythonBootstrap: repoPath('runtimes/python/bootstrap.py'),

@@ -11,13 +11,14 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { SkyscaleError } from '../src/errors.js';
 import { containerSpec, LABEL_NODE, LABEL_SANDBOX } from '../src/sandbox/docker/container-spec.js';
-import { DockerDriver, ensureImage, nodeLabel } from '../src/sandbox/docker/docker-driver.js';
+import { DockerDriver, nodeLabel } from '../src/sandbox/docker/docker-driver.js';
+import { ensureImage } from '../src/sandbox/docker/image.js';
 import { Engine, engineSocket } from '../src/sandbox/docker/engine.js';
 import { createDriver } from '../src/sandbox/factory.js';
 import { eventually, startTestServer, testSandbox, type TestServer } from './harness.js';
 
 const sandbox = testSandbox() === 'docker-runsc' ? 'docker-runsc' : 'docker';
-const engine = new Engine(engineSocket().socketPath!);
+const engine = new Engine(engineSocket(process.env.DOCKER_HOST).socketPath!);
 let s: TestServer;
 before(async () => { s = await startTestServer({ SKYSCALE_SANDBOX: sandbox, SKYSCALE_FREEZE_AFTER_MS: '200' }); });
 after(async () => { await s?.stop(); });
@@ -89,21 +90,14 @@ test('containers a crashed run left are removed by the sweep every start runs: t
 });
 
 test('an engine that does not answer is a clear error at start, naming DOCKER_HOST and how to start one', async () => {
-  const config = loadConfig({ ...process.env, SKYSCALE_DATA_DIR: s.dataDir, SKYSCALE_SANDBOX: sandbox });
-  const saved = process.env.DOCKER_HOST;
-  process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
-  try {
-    await assert.rejects(createDriver(config, pino({ level: 'silent' })), (err: unknown) => {
-      assert.ok(err instanceof SkyscaleError);
-      assert.equal(err.type, 'SandboxEngineUnavailable');
-      assert.match(err.message, /unix:\/\/\/nonexistent\/docker\.sock \(DOCKER_HOST\)/);
-      assert.match(err.hint ?? '', /scripts\/setup\.sh/);
-      return true;
-    });
-  } finally {
-    if (saved === undefined) delete process.env.DOCKER_HOST;
-    else process.env.DOCKER_HOST = saved;
-  }
+  const config = loadConfig({ ...process.env, SKYSCALE_DATA_DIR: s.dataDir, SKYSCALE_SANDBOX: sandbox, DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  await assert.rejects(createDriver(config, pino({ level: 'silent' })), (err: unknown) => {
+    assert.ok(err instanceof SkyscaleError);
+    assert.equal(err.type, 'SandboxEngineUnavailable');
+    assert.match(err.message, /unix:\/\/\/nonexistent\/docker\.sock \(DOCKER_HOST\)/);
+    assert.match(err.hint ?? '', /scripts\/setup\.sh/);
+    return true;
+  });
 });
 
 test('an image that cannot be built is SandboxImageBuildFailed with the log\'s tail, and leaves no image', async () => {

@@ -80,7 +80,7 @@ test('a runtime that exits mid-invocation is a Runtime.ExitError; the next call 
 
 /** Kills a sandbox from outside the server: runsc's kill for gVisor, the engine's for a container. */
 async function killFromOutside(id: string): Promise<void> {
-  if (testSandbox().startsWith('docker')) await new Engine(engineSocket().socketPath!).kill(`skyscale-${id}`);
+  if (testSandbox().startsWith('docker')) await new Engine(engineSocket(process.env.DOCKER_HOST).socketPath!).kill(`skyscale-${id}`);
   else execFileSync(s.driver.describe().runsc as string, [`--root=${join(s.dataDir, 'gvisor', 'runsc')}`, 'kill', '--all', id, 'KILL']);
 }
 

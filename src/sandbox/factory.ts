@@ -15,7 +15,8 @@ import { GvisorDriver, runscVersion } from './gvisor/gvisor-driver.js';
 import { ProcessDriver } from './process/process-driver.js';
 import { bwrapVersion, NamespaceDriver } from './namespace/namespace-driver.js';
 import { prepareKit, type KitSources } from './kit.js';
-import { DockerDriver, ensureImage } from './docker/docker-driver.js';
+import { DockerDriver } from './docker/docker-driver.js';
+import { ensureImage } from './docker/image.js';
 import { Engine, engineSocket } from './docker/engine.js';
 import type { NetworkSupport } from './network/egress-link.js';
 import { hostResolvers, parseUpstream } from './network/dns-forwarder.js';
@@ -46,7 +47,7 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
   }
   if (config.sandbox === 'docker' || config.sandbox === 'docker-runsc') {
     const runtime = config.sandbox === 'docker-runsc' ? 'runsc' : 'runc';
-    const { engine, host, version } = await openEngine(runtime);
+    const { engine, host, version } = await openEngine(runtime, config.dockerHost);
     const { tag, built } = await ensureImage(engine, rootfs, log);
     if (built) log.info({ image: tag }, 'sandbox image built');
     const driver = new DockerDriver({ engine, host, runtime, image: tag, kitDir: await prepareKit(kit), dataDir: config.dataDir, log, engineVersion: version });
@@ -124,7 +125,7 @@ export async function driverAvailability(config: ServerConfig): Promise<Record<D
   const bwrap = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].some((b) => existsSync(b));
   const docker = async (runtime: 'runc' | 'runsc') => {
     try {
-      await openEngine(runtime);
+      await openEngine(runtime, config.dockerHost);
       return rootfs ? no(rootfs) : yes;
     } catch (err) {
       return no((err as Error).message);
@@ -147,8 +148,8 @@ export function availabilityProbe(config: ServerConfig, maxAgeMs = 30_000): () =
 }
 
 /** The engine on DOCKER_HOST (or the default socket), answering, with the runtime asked for registered. */
-export async function openEngine(runtime: 'runc' | 'runsc', env: NodeJS.ProcessEnv = process.env): Promise<{ engine: Engine; host: string; version: string }> {
-  const { socketPath, host } = engineSocket(env);
+export async function openEngine(runtime: 'runc' | 'runsc', dockerHost: string): Promise<{ engine: Engine; host: string; version: string }> {
+  const { socketPath, host } = engineSocket(dockerHost);
   const hint = 'start one with scripts/setup.sh (it starts dockerd when no engine answers), or point DOCKER_HOST at a running engine (unix:///path/to/docker.sock)';
   if (!socketPath) throw new SkyscaleError('SandboxEngineUnavailable', `DOCKER_HOST=${host} is not a unix socket; the docker driver talks only to a local engine`, { hint });
   const engine = new Engine(socketPath);

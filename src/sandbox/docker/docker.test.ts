@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AttachDemux, frame } from './demux.js';
 import { containerSpec, leftoverContainers, CONTAINER_OVERHEAD_MB, LABEL_NODE, LABEL_SANDBOX } from './container-spec.js';
-import { imageTag, nodeLabel, PauseFreezer } from './docker-driver.js';
+import { nodeLabel, PauseFreezer } from './docker-driver.js';
+import { imageTag } from './image.js';
 import { engineMessage, engineSocket } from './engine.js';
 import { loadConfig } from '../../config.js';
 
@@ -103,9 +104,10 @@ test('pause and unpause run in the order asked; a pause the engine refuses leave
 });
 
 test('DOCKER_HOST names the engine\'s socket; the engine\'s error messages are read from its JSON', () => {
-  assert.deepEqual(engineSocket({}), { socketPath: '/var/run/docker.sock', host: 'unix:///var/run/docker.sock' });
-  assert.deepEqual(engineSocket({ DOCKER_HOST: 'unix:///run/x.sock' }), { socketPath: '/run/x.sock', host: 'unix:///run/x.sock' });
-  assert.equal(engineSocket({ DOCKER_HOST: 'tcp://1.2.3.4:2375' }).socketPath, null);
+  assert.deepEqual(engineSocket(''), { socketPath: '/var/run/docker.sock', host: 'unix:///var/run/docker.sock' });
+  assert.deepEqual(engineSocket(loadConfig({ SKYSCALE_DATA_DIR: '/tmp/x' }).dockerHost), { socketPath: '/var/run/docker.sock', host: 'unix:///var/run/docker.sock' });
+  assert.deepEqual(engineSocket(loadConfig({ DOCKER_HOST: 'unix:///run/x.sock', SKYSCALE_DATA_DIR: '/tmp/x' }).dockerHost), { socketPath: '/run/x.sock', host: 'unix:///run/x.sock' });
+  assert.equal(engineSocket('tcp://1.2.3.4:2375').socketPath, null);
   assert.equal(engineMessage('{"message":"No such container: x"}'), 'No such container: x');
   assert.equal(engineMessage('{"error":"bad tar"}'), 'bad tar');
   assert.equal(engineMessage('plain'), 'plain');

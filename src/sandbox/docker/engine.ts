@@ -19,9 +19,11 @@ export class EngineError extends Error {
   }
 }
 
-/** The socket DOCKER_HOST names, or the default one; null when DOCKER_HOST is not a unix socket. */
-export function engineSocket(env: NodeJS.ProcessEnv = process.env): { socketPath: string | null; host: string } {
-  const host = env.DOCKER_HOST?.trim() || 'unix:///var/run/docker.sock';
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+/** The socket a DOCKER_HOST value names (empty: the default one); null when it is not a unix socket. */
+export function engineSocket(dockerHost: string | undefined): { socketPath: string | null; host: string } {
+  const host = dockerHost?.trim() || DEFAULT_DOCKER_HOST;
   return { socketPath: host.startsWith('unix://') ? host.slice('unix://'.length) : null, host };
 }
 
