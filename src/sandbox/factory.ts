@@ -50,9 +50,12 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
     const { engine, host, version } = await openEngine(runtime, config.dockerHost);
     const { tag, built } = await ensureImage(engine, rootfs, log);
     if (built) log.info({ image: tag }, 'sandbox image built');
-    const driver = new DockerDriver({ engine, host, runtime, image: tag, kitDir: await prepareKit(kit), dataDir: config.dataDir, log, engineVersion: version });
+    const driver = new DockerDriver({ engine, host, runtime, image: tag, kitDir: join(config.dataDir, 'kit'), dataDir: config.dataDir, log, engineVersion: version });
+    // Before the kit is replaced: under runc a leftover container still runs the kit's
+    // agent binary, which cannot be overwritten while it does (ETXTBSY).
     const leftovers = await driver.removeLeftovers();
     if (leftovers) log.info({ leftovers }, 'removed Docker sandboxes left by an earlier run');
+    if (await prepareKit(kit) !== join(config.dataDir, 'kit')) throw new Error('the kit is not where the docker driver mounts it from');
     return driver;
   }
   const runsc = findRunsc(config);

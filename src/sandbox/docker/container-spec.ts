@@ -65,9 +65,9 @@ export function containerSpec(s: ContainerSpecInput): Record<string, unknown> {
       SecurityOpt: ['no-new-privileges'],
       Memory: limitBytes,
       MemorySwap: limitBytes,
-      // a share of the CPU in proportion to memory when the host is busy (Lambda's
-      // ratio), capped at the vCPUs that memory buys, at least one
-      CpuShares: Math.max(2, Math.round((1024 * s.memoryMb) / MB_PER_VCPU)),
+      // at most the vCPUs that memory buys (Lambda's ratio), at least one; the default
+      // weight when the host is busy, as the other drivers' sandboxes have (a weight in
+      // proportion to memory starved small functions behind everything else on a busy host)
       NanoCpus: Math.min(s.hostCpus, Math.max(1, Math.ceil(s.memoryMb / MB_PER_VCPU))) * 1e9,
       PidsLimit: PIDS_LIMIT,
       Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 4096 }],
