@@ -45,9 +45,18 @@ test('GET /v1/pool says which drivers this node could run, and why not', async (
   assert.equal(pool.sandbox.runtime, sandbox === 'docker' ? 'runc' : 'runsc');
 });
 
-test('an idle sandbox is paused by the engine and unpaused for the next call', async () => {
+test('an idle sandbox is paused by the engine and unpaused for the next call (docker); never paused under runsc', async () => {
   await s.deploy('idler', { 'handler.py': HELLO }, { network: 'none' });
   assert.equal((await s.invoke('idler')).json(), 'hello');
+  if (sandbox === 'docker-runsc') {
+    // the engine's pause through runsc leaves the sentry running and cannot be undone once the sandbox dies
+    const pool = (await s.api('GET', '/v1/pool')).json();
+    assert.equal(pool.freeze.method, null);
+    assert.equal(s.driver.capabilities.freeze, null);
+    const id = pool.instances.find((i: { function: string }) => i.function === 'idler').id as string;
+    assert.equal((await engine.inspect(`skyscale-${id}`)).State.Paused, false);
+    return;
+  }
   const id = await eventually(async () => {
     const pool = (await s.api('GET', '/v1/pool')).json().instances as { id: string; function: string; frozen: boolean }[];
     return pool.find((i) => i.function === 'idler' && i.frozen)?.id;

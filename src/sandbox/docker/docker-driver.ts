@@ -43,12 +43,16 @@ export function nodeLabel(dataDir: string): string {
 
 export class DockerDriver implements SandboxDriver {
   readonly name: 'docker' | 'docker-runsc';
-  readonly capabilities: DriverCapabilities = { isolated: true, memoryLimit: true, networkOff: true, outboundNetwork: false, freeze: 'docker-pause' };
+  readonly capabilities: DriverCapabilities;
   readonly node: string;
   private readonly live = new Map<string, DockerSandbox>();
 
   constructor(private readonly o: DockerDriverOptions) {
     this.name = o.runtime === 'runsc' ? 'docker-runsc' : 'docker';
+    // Not under runsc: the engine's pause (`runsc pause`) stops the function's tasks but
+    // leaves gVisor's sentry using 2-3% of a core, and a sandbox that dies while paused
+    // cannot be resumed or removed by the engine (a zombie, its containerd task kept).
+    this.capabilities = { isolated: true, memoryLimit: true, networkOff: true, outboundNetwork: false, freeze: o.runtime === 'runc' ? 'docker-pause' : null };
     this.node = nodeLabel(o.dataDir);
   }
 
@@ -69,7 +73,7 @@ export class DockerDriver implements SandboxDriver {
     let sandbox: DockerSandbox | undefined;
     try {
       const socket = await e.attach(id);
-      sandbox = new DockerSandbox(spec.id, id, e, socket, this.o.log);
+      sandbox = new DockerSandbox(spec.id, id, e, socket, this.o.log, this.capabilities.freeze !== null);
       this.live.set(id, sandbox);
       void sandbox.exited.then(() => this.live.delete(id));
       await e.start(id);
@@ -123,7 +127,8 @@ class DockerSandbox implements Sandbox {
   private resolveExit!: (e: SandboxExit) => void;
   private gone = false;
 
-  constructor(readonly id: string, readonly containerId: string, private readonly engine: Engine, private readonly socket: import('node:net').Socket, private readonly log: Logger) {
+  constructor(readonly id: string, readonly containerId: string, private readonly engine: Engine, private readonly socket: import('node:net').Socket, private readonly log: Logger,
+    private readonly canFreeze: boolean) {
     const demux = new AttachDemux();
     socket.pipe(demux);
     socket.on('error', () => undefined); // the channel hears of it through the stream's end
@@ -181,7 +186,7 @@ class DockerSandbox implements Sandbox {
   }
 
   freeze(): Promise<boolean> {
-    if (this.stopping || this.gone || this.channel.isClosed) return Promise.resolve(false);
+    if (!this.canFreeze || this.stopping || this.gone || this.channel.isClosed) return Promise.resolve(false);
     return this.freezer.freeze();
   }
 
