@@ -124,7 +124,8 @@ export class AsyncDispatcher {
       this.o.log.error({ err, requestId: e.id }, 'an asynchronous invocation attempt could not be recorded; it runs again after a restart');
     } finally {
       this.running--;
-      this.pump();
+      // attempts that end together are followed by one claim, not one each
+      this.wake();
     }
   }
 
