@@ -1,6 +1,7 @@
 // The Lambda-compatible API (restJson1): one encapsulated plugin per date prefix the
 // AWS clients use (/2015-03-31 for functions, versions, aliases and Invoke;
-// /2017-10-31 and /2019-09-30 for concurrency; /2021-10-31 for function URL configs).
+// /2017-10-31 and /2019-09-30 for concurrency; /2019-09-25 for event invoke configs;
+// /2021-10-31 for function URL configs).
 // Each takes raw bodies, authenticates with SigV4 (or a Skyscale Bearer key) from the
 // headers before the body is read, and finishes a signature's check once the body is
 // there (it covers the body's hash) when the headers could not; then parses and checks
@@ -16,6 +17,7 @@ import { acceptRawBodies, parseDeclaredInput } from '../request-body.js';
 import { lambdaSchemaError } from '../schema-errors.js';
 import { lambdaAliasRoutes } from './aliases.js';
 import { concurrencyReadRoutes, concurrencyWriteRoutes } from './concurrency.js';
+import { lambdaEventInvokeConfigRoutes } from './event-invoke-configs.js';
 import { parseFunctionName } from './function-name.js';
 import { lambdaFunctionRoutes } from './functions.js';
 import { lambdaInvokeRoutes } from './invoke.js';
@@ -26,6 +28,7 @@ type LambdaRoutes = (app: FastifyInstance, deps: LambdaServices) => void;
 const DATE_PREFIXES: [string, LambdaRoutes[]][] = [
   ['/2015-03-31', [lambdaFunctionRoutes, lambdaAliasRoutes, lambdaInvokeRoutes]],
   ['/2017-10-31', [concurrencyWriteRoutes]],
+  ['/2019-09-25', [lambdaEventInvokeConfigRoutes]],
   ['/2019-09-30', [concurrencyReadRoutes]],
   ['/2021-10-31', [lambdaUrlConfigRoutes]],
 ];
