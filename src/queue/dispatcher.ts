@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import { attemptRecordId, type AsyncEvent, type AsyncSettings } from '../model/async-invocation.js';
-import type { AsyncEventsTable, AttemptEnd } from '../store/async-events-table.js';
+import type { AsyncEventsTable, AttemptEnd, EndedAttempt } from '../store/async-events-table.js';
 import type { InvocationOutcome } from '../scheduler/invoker.js';
 
 /** The invoke path: the scheduler's invoker. */
@@ -23,7 +23,7 @@ export interface EventRunner {
 const PERMANENT = new Set(['FunctionNotFound', 'AliasNotFound', 'FunctionNotReady', 'PayloadTooLarge']);
 
 export interface DispatcherOptions {
-  table: Pick<AsyncEventsTable, 'claimDue' | 'endAttempt' | 'expire' | 'resumeInterrupted' | 'nextDueAt'>;
+  table: Pick<AsyncEventsTable, 'settleAndClaim' | 'resumeInterrupted' | 'nextDueAt'>;
   settingsFor: (functionName: string, qualifier: string | null) => AsyncSettings;
   runner: EventRunner;
   /** the node's admission: invocations running and waiting, and how many may run */
@@ -43,6 +43,8 @@ export class AsyncDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private woken = false;
   private closed = false;
+  /** attempts that ended since the last look at the queue: recorded with the next claim, in its transaction */
+  private ended: EndedAttempt[] = [];
   private readonly now: () => number;
 
   constructor(private readonly o: DispatcherOptions) {
@@ -73,6 +75,8 @@ export class AsyncDispatcher {
 
   /** Stops claiming. Attempts still under way are not recorded: their events stay running and are resumed on the next start. */
   close(): void {
+    if (this.closed) return;
+    this.settle(0);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -85,9 +89,21 @@ export class AsyncDispatcher {
     const cap = this.o.capacity();
     // synchronous callers first: none may be kept waiting by an event
     const room = cap.queued > 0 ? 0 : Math.min(this.o.concurrency - this.running, cap.nodeLimit - cap.inFlight);
-    const claimed = room > 0 ? this.o.table.claimDue(this.iso(), room) : [];
-    for (const e of claimed) void this.attempt(e);
+    for (const e of this.settle(room)) void this.attempt(e);
     this.arm();
+  }
+
+  /** Records the attempts that ended and claims up to `room` events, in one transaction. */
+  private settle(room: number): AsyncEvent[] {
+    const ended = this.ended;
+    this.ended = [];
+    try {
+      return this.o.table.settleAndClaim(ended, this.iso(), room);
+    } catch (err) {
+      // not recorded: those events stay running, and run again after a restart
+      this.o.log.error({ err, attempts: ended.length }, 'asynchronous invocation attempts could not be recorded');
+      return [];
+    }
   }
 
   /** Sets the timer for the next due event (or a short look again when due ones wait for room). */
@@ -121,7 +137,7 @@ export class AsyncDispatcher {
       if (this.closed) return;
       this.end(e, this.decide(e, settings, outcome, error));
     } catch (err) {
-      this.o.log.error({ err, requestId: e.id }, 'an asynchronous invocation attempt could not be recorded; it runs again after a restart');
+      this.o.log.error({ err, requestId: e.id }, 'an asynchronous invocation attempt failed in the dispatcher; it runs again after a restart');
     } finally {
       this.running--;
       // attempts that end together are followed by one claim, not one each
@@ -166,8 +182,9 @@ export class AsyncDispatcher {
     return Math.min(first * 2 ** Math.max(0, throttles - 1), 5 * this.o.retryBaseMs);
   }
 
+  /** Notes how the attempt ended; it is recorded with the next claim (an instant later, in the same transaction). */
   private end(e: AsyncEvent, end: Omit<AttemptEnd, 'finishedAt'>): void {
-    this.o.table.endAttempt(e.id, e.attempts, { ...end, finishedAt: this.iso() });
+    this.ended.push({ id: e.id, attempt: e.attempts, end: { ...end, finishedAt: this.iso() } });
     if (end.state === 'failed' || end.state === 'expired') this.o.log.warn({ requestId: e.id, function: e.functionName, reason: end.reason }, `an asynchronous invocation ${end.state === 'failed' ? 'failed' : 'expired'}`);
   }
 

@@ -1,6 +1,7 @@
 // Data access for the durable queue of asynchronous invocations: events are inserted
-// in batches (one transaction per group of accepted requests), claimed a few at a time
-// in one transaction that also starts their attempt rows, and finished one by one.
+// in batches (one transaction per group of accepted requests); the attempts that ended
+// are recorded and the next due events claimed (their attempt rows started) in one
+// transaction.
 // Times are ISO 8601 strings in UTC, so they order as text.
 import type { Db } from './database.js';
 import { attemptRecordId, type AsyncAttempt, type AsyncEvent, type AsyncState, type AttemptOutcome } from '../model/async-invocation.js';
@@ -35,6 +36,13 @@ export interface AttemptEnd {
   reason?: string | null;
 }
 
+/** An attempt that ended, waiting to be recorded. */
+export interface EndedAttempt {
+  id: string;
+  attempt: number;
+  end: AttemptEnd;
+}
+
 export class AsyncEventsTable {
   private readonly insertStmt;
   private readonly dueStmt;
@@ -42,7 +50,6 @@ export class AsyncEventsTable {
   private readonly insertAttemptStmt;
   private readonly endAttemptStmt;
   private readonly endEventStmt;
-  private readonly expireStmt;
   private readonly getStmt;
   private readonly attemptsStmt;
   private readonly nextDueStmt;
@@ -57,7 +64,6 @@ export class AsyncEventsTable {
     this.endAttemptStmt = db.prepare(`UPDATE async_attempts SET finished_at = ?, outcome = ?, error_type = ?, duration_ms = ? WHERE event_id = ? AND attempt = ?`);
     this.endEventStmt = db.prepare(`UPDATE async_events SET state = @state, failures = failures + @failed, next_attempt_at = COALESCE(@nextAttemptAt, next_attempt_at),
       finished_at = @finishedAt, reason = @reason WHERE id = @id`);
-    this.expireStmt = db.prepare(`UPDATE async_events SET state = 'expired', finished_at = ?, reason = ? WHERE id = ?`);
     this.getStmt = db.prepare('SELECT * FROM async_events WHERE id = ?');
     this.attemptsStmt = db.prepare('SELECT * FROM async_attempts WHERE event_id = ? ORDER BY attempt');
     this.nextDueStmt = db.prepare(`SELECT MIN(next_attempt_at) FROM async_events WHERE state IN ('queued', 'retrying')`).pluck();
@@ -72,12 +78,16 @@ export class AsyncEventsTable {
   }
 
   /**
-   * Up to `limit` events due at `now`, oldest due first, moved to running with a new
-   * attempt row each, in one transaction: a claimed event is never claimed twice.
+   * Records the attempts that ended, then claims up to `limit` events due at `now`,
+   * oldest due first, each moved to running with a new attempt row, all in one
+   * transaction: a claimed event is never claimed twice, and the dispatcher pays one
+   * commit for what it finished and what it starts next.
    */
-  claimDue(now: string, limit: number): AsyncEvent[] {
-    if (limit <= 0) return [];
+  settleAndClaim(ended: EndedAttempt[], now: string, limit: number): AsyncEvent[] {
+    if (limit <= 0 && !ended.length) return [];
     return this.db.transaction(() => {
+      for (const { id, attempt, end } of ended) this.writeEnd(id, attempt, end);
+      if (limit <= 0) return [];
       const rows = this.dueStmt.all(now, limit) as EventRow[];
       for (const r of rows) {
         this.startStmt.run(r.id);
@@ -89,21 +99,13 @@ export class AsyncEventsTable {
     })();
   }
 
-  /** Ends attempt `attempt` of event `id` and moves the event on, in one transaction. */
-  endAttempt(id: string, attempt: number, end: AttemptEnd): void {
+  private writeEnd(id: string, attempt: number, end: AttemptEnd): void {
     const finished = end.state === 'succeeded' || end.state === 'failed' || end.state === 'expired';
-    this.db.transaction(() => {
-      this.endAttemptStmt.run(end.finishedAt, end.outcome, end.errorType, end.durationMs, id, attempt);
-      this.endEventStmt.run({
-        id, state: end.state, failed: end.failed ? 1 : 0, nextAttemptAt: end.nextAttemptAt ?? null,
-        finishedAt: finished ? end.finishedAt : null, reason: end.reason ?? null,
-      });
-    })();
-  }
-
-  /** Drops an event unrun (it outlived its maximum age), saying why. */
-  expire(id: string, at: string, reason: string): void {
-    this.expireStmt.run(at, reason, id);
+    this.endAttemptStmt.run(end.finishedAt, end.outcome, end.errorType, end.durationMs, id, attempt);
+    this.endEventStmt.run({
+      id, state: end.state, failed: end.failed ? 1 : 0, nextAttemptAt: end.nextAttemptAt ?? null,
+      finishedAt: finished ? end.finishedAt : null, reason: end.reason ?? null,
+    });
   }
 
   /**
