@@ -66,3 +66,9 @@ test('invocation shows a synchronous invocation\'s record; an unknown id is an e
   assert.match(missing.err, /no invocation with id "no-such-id"/);
   assert.equal((await cli(['invocation'])).code, 1);
 });
+
+test('info shows the retry and age settings of the function\'s asynchronous invocations', async () => {
+  assert.match((await cli(['info', '--name', 'echo'])).out, /async\s+2 retries, events kept 21600 s/);
+  assert.equal((await t.request('PUT', '/v1/functions/echo', { async: { maxRetryAttempts: 0, maxEventAgeSeconds: 600 } })).statusCode, 200);
+  assert.match((await cli(['info', '--name', 'echo'])).out, /async\s+0 retries, events kept 600 s/);
+});
