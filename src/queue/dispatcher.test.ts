@@ -136,3 +136,17 @@ test('age is read on the clock given: an event accepted longer ago than its maxi
     d.close();
   });
 });
+
+test('finished events are pruned once older than the cutoff, with their attempts; waiting ones never are', async () => {
+  await withDb(async (db) => {
+    const table = new AsyncEventsTable(db);
+    table.insertMany([event('old'), event('waiting')]);
+    const [claimed] = table.settleAndClaim([], new Date().toISOString(), 1);
+    table.settleAndClaim([{ id: claimed!.id, attempt: 1, end: { outcome: 'success', errorType: null, durationMs: 1, finishedAt: '2020-01-01T00:00:00.000Z', state: 'succeeded', failed: false } }], new Date().toISOString(), 0);
+    assert.equal(table.deleteFinishedBefore('2019-12-31T00:00:00.000Z', 10), 0, 'not older than the cutoff');
+    assert.equal(table.deleteFinishedBefore(new Date().toISOString(), 10), 1);
+    assert.equal(table.get(claimed!.id), undefined);
+    assert.deepEqual(table.attempts(claimed!.id), [], 'its attempts went with it');
+    assert.equal(table.get(claimed!.id === 'old' ? 'waiting' : 'old')!.state, 'queued');
+  });
+});

@@ -73,6 +73,9 @@ test('Event answers 202 once queued and then runs, under the request id it answe
   const dry = await lambda.send(new InvokeCommand({ FunctionName: 'lam', InvocationType: 'DryRun' }));
   assert.equal(dry.StatusCode, 204);
   await rejects(lambda.send(new InvokeCommand({ FunctionName: 'nope', InvocationType: 'DryRun' })), 'ResourceNotFoundException');
+  const stored = Object.values(t.services.asyncInvocations.counts()).reduce((a, b) => a + b, 0);
+  await rejects(lambda.send(new InvokeCommand({ FunctionName: 'nope', InvocationType: 'Event' })), 'ResourceNotFoundException');
+  assert.equal(Object.values(t.services.asyncInvocations.counts()).reduce((a, b) => a + b, 0), stored, 'an Event for no function is not queued');
 });
 
 test('payload limits: over 6 MB is RequestTooLargeException (413); an Event over 1 MB too', async () => {
