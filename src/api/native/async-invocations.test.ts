@@ -5,7 +5,9 @@
 // accept time (a payload over 1 MB, a function that does not exist).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { eventually, startTestApp, type TestApp } from '../../../test/fakes/app.js';
+import { openDatabase } from '../../store/database.js';
 import type { AsyncInvocationWire } from './views.js';
 
 let t: TestApp;
@@ -101,8 +103,12 @@ test('an event older than its maximum age is dropped unrun, with the reason reco
   const id = (await accept('stale')).json().requestId as string;
   await eventually(async () => (await show(id)).attempts.length >= 1, 'a throttled attempt');
   // its acceptance moved back past the age, as if it had waited an hour
-  const db = (t.services.asyncInvocations as unknown as { table: { db: import('better-sqlite3').Database } }).table.db;
-  db.prepare('UPDATE async_events SET accepted_at = ? WHERE id = ?').run(new Date(Date.now() - 3_600_000).toISOString(), id);
+  const db = openDatabase(join(t.dataDir, 'skyscale.db'));
+  try {
+    db.prepare('UPDATE async_events SET accepted_at = ? WHERE id = ?').run(new Date(Date.now() - 3_600_000).toISOString(), id);
+  } finally {
+    db.close();
+  }
   const a = await finished(id);
   assert.equal(a.state, 'expired');
   assert.match(a.reason!, /^EventAgeExceeded: /);
@@ -127,4 +133,11 @@ test('GET /v1/invocations/{id} of an id nobody accepted is 404', async () => {
   const res = await t.request('GET', '/v1/invocations/00000000-0000-0000-0000-000000000000');
   assert.equal(res.statusCode, 404);
   assert.equal(res.json().error.type, 'InvocationNotFound');
+});
+
+test('a deploy\'s settings (skyscale.json) carry "async": the function takes it with the new version', async () => {
+  await t.deploy('configured', undefined, { async: { maxRetryAttempts: 0, maxEventAgeSeconds: 900 } });
+  assert.deepEqual((await t.request('GET', '/v1/functions/configured')).json().async, { maxRetryAttempts: 0, maxEventAgeSeconds: 900 });
+  await assert.rejects(t.deploy('configured', undefined, { async: { maxEventAgeSeconds: 30 } }), /400 .*async.maxEventAgeSeconds must be a whole number from 60 to 21600 \(got 30\)/);
+  assert.deepEqual((await t.request('GET', '/v1/functions/configured')).json().async, { maxRetryAttempts: 0, maxEventAgeSeconds: 900 }, 'a refused deploy changes nothing');
 });
