@@ -141,3 +141,9 @@ test('a deploy\'s settings (skyscale.json) carry "async": the function takes it 
   await assert.rejects(t.deploy('configured', undefined, { async: { maxEventAgeSeconds: 30 } }), /400 .*async.maxEventAgeSeconds must be a whole number from 60 to 21600 \(got 30\)/);
   assert.deepEqual((await t.request('GET', '/v1/functions/configured')).json().async, { maxRetryAttempts: 0, maxEventAgeSeconds: 900 }, 'a refused deploy changes nothing');
 });
+
+test('/v1/pool and skyscale pool count the asynchronous invocations per state', async () => {
+  const counts = (await t.request('GET', '/v1/pool')).json().async as Record<string, number>;
+  assert.deepEqual(counts, t.services.asyncInvocations.counts());
+  assert.ok((counts.succeeded ?? 0) >= 3 && (counts.failed ?? 0) >= 1 && (counts.expired ?? 0) >= 1, JSON.stringify(counts));
+});

@@ -72,3 +72,10 @@ test('info shows the retry and age settings of the function\'s asynchronous invo
   assert.equal((await t.request('PUT', '/v1/functions/echo', { async: { maxRetryAttempts: 0, maxEventAgeSeconds: 600 } })).statusCode, 200);
   assert.match((await cli(['info', '--name', 'echo'])).out, /async\s+0 retries, events kept 600 s/);
 });
+
+test('pool counts the asynchronous invocations per state', async () => {
+  // once every event accepted above has finished
+  const counted = await eventually(async () => /asynchronous invocations: 0 queued, 0 running, 0 retrying; kept: (\d+) succeeded, 1 failed, 0 expired/.exec((await cli(['pool'])).out),
+    'every event to have finished');
+  assert.ok(Number(counted[1]) >= 2, counted[0]);
+});
