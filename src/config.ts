@@ -2,11 +2,12 @@
 // SKYSCALE_* environment variables, which win over the seed README's names (PORT,
 // DB_PATH, LOG_LEVEL, WARM_POOL_SIZE), which win over the defaults. Nothing else in
 // the control plane reads process.env.
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
 import { NETWORK_MODES, type NetworkMode } from './model/egress-policy.js';
 import { parseCidr } from './model/ip-address.js';
+import { IMAGE_RUNTIMES, runtimeFamily } from './model/runtimes.js';
 import { repoPath } from './paths.js';
 
 export type SandboxChoice = 'gvisor' | 'namespace' | 'process' | 'auto';
@@ -25,18 +26,27 @@ export interface ServerConfig {
   rootfs: string;
   agentPath: string;
   pythonBootstrap: string;
+  /** the built-in Node.js runtime (runtimes/node/bootstrap.mjs) */
+  nodeBootstrap: string;
   hostPython: string;
   maxSandboxes: number;
+  /** MB the memory limits of the node's sandboxes (running, idle, pre-warmed, starting) may add up to */
+  memoryBudgetMb: number;
   maxColdStarts: number;
   idleTtlMs: number;
   freezeAfterMs: number;
   queueWaitMs: number;
   maxQueued: number;
-  warmPools: { runtime: string; memoryMb: number; network: NetworkMode; size: number }[];
+  /** pre-warmed classes; `whenUsed` ones are kept only while a deployed function is of their runtime family and network mode */
+  warmPools: { runtime: string; memoryMb: number; network: NetworkMode; size: number; whenUsed?: boolean }[];
   /** invocation records and logs older than this are deleted */
   logRetentionMs: number;
   /** the oldest invocation records and logs are deleted while the database is larger than this */
   logRetentionBytes: number;
+  /** audit log entries older than this are deleted */
+  auditRetentionMs: number;
+  /** per-minute metric rollups older than this are deleted */
+  metricsRetentionMs: number;
   /** PEM certificate (chain) and private key files: with both, the server speaks HTTPS only */
   tlsCert: string | null;
   tlsKey: string | null;
@@ -100,14 +110,17 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'rootfs', env: ['SKYSCALE_ROOTFS'], flag: 'rootfs', describe: 'sandbox root filesystem (default <cache>/rootfs/current)' },
   { key: 'agentPath', env: ['SKYSCALE_AGENT'], flag: 'agent', describe: 'the agent binary (default build/agent/skyscale-agent)' },
   { key: 'maxSandboxes', env: ['SKYSCALE_MAX_SANDBOXES'], flag: 'max-sandboxes', describe: 'sandboxes this node runs at once (default 32)' },
+  { key: 'memoryBudgetMb', env: ['SKYSCALE_MEMORY_BUDGET'], flag: 'memory-budget', describe: "what the memory limits of the node's sandboxes may add up to, busy and idle: a share of host memory (\"80%\") or MB (\"16384\") (default 80%)" },
   { key: 'maxColdStarts', env: ['SKYSCALE_MAX_COLD_STARTS'], flag: 'max-cold-starts', describe: 'cold starts at once (default: the number of CPU cores)' },
   { key: 'idleTtlMs', env: ['SKYSCALE_IDLE_TTL_SECONDS'], flag: 'idle-ttl', describe: 'seconds an idle warm instance is kept (default 600)' },
   { key: 'freezeAfterMs', env: ['SKYSCALE_FREEZE_AFTER_MS'], flag: 'freeze-after-ms', describe: `milliseconds an idle sandbox runs before it is frozen; 0: never (default ${DEFAULT_FREEZE_AFTER_MS})` },
   { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free slot before 429 (default 10000)' },
   { key: 'maxQueued', env: ['SKYSCALE_QUEUE_MAX'], flag: 'queue-max', describe: 'invocations waiting for a slot at most (default 1000)' },
-  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5)' },
+  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5); as many for each Node.js runtime and mode deployed functions use' },
   { key: 'logRetentionMs', env: ['SKYSCALE_LOG_RETENTION_DAYS'], flag: 'log-retention-days', describe: 'days invocation records and logs are kept (default 7)' },
   { key: 'logRetentionBytes', env: ['SKYSCALE_LOG_RETENTION_MB'], flag: 'log-retention-mb', describe: 'MB the database may hold before the oldest invocation records and logs go (default 512)' },
+  { key: 'auditRetentionMs', env: ['SKYSCALE_AUDIT_RETENTION_DAYS'], flag: 'audit-retention-days', describe: 'days audit log entries are kept (default 365)' },
+  { key: 'metricsRetentionMs', env: ['SKYSCALE_METRICS_RETENTION_DAYS'], flag: 'metrics-retention-days', describe: 'days per-minute metric rollups are kept (default 7)' },
   { key: 'tlsCert', env: ['SKYSCALE_TLS_CERT'], flag: 'tls-cert', describe: 'PEM certificate (chain) file: serve HTTPS with it and --tls-key (default: plain HTTP)' },
   { key: 'tlsKey', env: ['SKYSCALE_TLS_KEY'], flag: 'tls-key', describe: "PEM private key file of --tls-cert's certificate" },
   { key: 'headersTimeoutMs', env: ['SKYSCALE_HEADERS_TIMEOUT_SECONDS'], flag: 'headers-timeout', describe: 'seconds for a request\'s headers to arrive (default 10)' },
@@ -118,7 +131,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'keyConcurrency', env: ['SKYSCALE_KEY_CONCURRENCY'], flag: 'key-concurrency', describe: 'invocations running at once per API key, 0 for no limit (default 100)' },
   { key: 'urlRate', env: ['SKYSCALE_URL_RATE'], flag: 'url-rate', describe: 'requests per second per public function URL and client address, 0 for no limit (default 100)' },
   { key: 'urlBurst', env: ['SKYSCALE_URL_BURST'], flag: 'url-burst', describe: 'burst per public function URL and client address (default twice the rate)' },
-  { key: 'unverifiedBodyMb', env: ['SKYSCALE_UNVERIFIED_BODY_MB'], flag: 'unverified-body-mb', describe: 'MB of bodies held at once before their SigV4 signature can be checked (default 64)' },
+  { key: 'unverifiedBodyMb', env: ['SKYSCALE_UNVERIFIED_BODY_MB'], flag: 'unverified-body-mb', describe: 'MB of bodies held at once before their SigV4 signature can be checked (default 128; at least 67, one zip of 50 MB in base64)' },
   { key: 'defaultNetwork', env: ['SKYSCALE_DEFAULT_NETWORK'], flag: 'default-network', describe: 'outbound | none: the network of a new function that does not choose (default outbound)' },
   { key: 'sandboxNetwork', env: ['SKYSCALE_SANDBOX_NETWORK'], flag: 'sandbox-network', describe: 'IPv4 range, /24 or wider, the sandboxes\' links are numbered from (default 10.211.0.0/16)' },
   { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
@@ -127,7 +140,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'asyncCommitWindowMs', env: ['SKYSCALE_ASYNC_COMMIT_WINDOW_MS'], flag: 'async-commit-window-ms', describe: 'milliseconds an accepted event waits for others to share its commit; 0: the same turn of the event loop (default 0)' },
 ];
 
-/** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1". */
+/** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1,node22:128=2". */
 const WARM_POOLS_ENV = 'SKYSCALE_WARM_POOLS';
 
 export type RawSettings = Partial<Record<string, string>>;
@@ -190,8 +203,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     rootfs: resolve(raw('rootfs') ?? join(cacheDir, 'rootfs', 'current')),
     agentPath: resolve(raw('agentPath') ?? repoPath('build/agent/skyscale-agent')),
     pythonBootstrap: repoPath('runtimes/python/bootstrap.py'),
+    nodeBootstrap: repoPath('runtimes/node/bootstrap.mjs'),
     hostPython: 'python3',
     maxSandboxes: int('maxSandboxes', 32, 1, 10_000),
+    memoryBudgetMb: memoryBudget(raw('memoryBudgetMb'), problems),
     maxColdStarts: int('maxColdStarts', Math.max(2, availableParallelism()), 1, 1000),
     idleTtlMs: int('idleTtlMs', 600, 1, 86_400) * 1000,
     freezeAfterMs: int('freezeAfterMs', DEFAULT_FREEZE_AFTER_MS, 0, 3_600_000),
@@ -200,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     warmPools: warmPools(int('warmPools', 5, 0, 1000), env[WARM_POOLS_ENV], defaultNetwork, problems),
     logRetentionMs: int('logRetentionMs', 7, 1, 3650) * 24 * 3600 * 1000,
     logRetentionBytes: int('logRetentionBytes', 512, 8, 1024 * 1024) * 1024 * 1024,
+    auditRetentionMs: int('auditRetentionMs', 365, 1, 36500) * 24 * 3600 * 1000,
+    metricsRetentionMs: int('metricsRetentionMs', 7, 1, 3650) * 24 * 3600 * 1000,
     tlsCert: tlsCert === null ? null : resolve(tlsCert),
     tlsKey: tlsKey === null ? null : resolve(tlsKey),
     headersTimeoutMs: int('headersTimeoutMs', 10, 1, 600) * 1000,
@@ -210,7 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     keyConcurrency: int('keyConcurrency', 100, 0, 1_000_000),
     urlRate,
     urlBurst: int('urlBurst', Math.max(1, urlRate * 2), 1, 10_000_000),
-    unverifiedBodyMb: int('unverifiedBodyMb', 64, 1, 100_000),
+    unverifiedBodyMb: int('unverifiedBodyMb', 128, 1, 100_000),
     defaultNetwork,
     sandboxNetwork,
     dnsServers,
@@ -228,15 +245,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
 
 /**
  * The pre-warmed classes: python/128 MB of each network mode (a sandbox's network is
- * fixed when it boots), then SKYSCALE_WARM_POOLS, whose entries name the mode or take
- * the default one.
+ * fixed when it boots); the same for each Node.js runtime of a fresh image, but kept
+ * only while a deployed function is of that runtime and network mode (`whenUsed`), so
+ * a node holds no idle Node.js sandboxes nobody runs; then SKYSCALE_WARM_POOLS, whose
+ * entries name the mode or take the default one, and are always kept.
  */
+/** The memory budget: "80%" of the host's memory (1-100 %), or MB (at least 128). */
+export function memoryBudget(value: string | undefined, problems: string[], hostBytes = totalmem()): number {
+  const hostMb = Math.floor(hostBytes / (1024 * 1024));
+  const share = (percent: number) => Math.floor((hostMb * percent) / 100);
+  if (value === undefined) return share(80);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value);
+  const n = m ? Number(m[1]) : NaN;
+  if (m?.[2] === '%' && n > 0 && n <= 100) return share(n);
+  if (m && !m[2] && Number.isInteger(n) && n >= 128 && n <= 64 * 1024 * 1024) return n;
+  problems.push(`memory budget must be a share of host memory from 1% to 100% (e.g. "80%") or a number of MB from 128 (got ${JSON.stringify(value)})`);
+  return share(80);
+}
+
 function warmPools(defaultSize: number, spec: string | undefined, defaultNetwork: NetworkMode, problems: string[]): ServerConfig['warmPools'] {
   const pools = new Map<string, ServerConfig['warmPools'][number]>(NETWORK_MODES.map((network) => [`python:128:${network}`, { runtime: 'python', memoryMb: 128, network, size: defaultSize }]));
+  for (const family of IMAGE_RUNTIMES.map((r) => runtimeFamily(r.name)).filter((f) => f?.startsWith('node'))) {
+    for (const network of NETWORK_MODES) pools.set(`${family}:128:${network}`, { runtime: family!, memoryMb: 128, network, size: defaultSize, whenUsed: true });
+  }
   for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(python):(\d+)(?::(none|outbound))?=(\d+)$/.exec(part);
+    const m = /^(python|node\d+):(\d+)(?::(none|outbound))?=(\d+)$/.exec(part);
     if (!m || Number(m[2]) < 128 || Number(m[2]) > 10240 || Number(m[4]) > 1000) {
-      problems.push(`${WARM_POOLS_ENV} entries look like python:<memory MB 128-10240>[:none|:outbound]=<size> (got ${JSON.stringify(part)})`);
+      problems.push(`${WARM_POOLS_ENV} entries look like python:<memory MB 128-10240>[:none|:outbound]=<size>, or node22:… and node24:… for Node.js (got ${JSON.stringify(part)})`);
       continue;
     }
     const network = (m[3] ?? defaultNetwork) as NetworkMode;

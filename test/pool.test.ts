@@ -11,6 +11,7 @@ interface PoolView {
   generic: { id: string | null; state: string; memoryMb: number; network: string }[];
   instances: { id: string; function: string; version: number; state: string }[];
   admission: { inFlight: number; queued: number };
+  budget: { sandboxes: number; maxSandboxes: number; memoryMb: number; maxMemoryMb: number };
 }
 
 async function poolOf(s: TestServer): Promise<PoolView> {
@@ -174,6 +175,38 @@ test('sandboxes that die while idle are replaced: warm instances dropped, pooled
       const ready = (await poolOf(s)).generic.filter((g) => g.state === 'ready' && g.network === pooled.network);
       return ready.length === 1 && ready[0]!.id !== pooled.id;
     }, 'the pool to replace its dead sandbox', 30_000);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('memory budget: idle instances are evicted for a start that needs their memory; with every sandbox busy the start waits, then gets 429 NodeMemoryFull', async () => {
+  const s = await startTestServer({ SKYSCALE_MEMORY_BUDGET: '1024', SKYSCALE_QUEUE_WAIT_MS: '800', SKYSCALE_WARM_POOL_SIZE: '0' });
+  try {
+    await s.deploy('small', { 'handler.py': SLEEPER }, { memory: 256, timeout: 10 });
+    await s.deploy('big', { 'handler.py': SLEEPER }, { memory: 768, timeout: 10 });
+    await s.deploy('medium', { 'handler.py': SLEEPER }, { memory: 512, timeout: 10 });
+    assert.equal((await s.invoke('small', { id: 's' })).json(), 's');
+    assert.equal((await s.invoke('big', { id: 'b' })).json(), 'b');
+    let pool = await poolOf(s);
+    assert.deepEqual(pool.instances.map((i) => i.function).sort(), ['big', 'small'], '256 + 768 MB fit the 1024 MB budget');
+    // 512 MB more: both idle instances have to go
+    assert.equal((await s.invoke('medium', { id: 'm' })).json(), 'm');
+    pool = await poolOf(s);
+    assert.deepEqual(pool.instances.filter((i) => i.state !== 'stopping').map((i) => i.function), ['medium']);
+    assert.ok(pool.budget.memoryMb <= 1024 && pool.budget.maxMemoryMb === 1024, `within the budget: ${JSON.stringify(pool.budget)}`);
+
+    // big runs for a while (medium, idle, is evicted for it); medium's next call cannot fit beside it
+    const running = s.invoke('big', { id: 'long', sleep: 4 });
+    await eventually(async () => (await poolOf(s)).instances.some((i) => i.function === 'big' && i.state === 'busy'), 'big to be running');
+    const refused = await s.invoke('medium', { id: 'm2' });
+    assert.equal(refused.status, 429);
+    assert.equal(refused.json().error.type, 'NodeMemoryFull');
+    assert.match(refused.json().error.message, /memory limits add up to 768 of 1024 MB.*"medium" needs 512 MB/);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.equal((await running).json(), 'long', 'the running invocation was not disturbed');
+    // once big is idle it can be evicted: medium runs
+    assert.equal((await s.invoke('medium', { id: 'm3' })).json(), 'm3');
   } finally {
     await s.stop();
   }

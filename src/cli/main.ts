@@ -15,14 +15,16 @@ import { testCommand } from './commands/test.js';
 import { serverCommand } from './commands/server.js';
 import { loginCommand } from './commands/login.js';
 import { aliasCommand, publishCommand, rollbackCommand } from './commands/aliases.js';
+import { metricsCommand } from './commands/metrics.js';
 import { poolCommand } from './commands/pool.js';
+import { runtimesCommand } from './commands/runtimes.js';
 import { keysCommand } from './commands/keys.js';
 import { auditCommand } from './commands/audit.js';
 import { VERSION } from '../version.js';
 import { jsonSafe, terminalSafe } from './terminal-text.js';
 
 export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, invocationCommand, logsCommand, listCommand, infoCommand,
-  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, keysCommand, auditCommand, loginCommand, serverCommand];
+  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, metricsCommand, runtimesCommand, keysCommand, auditCommand, loginCommand, serverCommand];
 const NOUN_ALIASES: Record<string, string> = { create: 'init' };
 
 export function usage(): string {

@@ -8,8 +8,11 @@ test('fills defaults: python3.11, handler.handler, 128 MB, 3 s', () => {
   assert.deepEqual(normalizeSettings({ memory: 256, timeout: 10, env: { A: 'b' } }), { ...DEFAULT_SETTINGS, memoryMb: 256, timeoutS: 10, env: { A: 'b' } });
 });
 
-test('accepts python3.8 … python3.13 runtime names', () => {
-  for (const r of ['python3.8', 'python3.13']) assert.equal(normalizeSettings({ runtime: r }).runtime, r);
+test('accepts names shaped like runtimes (python3.N, nodejsN.x); which ones a node serves is the registry\'s check', () => {
+  for (const r of ['python3.8', 'python3.13', 'nodejs22.x', 'nodejs24.x']) assert.equal(normalizeSettings({ runtime: r }).runtime, r);
+  for (const r of ['nodejs22', 'node22.x', 'python3', 'python3.x', 'ruby3.3', 'provided']) {
+    assert.throws(() => normalizeSettings({ runtime: r }), /runtime must be a runtime name such as python3\.11 or nodejs22\.x/, r);
+  }
 });
 
 test('lists every problem at once', () => {

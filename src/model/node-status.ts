@@ -48,6 +48,8 @@ export interface InstanceSummary {
 export interface PoolReport {
   sandbox: Record<string, unknown>;
   admission: { inFlight: number; queued: number; nodeLimit: number };
+  /** the node's sandbox budget: sandboxes held and their memory limits added up, against the limits */
+  budget: { sandboxes: number; maxSandboxes: number; memoryMb: number; maxMemoryMb: number };
   /** how idle sandboxes are frozen (null: this driver cannot) and after how long idle (0: never) */
   freeze: { method: string | null; afterMs: number };
   generic: PrewarmedSandbox[];
@@ -57,4 +59,6 @@ export interface PoolReport {
 export interface NodeStatus {
   health(): HealthReport;
   pool(): Promise<PoolReport>;
+  /** invocations this node runs at once at most (its admission limit) */
+  concurrencyLimit(): number;
 }

@@ -31,6 +31,7 @@ export class InstancePool implements BudgetHolder, IdleSource {
   private readonly all = new Set<Instance>();
   /** sandboxes booting for an instance, not yet in `all` */
   private starting = 0;
+  private startingMb = 0;
   /** provisioned concurrency: instances per version key kept even when idle past the TTL */
   private minimums = new Map<string, number>();
   private readonly emptied: ((key: string) => void)[] = [];
@@ -69,8 +70,9 @@ export class InstancePool implements BudgetHolder, IdleSource {
     if (this.closed) throw new SkyscaleError('ServerUnavailable', 'the server is shutting down');
     let sandbox = pooled;
     if (!sandbox) {
-      this.o.budget.makeRoom();
+      if (!this.o.budget.makeRoom(v.memoryMb)) throw memoryFull(v, this.o.budget);
       this.starting++;
+      this.startingMb += v.memoryMb;
       try {
         sandbox = await this.o.driver.start({ id: `sky-${randomUUID()}`, memoryMb: v.memoryMb, network: v.network }).catch((err: unknown) => {
           if (err instanceof SkyscaleError) throw err; // typed already (an agent of another protocol version, say)
@@ -78,9 +80,10 @@ export class InstancePool implements BudgetHolder, IdleSource {
         });
       } finally {
         this.starting--;
+        this.startingMb -= v.memoryMb;
       }
     }
-    const instance = new Instance(InstancePool.key(v), v.functionName, v.version, sandbox);
+    const instance = new Instance(InstancePool.key(v), v.functionName, v.version, sandbox, v.memoryMb);
     this.all.add(instance);
     this.watch(instance);
     if (this.closed) this.discard(instance, 'the server is shutting down');
@@ -167,6 +170,12 @@ export class InstancePool implements BudgetHolder, IdleSource {
     return n;
   }
 
+  heldMemoryMb(): number {
+    let mb = this.startingMb;
+    for (const inst of this.all) if (inst.state !== 'stopping') mb += inst.memoryMb;
+    return mb;
+  }
+
   /** The least recently used idle instance goes. */
   evictOne(): boolean {
     let oldest: Instance | null = null;
@@ -229,4 +238,14 @@ export class InstancePool implements BudgetHolder, IdleSource {
     if (i !== -1) list.splice(i, 1);
     if (!list.length) this.idle.delete(instance.key);
   }
+}
+
+/** A boot the node's memory budget cannot hold, with nothing idle left to evict. */
+function memoryFull(v: VersionRecord, budget: SandboxBudget): SkyscaleError {
+  const used = budget.usedMemoryMb();
+  return new SkyscaleError(
+    'NodeMemoryFull',
+    `the node's memory budget is full: its sandboxes' memory limits add up to ${used} of ${budget.maxMemoryMb} MB, every one is busy or starting, and function "${v.functionName}" needs ${v.memoryMb} MB more`,
+    { hint: 'retry with backoff; lower the function\'s memory, or raise the node\'s memory budget (SKYSCALE_MEMORY_BUDGET)', details: { retryAfterSeconds: 1 } },
+  );
 }

@@ -19,7 +19,14 @@ export class Instance {
   private loadMs: number | null = null;
   private peakRssKb: number | null = null;
 
-  constructor(readonly key: string, readonly functionName: string, readonly version: number, readonly sandbox: Sandbox) {}
+  constructor(
+    readonly key: string,
+    readonly functionName: string,
+    readonly version: number,
+    readonly sandbox: Sandbox,
+    /** the version's memory limit: what the instance counts for in the node's memory budget */
+    readonly memoryMb: number,
+  ) {}
 
   get id(): string {
     return this.sandbox.id;

@@ -52,7 +52,7 @@ export class Provisioner {
     const targets = this.o.source.minWarmTargets();
     this.o.instances.setMinimums(new Map(targets.map((t) => [InstancePool.key(t.version), t.minWarm])));
     for (const { version, minWarm } of targets) {
-      if (this.closed || this.o.instances.countOf(InstancePool.key(version)) >= minWarm || !this.o.budget.hasRoom() || !this.o.starter.hasSlot()) continue;
+      if (this.closed || this.o.instances.countOf(InstancePool.key(version)) >= minWarm || !this.o.budget.hasRoom(version.memoryMb) || !this.o.starter.hasSlot()) continue;
       try {
         const started = await this.o.starter.start(version, this.o.source.readCode(version));
         // idle: a caller already waiting for this version is handed it (placement listens)

@@ -28,7 +28,7 @@ function withDb<T>(fn: (db: Db, path: string) => Promise<T>): Promise<T> {
 
 const success = (requestId: string): InvocationOutcome => ({
   requestId, functionName: 'f', version: 1, status: 'success', functionError: null, errorType: null, errorMessage: null,
-  payload: Buffer.from('{}'), start: 'warm', initMs: null, durationMs: 1, log: '', logTruncated: false,
+  payload: Buffer.from('{}'), start: 'warm', initMs: null, durationMs: 1, cpuMs: null, log: '', logTruncated: false,
 });
 
 /** A runner that records each call and answers when the test says so. */

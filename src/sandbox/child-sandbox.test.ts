@@ -80,3 +80,21 @@ test('a sandbox whose child has exited is thawed and never frozen again, so the 
     await sandbox.stop();
   }
 });
+
+test('when the child exits on its own, what it left running in its process group is killed with it', async () => {
+  // A stand-in agent: says ready, leaves a long sleep behind (named on stderr), exits.
+  const script = `const { spawn } = require('node:child_process');
+    const h = Buffer.from(JSON.stringify({ type: 'ready', protocol: 1, agentVersion: 't', pid: process.pid }));
+    const p = Buffer.alloc(8); p.writeUInt32BE(h.length, 0); process.stdout.write(Buffer.concat([p, h]));
+    const stray = spawn('sleep', ['300'], { stdio: 'ignore' }); stray.unref();
+    process.stderr.write('stray ' + stray.pid + '\\n'); setTimeout(() => process.exit(0), 100);`;
+  const sandbox = await startChildSandbox({ id: 't5', command: process.execPath, args: ['-e', script], env: { PATH: process.env.PATH }, log, readyTimeoutMs: 5000 });
+  try {
+    const exit = await sandbox.exited;
+    const stray = Number(/stray (\d+)/.exec(exit.stderrTail)?.[1]);
+    assert.ok(stray > 0, `the stray's pid was printed: ${exit.stderrTail}`);
+    await until(() => { try { return readFileSync(`/proc/${stray}/stat`, 'utf8').split(') ')[1]![0] === 'Z'; } catch { return true; } }, 'the stray sleep to be killed');
+  } finally {
+    await sandbox.stop();
+  }
+});

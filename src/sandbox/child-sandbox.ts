@@ -3,7 +3,8 @@
 // itself) share this. Readiness is the agent's `ready` frame, raced against the
 // child's exit and a deadline — never a sleep. A frozen sandbox is thawed before it is
 // stopped (a frozen process cannot die) and when its child exits on its own (so the
-// rest of the sandbox, told to die with it, can).
+// rest of the sandbox, told to die with it, can); whatever is left of the child's
+// process group when the child exits is killed then.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
@@ -46,8 +47,13 @@ export async function startChildSandbox(o: ChildSandboxOptions): Promise<Sandbox
   });
   const freezer = child.pid !== undefined ? o.freezer?.(child.pid) : undefined;
   const sandbox = new ChildSandbox(o.id, child, channel, exited, o.log, o.cleanup, freezer, o.egress);
+  // When the child exits, the rest of its process group (what the agent or a handler
+  // left running) goes with it, at once: the group's number cannot be reused while any
+  // member lives, so this reaches only the sandbox's own processes.
   child.on('exit', () => {
-    if (sandbox.frozen) void sandbox.thaw().catch(() => undefined);
+    const rest = () => killRest(child.pid);
+    if (sandbox.frozen) void sandbox.thaw().catch(() => undefined).finally(rest);
+    else rest();
   });
   const timer = setTimeout(() => channel.close(`the agent did not report ready within ${o.readyTimeoutMs} ms`), o.readyTimeoutMs);
   try {
@@ -123,6 +129,15 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     process.kill(-child.pid, signal);
   } catch {
     child.kill(signal);
+  }
+}
+
+function killRest(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing of the group is left
   }
 }
 

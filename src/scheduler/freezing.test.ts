@@ -35,7 +35,7 @@ function setup(v: VersionRecord) {
   const freezer = new IdleFreezer({ afterMs: GRACE, sources: [instances, generic], log, now });
   freezer.shutdown(); // swept by hand
   const starter = new InstanceStarter({ generic, instances, log, maxInFlight: 2 });
-  const placement = new Placement({ instances, starter, readCode: async () => Buffer.from('code'), log, maxColdStarts: 2 });
+  const placement = new Placement({ instances, starter, readCode: async () => Buffer.from('code'), log, maxColdStarts: 2, budget, roomWaitMs: 1000 });
   const admission = new Admission({ nodeLimit: 4, queueWaitMs: 1000, maxQueued: 10, limitFor: () => null });
   const invoker = new Invoker({ resolve: () => v }, placement, admission, { record: () => {} }, log);
   const invoke = () => invoker.invoke('f', undefined, Buffer.from('{}'));

@@ -1,19 +1,24 @@
 // The node's report on itself for /healthz and /v1/pool, read from the admission
-// queue, the pools and the driver, with host memory (PSS) per sandbox read from /proc
+// queue, the pools, the sandbox budget and the driver, with host memory (PSS) per sandbox read from /proc
 // off the invoke path (frozen sandboxes included: reading their memory does not wake
 // them). The API gets this and nothing of the pools themselves.
 import type { HealthReport, InstanceSummary, NodeStatus, PoolReport, PrewarmedSandbox } from '../model/node-status.js';
 import { treePssKb } from '../observe/process-memory.js';
 import type { GenericPool } from '../pool/generic-pool.js';
 import type { InstancePool } from '../pool/instance-pool.js';
+import type { SandboxBudget } from '../pool/sandbox-budget.js';
 import type { SandboxDriver } from '../sandbox/driver.js';
 import type { Admission } from './admission.js';
 
 export class NodeStatusReport implements NodeStatus {
-  constructor(private readonly o: { version: string; driver: SandboxDriver; generic: GenericPool; instances: InstancePool; admission: Admission; freezeAfterMs: number }) {}
+  constructor(private readonly o: { version: string; driver: SandboxDriver; generic: GenericPool; instances: InstancePool; budget: SandboxBudget; admission: Admission; freezeAfterMs: number }) {}
 
   health(): HealthReport {
     return { status: 'ok', version: this.o.version, driver: this.o.driver.name };
+  }
+
+  concurrencyLimit(): number {
+    return this.o.admission.stats().nodeLimit;
   }
 
   async pool(): Promise<PoolReport> {
@@ -23,6 +28,6 @@ export class NodeStatusReport implements NodeStatus {
     const memory = await treePssKb(all.map((s) => s.pid).filter((p): p is number => p !== null));
     for (const s of all) s.memoryKb = s.pid === null ? null : memory.get(s.pid) ?? null;
     const freeze = { method: this.o.driver.capabilities.freeze, afterMs: this.o.driver.capabilities.freeze ? this.o.freezeAfterMs : 0 };
-    return { sandbox: this.o.driver.describe(), admission: this.o.admission.stats(), freeze, generic, instances };
+    return { sandbox: this.o.driver.describe(), admission: this.o.admission.stats(), budget: this.o.budget.use(), freeze, generic, instances };
   }
 }

@@ -16,11 +16,11 @@ function version(name: string, n = 1, memoryMb = 128): VersionRecord {
 }
 
 /** Placement over real pools on the fake driver; acquire/release by instance, as an invoker would through its lease. */
-function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; maxColdStarts?: number; now?: () => number }) {
+function setup(opts: { size: number; maxSandboxes: number; idleTtlMs?: number; maxColdStarts?: number; now?: () => number; memoryBudgetMb?: number; queueWaitMs?: number }) {
   const driver = new FakeDriver();
   const { instances, generic, placement, budget, shutdown } = createScheduler({
     driver, log, versions: { resolve: () => { throw new Error('placement only'); } }, readCode: async () => Buffer.from('code'), records: { record: () => undefined },
-    settings: { maxSandboxes: opts.maxSandboxes, maxColdStarts: opts.maxColdStarts ?? 4, idleTtlMs: opts.idleTtlMs ?? 60_000, queueWaitMs: 1000, maxQueued: 10,
+    settings: { maxSandboxes: opts.maxSandboxes, maxColdStarts: opts.maxColdStarts ?? 4, idleTtlMs: opts.idleTtlMs ?? 60_000, queueWaitMs: opts.queueWaitMs ?? 1000, maxQueued: 10, ...(opts.memoryBudgetMb ? { memoryBudgetMb: opts.memoryBudgetMb } : {}),
       warmPools: [{ runtime: 'python', memoryMb: 128, network: 'none', size: opts.size }], freezeAfterMs: 0 },
     ...(opts.now ? { now: opts.now } : {}),
   });
@@ -237,5 +237,68 @@ test('short calls do not scale past two instances per cold-start slot (per core)
     const all = await Promise.all(queued);
     assert.ok(all.every((g) => g.instance === held[0]!.instance || g.instance === held[1]!.instance), 'all served by the two instances');
     assert.equal(driver.started.length, 2);
+  } finally { await close(); }
+});
+
+test('memory budget: the memory limits of busy and idle instances stay within it; an idle instance is evicted for a start that needs its memory', async () => {
+  const { pool, budget, close } = setup({ size: 0, maxSandboxes: 10, memoryBudgetMb: 512 });
+  try {
+    const a = await pool.acquire(version('a', 1, 256));
+    pool.release(a.instance); // idle
+    const b = await pool.acquire(version('b', 1, 256)); // busy
+    assert.equal(budget.usedMemoryMb(), 512);
+    const c = await pool.acquire(version('c', 1, 256));
+    assert.equal(c.kind, 'cold');
+    assert.equal(a.instance.state, 'stopping', 'the idle instance made room, though the count had room');
+    assert.equal(b.instance.state, 'busy');
+    assert.ok(budget.usedMemoryMb() <= 512, `within the budget (${budget.usedMemoryMb()} MB)`);
+  } finally { await close(); }
+});
+
+test('memory budget: with every instance busy, a start waits for room and takes it when an instance goes idle', async () => {
+  const { driver, pool, budget, close } = setup({ size: 0, maxSandboxes: 10, memoryBudgetMb: 512, queueWaitMs: 60_000 });
+  try {
+    const a = await pool.acquire(version('a', 1, 256));
+    const b = await pool.acquire(version('b', 1, 256));
+    let placed = false;
+    const c = pool.acquire(version('c', 1, 512)).then((got) => { placed = true; return got; });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(placed, false, 'no room: it waits');
+    assert.equal(driver.started.length, 2, 'no sandbox started past the budget');
+    pool.release(a.instance);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(placed, false, 'half the room is not enough for 512 MB');
+    pool.release(b.instance);
+    const got = await c;
+    assert.equal(got.kind, 'cold');
+    assert.equal(a.instance.state, 'stopping');
+    assert.equal(b.instance.state, 'stopping');
+    assert.equal(budget.usedMemoryMb(), 512);
+  } finally { await close(); }
+});
+
+test('memory budget: when nothing frees up within the wait, the start is answered NodeMemoryFull (429)', async () => {
+  const { driver, pool, close } = setup({ size: 0, maxSandboxes: 10, memoryBudgetMb: 512, queueWaitMs: 100 });
+  try {
+    await pool.acquire(version('a', 1, 512));
+    await assert.rejects(pool.acquire(version('b', 1, 128)), (err: Error & { type?: string; status?: number }) => {
+      assert.equal(err.type, 'NodeMemoryFull');
+      assert.equal(err.status, 429);
+      assert.match(err.message, /512 of 512 MB.*"b" needs 128 MB/);
+      return true;
+    });
+    assert.equal(driver.started.length, 1);
+  } finally { await close(); }
+});
+
+test('memory budget: the pre-warmed pool fills only as far as the memory budget allows', async () => {
+  const { generic, budget, close } = setup({ size: 5, maxSandboxes: 10, memoryBudgetMb: 384 });
+  try {
+    generic.refill();
+    await eventually(() => generic.readyCount('python3.11', 128, 'none') === 3, 'three 128 MB sandboxes');
+    generic.refill();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(generic.held(), 3);
+    assert.equal(budget.usedMemoryMb(), 384);
   } finally { await close(); }
 });

@@ -8,7 +8,10 @@
 // the instance goes to a caller waiting for its version, back to the pool, or away. An
 // idle instance that was frozen is thawed before its lease is handed out, so the
 // invocation's deadline starts after the thaw; one that is not frozen costs no check
-// beyond a flag.
+// beyond a flag. A cold start the node's memory budget cannot hold (every sandbox busy,
+// nothing idle to evict) waits for room — a sandbox stopped, or an instance gone idle
+// and so evictable — or for an instance of its own version, at most the admission
+// wait; then it is answered NodeMemoryFull (429).
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import type { VersionRecord } from '../model/function.js';
@@ -16,6 +19,7 @@ import type { InvocationStart } from '../model/invocation.js';
 import { Lease, type Instance, type LeaseEnd } from '../pool/instance.js';
 import { InstancePool } from '../pool/instance-pool.js';
 import type { InstanceStarter } from '../pool/instance-starter.js';
+import type { SandboxBudget } from '../pool/sandbox-budget.js';
 import type { InitResult } from '../sandbox/agent-channel.js';
 
 export interface PlacementOptions {
@@ -25,6 +29,10 @@ export interface PlacementOptions {
   log: Logger;
   /** the cold-start slots (the core count): a short-call version stops at two instances per slot */
   maxColdStarts: number;
+  /** the node's budget: its freed signal wakes the starts waiting for memory */
+  budget: SandboxBudget;
+  /** the longest a cold start waits for memory in the budget before NodeMemoryFull */
+  roomWaitMs: number;
 }
 
 export interface Placed {
@@ -42,7 +50,7 @@ interface VersionStats {
 
 /** A caller waiting for an instance of its version to be released (or for a cold-start slot). */
 interface Waiter {
-  /** an instance handed over, or null: stop waiting (timed out, or a cold-start slot freed) */
+  /** an instance handed over, or null: stop waiting (timed out, a cold-start slot freed, or room in the budget) */
   settle: (instance: Instance | null) => void;
 }
 
@@ -53,6 +61,7 @@ export class Placement {
   private readonly stats = new Map<string, VersionStats>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly slotWaiters: Waiter[] = [];
+  private readonly roomWaiters: Waiter[] = [];
   private closed = false;
 
   constructor(private readonly o: PlacementOptions) {
@@ -64,17 +73,18 @@ export class Placement {
     o.instances.onIdle((key) => {
       const waiter = this.waiters.get(key)?.[0];
       const instance = waiter && o.instances.takeIdle(key);
-      if (waiter && instance) waiter.settle(instance);
+      if (waiter && instance) return waiter.settle(instance);
+      // an idle instance can be evicted: room for a start waiting for memory
+      this.wakeAll(this.roomWaiters);
     });
-    // Wake every caller waiting for a slot: whoever does not need it (it found an idle
-    // instance meanwhile) must not leave the others asleep until their timer.
-    o.starter.onSettled(() => {
-      for (const w of [...this.slotWaiters]) w.settle(null);
-    });
+    o.budget.onFreed(() => this.wakeAll(this.roomWaiters));
+    // a cold start ended: a slot is free
+    o.starter.onSettled(() => this.wakeAll(this.slotWaiters));
   }
 
   async acquire(v: VersionRecord): Promise<Placed> {
     const key = InstancePool.key(v);
+    let roomDeadline: number | null = null;
     for (;;) {
       if (this.closed) throw new SkyscaleError('ServerUnavailable', 'the server is shutting down');
       const warm = this.o.instances.takeIdle(key);
@@ -83,19 +93,31 @@ export class Placement {
         return this.warm(warm);
       }
       if (this.enoughForShortCalls(key)) {
-        const handed = await this.wait(key, 1000, false);
+        const handed = await this.wait(key, 1000, null);
         if (handed) return this.warm(handed);
         continue;
       }
       if (this.o.starter.hasSlot()) {
         const waitMs = this.worthWaitingMs(key, v);
-        const handed = waitMs > 0 ? await this.wait(key, waitMs, false) : null;
+        const handed = waitMs > 0 ? await this.wait(key, waitMs, null) : null;
         if (handed) return this.warm(handed);
-        if (this.o.starter.hasSlot()) return this.coldStart(v);
+        if (this.o.starter.hasSlot()) {
+          try {
+            return await this.coldStart(v);
+          } catch (err) {
+            if (!(err instanceof SkyscaleError) || err.type !== 'NodeMemoryFull') throw err;
+            roomDeadline ??= Date.now() + this.o.roomWaitMs;
+            const left = roomDeadline - Date.now();
+            if (left <= 0) throw err;
+            const freed = await this.wait(key, Math.min(left, 1000), this.roomWaiters);
+            if (freed) return this.warm(freed);
+            continue;
+          }
+        }
       }
       // Enough cold starts are under way: take the first instance of this version that
       // frees up, or the next cold-start slot, whichever comes first.
-      const handed = await this.wait(key, 1000, true);
+      const handed = await this.wait(key, 1000, this.slotWaiters);
       if (handed) return this.warm(handed);
     }
   }
@@ -160,8 +182,8 @@ export class Placement {
     return this.o.instances.countOf(key) >= 2 * this.o.maxColdStarts;
   }
 
-  /** Waits for an instance of `key` (and, with `forSlot`, for a cold-start slot) at most `ms`. */
-  private wait(key: string, ms: number, forSlot: boolean): Promise<Instance | null> {
+  /** Waits for an instance of `key` (and, with `also`, for what wakes that list: a slot, room) at most `ms`. */
+  private wait(key: string, ms: number, also: Waiter[] | null): Promise<Instance | null> {
     return new Promise((resolve) => {
       const list = this.waiters.get(key) ?? [];
       this.waiters.set(key, list);
@@ -172,14 +194,19 @@ export class Placement {
           const i = list.indexOf(waiter);
           if (i !== -1) list.splice(i, 1);
           if (!list.length && this.waiters.get(key) === list) this.waiters.delete(key);
-          const j = this.slotWaiters.indexOf(waiter);
-          if (j !== -1) this.slotWaiters.splice(j, 1);
+          const j = also?.indexOf(waiter) ?? -1;
+          if (also && j !== -1) also.splice(j, 1);
           resolve(instance);
         },
       };
       list.push(waiter);
-      if (forSlot) this.slotWaiters.push(waiter);
+      also?.push(waiter);
     });
+  }
+
+  /** Wakes every waiter of the list: whoever does not need the wake-up must not leave the others asleep until their timer. */
+  private wakeAll(list: Waiter[]): void {
+    for (const w of [...list]) w.settle(null);
   }
 
   private statsOf(key: string): VersionStats {

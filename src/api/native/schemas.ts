@@ -73,3 +73,7 @@ export type CreateKeyBody = { role: string; name?: string; description?: string;
 export const keyById = { params: { type: 'object', required: ['id'], properties: { id: text } } } as const;
 
 export const auditLog = { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } } } as const;
+
+const METRIC_RANGE = { type: 'object', properties: { from: text, to: text, step: text } } as const;
+export const functionMetrics = { params: NAME, querystring: METRIC_RANGE } as const;
+export const nodeMetrics = { querystring: METRIC_RANGE } as const;

@@ -5,6 +5,7 @@ import { SECRET_MASK } from '../../model/function-config.js';
 import type { AliasRecord, FunctionRecord, FunctionSettings, VersionRecord } from '../../model/function.js';
 import type { InvocationStatus, InvocationWithLog } from '../../model/invocation.js';
 import type { AsyncAttempt, AsyncEvent, AsyncState } from '../../model/async-invocation.js';
+import { runtimeNote } from '../../model/runtimes.js';
 
 /** Env as read: plain values as they are, secret ones masked. */
 export type EnvView = Record<string, string | { secret: typeof SECRET_MASK }>;
@@ -12,6 +13,8 @@ export type EnvView = Record<string, string | { secret: typeof SECRET_MASK }>;
 /** The settings a function and each of its versions carry, as the API shows them. */
 export interface SettingsView {
   runtime: string;
+  /** "python3.8 runs on Python 3.11 here" when another runtime stands in for the one named */
+  runtimeNote?: string;
   handler: string;
   memory: number;
   timeout: number;
@@ -73,8 +76,9 @@ export function versionView(v: VersionRecord): VersionView {
 }
 
 function settingsView(s: FunctionSettings): SettingsView {
+  const note = runtimeNote(s.runtime);
   return {
-    runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, env: envView(s), description: s.description, network: s.network, allow: s.allow,
+    runtime: s.runtime, ...(note === undefined ? {} : { runtimeNote: note }), handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, env: envView(s), description: s.description, network: s.network, allow: s.allow,
   };
 }
 

@@ -1,12 +1,14 @@
 // skyscale pool: the node's sandboxes — pre-warmed generic ones and warm instances —
-// with their state (frozen while idle, where the node freezes), age and memory, and how
-// many invocations run and wait, and the asynchronous invocations per state.
+// with their state (frozen while idle, where the node freezes), age and memory, how
+// many invocations run and wait, how full the node's sandbox budget is, and the
+// asynchronous invocations per state.
 import { table, type Command } from '../command.js';
 
 interface PoolView {
   sandbox: { driver: string };
   admission: { inFlight: number; queued: number; nodeLimit: number };
   freeze?: { method: string | null; afterMs: number };
+  budget?: { sandboxes: number; maxSandboxes: number; memoryMb: number; maxMemoryMb: number };
   generic: { id: string | null; runtime: string; memoryMb: number; network?: string; state: string; frozen?: boolean; ageMs: number; memoryKb: number | null }[];
   /** asynchronous invocations per state */
   async?: Partial<Record<'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'expired', number>>;
@@ -36,6 +38,7 @@ export const poolCommand: Command = {
       return 0;
     }
     ctx.out(`driver ${p.sandbox.driver}; ${p.admission.inFlight} running, ${p.admission.queued} waiting, limit ${p.admission.nodeLimit}${freezing(p.freeze)}`);
+    if (p.budget) ctx.out(`budget: ${p.budget.sandboxes} of ${p.budget.maxSandboxes} sandboxes; memory limits ${p.budget.memoryMb} of ${p.budget.maxMemoryMb} MB`);
     if (p.async) {
       const a = p.async;
       ctx.out(`asynchronous invocations: ${a.queued ?? 0} queued, ${a.running ?? 0} running, ${a.retrying ?? 0} retrying; kept: ${a.succeeded ?? 0} succeeded, ${a.failed ?? 0} failed, ${a.expired ?? 0} expired`);
