@@ -65,11 +65,20 @@ after(async () => {
 
 test('a server killed with SIGKILL mid-burst runs, after a restart, every event it answered 202 for: each succeeded exactly once as recorded', async () => {
   await deploy('tally', 'import time\n\ndef handler(event, context):\n    time.sleep(0.02)\n    return {"n": event["n"]}\n');
+  // warm, so that events finish while the burst is still coming
+  assert.equal((await api('POST', '/v1/functions/tally/invocations', JSON.stringify({ n: -1 }), { 'content-type': 'application/json' })).status, 200);
   const accepted: string[] = [];
   let next = 0;
   let killed = false;
-  const TOTAL = 400;
+  let firstFinished = false;
+  const TOTAL = 3000;
   const KILL_AFTER = 150;
+  const watcher = (async () => {
+    while (!killed && !firstFinished) {
+      if (accepted.length) firstFinished = (await show(accepted[0]!).catch(() => null))?.state === 'succeeded';
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
   await Promise.all(Array.from({ length: 16 }, async () => {
     while (next < TOTAL && !killed) {
       const n = next++;
@@ -80,12 +89,17 @@ test('a server killed with SIGKILL mid-burst runs, after a restart, every event 
       } catch (err) {
         if (!killed) throw err; // a request cut off by the kill got no 202: it is not owed
       }
-      if (accepted.length >= KILL_AFTER && !killed) {
+      // killed mid-burst, once events have begun to finish
+      if (accepted.length >= KILL_AFTER && firstFinished && !killed) {
         killed = true;
         server!.child.kill('SIGKILL');
       }
     }
   }));
+  const killedMidBurst = killed;
+  killed = true;
+  await watcher;
+  assert.ok(killedMidBurst, `no event had finished by the ${TOTAL}th accepted: the server was not killed`);
   assert.equal(await server!.exited, 'SIGKILL');
   const acceptedBeforeKill = accepted.length;
   assert.ok(acceptedBeforeKill >= KILL_AFTER);

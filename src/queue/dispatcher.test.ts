@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { eventually } from '../../test/fakes/eventually.js';
+import { SkyscaleError } from '../errors.js';
 import { ASYNC_DEFAULTS } from '../model/async-invocation.js';
 import { AsyncEventsTable } from '../store/async-events-table.js';
 import { openDatabase, type Db } from '../store/database.js';
@@ -148,5 +149,30 @@ test('finished events are pruned once older than the cutoff, with their attempts
     assert.equal(table.get(claimed!.id), undefined);
     assert.deepEqual(table.attempts(claimed!.id), [], 'its attempts went with it');
     assert.equal(table.get(claimed!.id === 'old' ? 'waiting' : 'old')!.state, 'queued');
+  });
+});
+
+test('an attempt refused for the node\'s memory (NodeMemoryFull, a 429) is a throttle: retried, using up no retry', async () => {
+  await withDb(async (db) => {
+    const table = new AsyncEventsTable(db);
+    table.insertMany([event('m')]);
+    let calls = 0;
+    const runner: EventRunner = {
+      invoke: async (_fn, _q, _e, requestId) => {
+        calls++;
+        if (calls <= 3) throw new SkyscaleError('NodeMemoryFull', 'no memory for a start');
+        return success(requestId);
+      },
+    };
+    const d = new AsyncDispatcher({
+      table, settingsFor: () => ({ maxRetryAttempts: 0, maxEventAgeSeconds: 60 }), runner, capacity: () => ({ inFlight: 0, queued: 0, nodeLimit: 4 }),
+      concurrency: 1, retryBaseMs: 60, log,
+    });
+    d.start();
+    await eventually(() => table.get('m')!.state === 'succeeded', 'the event to run once memory is free');
+    assert.deepEqual(table.attempts('m').map((a) => [a.outcome, a.errorType]), [
+      ['throttled', 'NodeMemoryFull'], ['throttled', 'NodeMemoryFull'], ['throttled', 'NodeMemoryFull'], ['success', null]]);
+    assert.equal(table.get('m')!.failures, 0);
+    d.close();
   });
 });

@@ -150,7 +150,8 @@ export class AsyncDispatcher {
       return { outcome: 'success', errorType: null, durationMs: outcome.durationMs, state: 'succeeded', failed: false };
     }
     const deadline = Date.parse(e.acceptedAt) + s.maxEventAgeSeconds * 1000;
-    if (error?.type === 'TooManyRequests') {
+    // a throttle: no slot (TooManyRequests) or no memory on the node for a start (NodeMemoryFull), both 429s
+    if (error && error.status === 429) {
       const at = this.now() + this.throttleDelayMs(e.attempts - e.failures);
       if (at > deadline) {
         return { outcome: 'throttled', errorType: error.type, durationMs: null, state: 'expired', failed: false,
