@@ -72,6 +72,12 @@ export interface ServerConfig {
   sandboxNetwork: string;
   /** resolvers the sandboxes' DNS queries are forwarded to ("host" or "host:port"); null: the host's /etc/resolv.conf */
   dnsServers: string[] | null;
+  /** asynchronous invocation attempts running at once at most */
+  asyncConcurrency: number;
+  /** the wait before an asynchronous invocation's first retry (the second waits twice this) */
+  asyncRetryBaseMs: number;
+  /** how long an accepted event waits for others to share its commit (0: those that arrive in the same turn of the event loop) */
+  asyncCommitWindowMs: number;
 }
 
 /**
@@ -129,6 +135,9 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'defaultNetwork', env: ['SKYSCALE_DEFAULT_NETWORK'], flag: 'default-network', describe: 'outbound | none: the network of a new function that does not choose (default outbound)' },
   { key: 'sandboxNetwork', env: ['SKYSCALE_SANDBOX_NETWORK'], flag: 'sandbox-network', describe: 'IPv4 range, /24 or wider, the sandboxes\' links are numbered from (default 10.211.0.0/16)' },
   { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
+  { key: 'asyncConcurrency', env: ['SKYSCALE_ASYNC_CONCURRENCY'], flag: 'async-concurrency', describe: 'asynchronous invocations running at once at most (default: the number of CPU cores, at most half of --max-sandboxes)' },
+  { key: 'asyncRetryBaseMs', env: ['SKYSCALE_ASYNC_RETRY_BASE_MS'], flag: 'async-retry-base-ms', describe: 'milliseconds before a failed asynchronous invocation\'s first retry; the second waits twice this (default 60000)' },
+  { key: 'asyncCommitWindowMs', env: ['SKYSCALE_ASYNC_COMMIT_WINDOW_MS'], flag: 'async-commit-window-ms', describe: 'milliseconds an accepted event waits for others to share its commit; 0: the same turn of the event loop (default 0)' },
 ];
 
 /** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1,node22:128=2". */
@@ -222,7 +231,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     defaultNetwork,
     sandboxNetwork,
     dnsServers,
+    asyncConcurrency: 0,
+    asyncRetryBaseMs: int('asyncRetryBaseMs', 60_000, 1, 3_600_000),
+    asyncCommitWindowMs: int('asyncCommitWindowMs', 0, 0, 1000),
   };
+  // Draining a burst with more sandboxes than cores mostly adds cold starts that take CPU from accepting
+  config.asyncConcurrency = int('asyncConcurrency', Math.max(1, Math.min(Math.floor(config.maxSandboxes / 2), availableParallelism())), 1, 10_000);
   // Node refuses a headers timeout longer than the whole request's
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('the headers timeout must not be longer than the request timeout');
   if (problems.length) throw new SkyscaleError('ValidationError', `invalid server settings: ${problems.join('; ')}`, { details: { problems } });

@@ -21,6 +21,7 @@ import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createDriver } from './sandbox/factory.js';
+import { createAsyncQueue, type AsyncInvocations } from './queue/async-invocations.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
 import { createScheduler } from './scheduler/assembly.js';
@@ -66,6 +67,8 @@ export interface Services {
   keys: ApiKeys;
   registry: Registry;
   invoker: Invoker;
+  /** the durable queue of asynchronous (Event) invocations, and their event invoke configs */
+  asyncInvocations: AsyncInvocations;
   recorder: InvocationRecorder;
   /** keeps invocation records and logs within their age and size limits */
   retention: LogRetention;
@@ -139,6 +142,8 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   });
   const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
+  const queue = createAsyncQueue({ db, functions: registry, runner: invoker, capacity: () => admission.stats(), settings: config, log });
+  queue.start();
   registry.onChange((e) => {
     if (e.kind === 'deleted') {
       recorder.forgetFunction(e.name);
@@ -157,10 +162,17 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     } catch (err) {
       log.warn({ err }, 'sweeping the code store failed; will try again');
     }
+    try {
+      // finished asynchronous invocations are kept as long as invocation records
+      queue.invocations.prune(new Date(Date.now() - config.logRetentionMs).toISOString());
+    } catch (err) {
+      log.warn({ err }, 'pruning finished asynchronous invocations failed; will try again');
+    }
   }, 60_000).unref();
   status = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs });
   const close = async () => {
     clearInterval(sweeper);
+    queue.close();
     provisioner.shutdown();
     await scheduler.shutdown();
     await driver.shutdown();
@@ -170,7 +182,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     audit.close();
     db.close();
   };
-  return { log, keys, registry, invoker, recorder, retention, status, metrics, rollups, limits, audit, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, asyncInvocations: queue.invocations, recorder, retention, status, metrics, rollups, limits, audit, driver, generatedAdminKey, close };
 }
 
 /** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */
