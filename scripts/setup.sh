@@ -2,8 +2,8 @@
 # Installs everything Skyscale needs on this machine, idempotently (a second run takes
 # seconds): Debian packages, gVisor's runsc (trixie build, in the cache), the sandbox
 # root filesystem (in the cache), Node.js 24 (in the cache) when the machine's node is
-# older than 22, npm dependencies, the TypeScript build and the Go agent. Called by
-# scripts/start.sh and scripts/test.sh.
+# older than 22, npm dependencies, the TypeScript build, the dashboard (Vite, into
+# build/dashboard) and the Go agent. Called by scripts/start.sh and scripts/test.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -32,6 +32,9 @@ skyscale_log "building the control plane and CLI (tsc)"
 rm -rf dist
 npx --no-install tsc -p tsconfig.json
 
+skyscale_log "building the dashboard (vite build into build/dashboard)"
+npm run --silent build:dashboard
+
 skyscale_log "building the agent (go build, static)"
 (cd agent && CGO_ENABLED=0 go build -trimpath -o ../build/agent/skyscale-agent ./cmd/skyscale-agent)
-skyscale_log "control plane, CLI and agent built"
+skyscale_log "control plane, CLI, dashboard and agent built"

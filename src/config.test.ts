@@ -7,7 +7,7 @@ const base = { HOME: '/tmp/skyscale-config-test' };
 test('the request gate settings: timeouts and per-key limits have their documented defaults', () => {
   const c = loadConfig(base);
   assert.deepEqual([c.headersTimeoutMs, c.requestTimeoutMs, c.keepAliveTimeoutMs], [10_000, 60_000, 5_000]);
-  assert.deepEqual([c.keyRate, c.keyBurst, c.keyConcurrency, c.urlRate, c.urlBurst, c.unverifiedBodyMb], [1000, 2000, 100, 100, 200, 64]);
+  assert.deepEqual([c.keyRate, c.keyBurst, c.keyConcurrency, c.urlRate, c.urlBurst, c.unverifiedBodyMb], [1000, 2000, 100, 100, 200, 128]);
 });
 
 test('environment variables and flags set them; the burst follows the rate unless set; 0 lifts a limit', () => {
@@ -39,10 +39,11 @@ test('bad network settings are each named', () => {
   assert.throws(() => loadConfig({ ...base, SKYSCALE_SANDBOX_NETWORK: 'fd00::/64' }), /sandbox network must be an IPv4 CIDR range/);
 });
 
-test('the pre-warmed pool keeps python/128 MB of each network mode; SKYSCALE_WARM_POOLS entries may name a mode', () => {
-  const c = loadConfig({ ...base, SKYSCALE_WARM_POOL_SIZE: '3', SKYSCALE_WARM_POOLS: 'python:256=2,python:512:none=1,python:128:none=0' });
-  assert.deepEqual(c.warmPools.map((p) => `${p.runtime}:${p.memoryMb}:${p.network}=${p.size}`),
-    ['python:128:none=0', 'python:128:outbound=3', 'python:256:outbound=2', 'python:512:none=1']);
+test('the pre-warmed pool keeps python/128 MB of each network mode, Node.js only when used; SKYSCALE_WARM_POOLS entries may name a mode', () => {
+  const c = loadConfig({ ...base, SKYSCALE_WARM_POOL_SIZE: '3', SKYSCALE_WARM_POOLS: 'python:256=2,python:512:none=1,python:128:none=0,node24:128:none=1' });
+  assert.deepEqual(c.warmPools.map((p) => `${p.runtime}:${p.memoryMb}:${p.network}=${p.size}${p.whenUsed ? ' when used' : ''}`),
+    ['python:128:none=0', 'python:128:outbound=3', 'node22:128:none=3 when used', 'node22:128:outbound=3 when used', 'node24:128:none=1',
+      'node24:128:outbound=3 when used', 'python:256:outbound=2', 'python:512:none=1']);
   assert.throws(() => loadConfig({ ...base, SKYSCALE_WARM_POOLS: 'python:256:wifi=1' }), /python:<memory MB 128-10240>\[:none\|:outbound\]=<size>/);
 });
 

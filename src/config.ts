@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
 import { NETWORK_MODES, type NetworkMode } from './model/egress-policy.js';
 import { parseCidr } from './model/ip-address.js';
+import { IMAGE_RUNTIMES, runtimeFamily } from './model/runtimes.js';
 import { repoPath } from './paths.js';
 
 export type SandboxChoice = 'gvisor' | 'namespace' | 'process' | 'docker' | 'docker-runsc' | 'auto';
@@ -27,6 +28,8 @@ export interface ServerConfig {
   rootfs: string;
   agentPath: string;
   pythonBootstrap: string;
+  /** the built-in Node.js runtime (runtimes/node/bootstrap.mjs) */
+  nodeBootstrap: string;
   hostPython: string;
   maxSandboxes: number;
   /** MB the memory limits of the node's sandboxes (running, idle, pre-warmed, starting) may add up to */
@@ -36,11 +39,16 @@ export interface ServerConfig {
   freezeAfterMs: number;
   queueWaitMs: number;
   maxQueued: number;
-  warmPools: { runtime: string; memoryMb: number; network: NetworkMode; size: number }[];
+  /** pre-warmed classes; `whenUsed` ones are kept only while a deployed function is of their runtime family and network mode */
+  warmPools: { runtime: string; memoryMb: number; network: NetworkMode; size: number; whenUsed?: boolean }[];
   /** invocation records and logs older than this are deleted */
   logRetentionMs: number;
   /** the oldest invocation records and logs are deleted while the database is larger than this */
   logRetentionBytes: number;
+  /** audit log entries older than this are deleted */
+  auditRetentionMs: number;
+  /** per-minute metric rollups older than this are deleted */
+  metricsRetentionMs: number;
   /** PEM certificate (chain) and private key files: with both, the server speaks HTTPS only */
   tlsCert: string | null;
   tlsKey: string | null;
@@ -66,6 +74,12 @@ export interface ServerConfig {
   sandboxNetwork: string;
   /** resolvers the sandboxes' DNS queries are forwarded to ("host" or "host:port"); null: the host's /etc/resolv.conf */
   dnsServers: string[] | null;
+  /** asynchronous invocation attempts running at once at most */
+  asyncConcurrency: number;
+  /** the wait before an asynchronous invocation's first retry (the second waits twice this) */
+  asyncRetryBaseMs: number;
+  /** how long an accepted event waits for others to share its commit (0: those that arrive in the same turn of the event loop) */
+  asyncCommitWindowMs: number;
 }
 
 /**
@@ -105,9 +119,11 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'freezeAfterMs', env: ['SKYSCALE_FREEZE_AFTER_MS'], flag: 'freeze-after-ms', describe: `milliseconds an idle sandbox runs before it is frozen; 0: never (default ${DEFAULT_FREEZE_AFTER_MS})` },
   { key: 'queueWaitMs', env: ['SKYSCALE_QUEUE_WAIT_MS'], flag: 'queue-wait-ms', describe: 'longest wait for a free slot before 429 (default 10000)' },
   { key: 'maxQueued', env: ['SKYSCALE_QUEUE_MAX'], flag: 'queue-max', describe: 'invocations waiting for a slot at most (default 1000)' },
-  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5)' },
+  { key: 'warmPools', env: ['SKYSCALE_WARM_POOL_SIZE', 'WARM_POOL_SIZE'], flag: 'warm-pool-size', describe: 'pre-warmed generic sandboxes for python/128 MB, of each network mode (default 5); as many for each Node.js runtime and mode deployed functions use' },
   { key: 'logRetentionMs', env: ['SKYSCALE_LOG_RETENTION_DAYS'], flag: 'log-retention-days', describe: 'days invocation records and logs are kept (default 7)' },
   { key: 'logRetentionBytes', env: ['SKYSCALE_LOG_RETENTION_MB'], flag: 'log-retention-mb', describe: 'MB the database may hold before the oldest invocation records and logs go (default 512)' },
+  { key: 'auditRetentionMs', env: ['SKYSCALE_AUDIT_RETENTION_DAYS'], flag: 'audit-retention-days', describe: 'days audit log entries are kept (default 365)' },
+  { key: 'metricsRetentionMs', env: ['SKYSCALE_METRICS_RETENTION_DAYS'], flag: 'metrics-retention-days', describe: 'days per-minute metric rollups are kept (default 7)' },
   { key: 'tlsCert', env: ['SKYSCALE_TLS_CERT'], flag: 'tls-cert', describe: 'PEM certificate (chain) file: serve HTTPS with it and --tls-key (default: plain HTTP)' },
   { key: 'tlsKey', env: ['SKYSCALE_TLS_KEY'], flag: 'tls-key', describe: "PEM private key file of --tls-cert's certificate" },
   { key: 'headersTimeoutMs', env: ['SKYSCALE_HEADERS_TIMEOUT_SECONDS'], flag: 'headers-timeout', describe: 'seconds for a request\'s headers to arrive (default 10)' },
@@ -118,13 +134,16 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'keyConcurrency', env: ['SKYSCALE_KEY_CONCURRENCY'], flag: 'key-concurrency', describe: 'invocations running at once per API key, 0 for no limit (default 100)' },
   { key: 'urlRate', env: ['SKYSCALE_URL_RATE'], flag: 'url-rate', describe: 'requests per second per public function URL and client address, 0 for no limit (default 100)' },
   { key: 'urlBurst', env: ['SKYSCALE_URL_BURST'], flag: 'url-burst', describe: 'burst per public function URL and client address (default twice the rate)' },
-  { key: 'unverifiedBodyMb', env: ['SKYSCALE_UNVERIFIED_BODY_MB'], flag: 'unverified-body-mb', describe: 'MB of bodies held at once before their SigV4 signature can be checked (default 64)' },
+  { key: 'unverifiedBodyMb', env: ['SKYSCALE_UNVERIFIED_BODY_MB'], flag: 'unverified-body-mb', describe: 'MB of bodies held at once before their SigV4 signature can be checked (default 128; at least 67, one zip of 50 MB in base64)' },
   { key: 'defaultNetwork', env: ['SKYSCALE_DEFAULT_NETWORK'], flag: 'default-network', describe: 'outbound | none: the network of a new function that does not choose (default outbound; none with the docker drivers)' },
   { key: 'sandboxNetwork', env: ['SKYSCALE_SANDBOX_NETWORK'], flag: 'sandbox-network', describe: 'IPv4 range, /24 or wider, the sandboxes\' links are numbered from (default 10.211.0.0/16)' },
   { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
+  { key: 'asyncConcurrency', env: ['SKYSCALE_ASYNC_CONCURRENCY'], flag: 'async-concurrency', describe: 'asynchronous invocations running at once at most (default: the number of CPU cores, at most half of --max-sandboxes)' },
+  { key: 'asyncRetryBaseMs', env: ['SKYSCALE_ASYNC_RETRY_BASE_MS'], flag: 'async-retry-base-ms', describe: 'milliseconds before a failed asynchronous invocation\'s first retry; the second waits twice this (default 60000)' },
+  { key: 'asyncCommitWindowMs', env: ['SKYSCALE_ASYNC_COMMIT_WINDOW_MS'], flag: 'async-commit-window-ms', describe: 'milliseconds an accepted event waits for others to share its commit; 0: the same turn of the event loop (default 0)' },
 ];
 
-/** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1". */
+/** Extra pre-warmed classes beside the default: SKYSCALE_WARM_POOLS="python:256=2,python:512=1,node22:128=2". */
 const WARM_POOLS_ENV = 'SKYSCALE_WARM_POOLS';
 
 export type RawSettings = Partial<Record<string, string>>;
@@ -191,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     rootfs: resolve(raw('rootfs') ?? join(cacheDir, 'rootfs', 'current')),
     agentPath: resolve(raw('agentPath') ?? repoPath('build/agent/skyscale-agent')),
     pythonBootstrap: repoPath('runtimes/python/bootstrap.py'),
+    nodeBootstrap: repoPath('runtimes/node/bootstrap.mjs'),
     hostPython: 'python3',
     maxSandboxes: int('maxSandboxes', 32, 1, 10_000),
     memoryBudgetMb: memoryBudget(raw('memoryBudgetMb'), problems),
@@ -202,6 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     warmPools: warmPools(int('warmPools', 5, 0, 1000), env[WARM_POOLS_ENV], defaultNetwork, problems),
     logRetentionMs: int('logRetentionMs', 7, 1, 3650) * 24 * 3600 * 1000,
     logRetentionBytes: int('logRetentionBytes', 512, 8, 1024 * 1024) * 1024 * 1024,
+    auditRetentionMs: int('auditRetentionMs', 365, 1, 36500) * 24 * 3600 * 1000,
+    metricsRetentionMs: int('metricsRetentionMs', 7, 1, 3650) * 24 * 3600 * 1000,
     tlsCert: tlsCert === null ? null : resolve(tlsCert),
     tlsKey: tlsKey === null ? null : resolve(tlsKey),
     headersTimeoutMs: int('headersTimeoutMs', 10, 1, 600) * 1000,
@@ -212,11 +234,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     keyConcurrency: int('keyConcurrency', 100, 0, 1_000_000),
     urlRate,
     urlBurst: int('urlBurst', Math.max(1, urlRate * 2), 1, 10_000_000),
-    unverifiedBodyMb: int('unverifiedBodyMb', 64, 1, 100_000),
+    unverifiedBodyMb: int('unverifiedBodyMb', 128, 1, 100_000),
     defaultNetwork,
     sandboxNetwork,
     dnsServers,
+    asyncConcurrency: 0,
+    asyncRetryBaseMs: int('asyncRetryBaseMs', 60_000, 1, 3_600_000),
+    asyncCommitWindowMs: int('asyncCommitWindowMs', 0, 0, 1000),
   };
+  // Draining a burst with more sandboxes than cores mostly adds cold starts that take CPU from accepting
+  config.asyncConcurrency = int('asyncConcurrency', Math.max(1, Math.min(Math.floor(config.maxSandboxes / 2), availableParallelism())), 1, 10_000);
   // Node refuses a headers timeout longer than the whole request's
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('the headers timeout must not be longer than the request timeout');
   if (problems.length) throw new SkyscaleError('ValidationError', `invalid server settings: ${problems.join('; ')}`, { details: { problems } });
@@ -225,8 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
 
 /**
  * The pre-warmed classes: python/128 MB of each network mode (a sandbox's network is
- * fixed when it boots), then SKYSCALE_WARM_POOLS, whose entries name the mode or take
- * the default one.
+ * fixed when it boots); the same for each Node.js runtime of a fresh image, but kept
+ * only while a deployed function is of that runtime and network mode (`whenUsed`), so
+ * a node holds no idle Node.js sandboxes nobody runs; then SKYSCALE_WARM_POOLS, whose
+ * entries name the mode or take the default one, and are always kept.
  */
 /** The memory budget: "80%" of the host's memory (1-100 %), or MB (at least 128). */
 export function memoryBudget(value: string | undefined, problems: string[], hostBytes = totalmem()): number {
@@ -243,10 +272,13 @@ export function memoryBudget(value: string | undefined, problems: string[], host
 
 function warmPools(defaultSize: number, spec: string | undefined, defaultNetwork: NetworkMode, problems: string[]): ServerConfig['warmPools'] {
   const pools = new Map<string, ServerConfig['warmPools'][number]>(NETWORK_MODES.map((network) => [`python:128:${network}`, { runtime: 'python', memoryMb: 128, network, size: defaultSize }]));
+  for (const family of IMAGE_RUNTIMES.map((r) => runtimeFamily(r.name)).filter((f) => f?.startsWith('node'))) {
+    for (const network of NETWORK_MODES) pools.set(`${family}:128:${network}`, { runtime: family!, memoryMb: 128, network, size: defaultSize, whenUsed: true });
+  }
   for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(python):(\d+)(?::(none|outbound))?=(\d+)$/.exec(part);
+    const m = /^(python|node\d+):(\d+)(?::(none|outbound))?=(\d+)$/.exec(part);
     if (!m || Number(m[2]) < 128 || Number(m[2]) > 10240 || Number(m[4]) > 1000) {
-      problems.push(`${WARM_POOLS_ENV} entries look like python:<memory MB 128-10240>[:none|:outbound]=<size> (got ${JSON.stringify(part)})`);
+      problems.push(`${WARM_POOLS_ENV} entries look like python:<memory MB 128-10240>[:none|:outbound]=<size>, or node22:… and node24:… for Node.js (got ${JSON.stringify(part)})`);
       continue;
     }
     const network = (m[3] ?? defaultNetwork) as NetworkMode;

@@ -30,7 +30,8 @@ export const ERRORS = {
   FunctionUrlExists: { status: 409, lambda: 'ResourceConflictException', kind: 'user', summary: 'The function (or alias) already has a function URL.' },
   VersionInUse: { status: 409, lambda: 'ResourceConflictException', kind: 'user', summary: 'The version is in use (an alias or $LATEST points at it) and cannot be deleted.' },
   RevisionMismatch: { status: 412, lambda: 'PreconditionFailedException', kind: 'user', summary: 'The RevisionId sent is not the current one: the resource changed since it was read.' },
-  PayloadTooLarge: { status: 413, lambda: 'RequestTooLargeException', kind: 'user', summary: 'The request body is over the limit (6 MB for a synchronous invocation payload, 1 MB for an Event one, 50 MB for a zip sent in JSON).' },
+  PayloadTooLarge: { status: 413, lambda: 'RequestTooLargeException', kind: 'user', summary: 'An invocation payload is over its limit (6 MB for a synchronous invocation, 1 MB for an Event one).' },
+  RequestBodyTooLarge: { status: 413, lambda: 'RequestEntityTooLargeException', kind: 'user', summary: "A Lambda API request body is over the operation's limit: a zip sent in JSON over 50 MB (CreateFunction, UpdateFunctionCode), or an Invoke body over 6 MB." },
   UnsupportedMediaType: { status: 415, lambda: 'UnsupportedMediaTypeException', kind: 'user', summary: 'The request body has a content type this route does not take.' },
   TooManyRequests: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'A concurrency limit was reached and the bounded wait ran out.' },
   NodeMemoryFull: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: "The node's memory budget is full: a new instance's memory limit would pass it, every sandbox held is busy or starting (nothing idle to evict), and none freed up within the bounded wait." },
@@ -38,27 +39,41 @@ export const ERRORS = {
   SandboxEngineUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The Docker engine the docker sandbox driver needs does not answer on DOCKER_HOST (or the default socket), or lacks the runtime asked for: start one with scripts/setup.sh.' },
   SandboxImageBuildFailed: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The sandbox image could not be built in the Docker engine from the root filesystem; the message ends with the build log\'s tail.' },
   AgentProtocolMismatch: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The agent in the sandbox speaks another version of the agent protocol than this server (an agent built from another checkout): rebuild it with scripts/setup.sh.' },
+  DataDirInUse: { status: 409, lambda: 'ResourceConflictException', kind: 'user', summary: 'Another Skyscale server is using the data directory (a server refuses to start on it: they would stop each other\'s sandboxes).' },
   InternalError: { status: 500, lambda: 'ServiceException', kind: 'system', summary: 'An unexpected fault in Skyscale itself.' },
   ServerUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The server is starting or shutting down.' },
   CodeBlobMissing: { status: 500, lambda: 'ServiceException', kind: 'system', summary: "A version's code package is missing from the data directory's code store, or damaged there (lost in a restore, or removed by hand): deploy the function again." },
   Forbidden: { status: 403, lambda: 'AccessDeniedException', kind: 'user', summary: "The API key is valid, but its role does not allow this request, or the function is outside the key's function scope." },
   RateLimitExceeded: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'An API key (or, on a public function URL, a client address) sent more requests per second, or ran more invocations at once, than its limit; Retry-After says when to try again.' },
+  EventInvokeConfigNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'The function (or the version or alias named) has no event invoke config of its own.' },
   KeyNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'No API key with that id.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorType = keyof typeof ERRORS;
 
+/**
+ * The resource an error is about (a function, and the version or alias named with it),
+ * for surfaces that word the error their own way: the Lambda API names it by its ARN.
+ * Not part of any answer by itself.
+ */
+export interface ErrorSubject {
+  function: string;
+  qualifier?: string;
+}
+
 export class SkyscaleError extends Error {
   readonly type: ErrorType;
   readonly details: Record<string, unknown> | undefined;
   readonly hint: string | undefined;
+  readonly subject: ErrorSubject | undefined;
 
-  constructor(type: ErrorType, message: string, opts: { details?: Record<string, unknown>; hint?: string; cause?: unknown } = {}) {
+  constructor(type: ErrorType, message: string, opts: { details?: Record<string, unknown>; hint?: string; cause?: unknown; subject?: ErrorSubject } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'SkyscaleError';
     this.type = type;
     this.details = opts.details;
     this.hint = opts.hint;
+    this.subject = opts.subject;
   }
 
   get status(): number {

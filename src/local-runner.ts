@@ -18,11 +18,15 @@ export class LocalRunner {
   private readonly driver: ProcessDriver;
   private readonly scheduler: SchedulerParts;
 
-  constructor(config: Pick<ServerConfig, 'agentPath' | 'pythonBootstrap' | 'hostPython'>, private readonly name: string, settings: FunctionSettings, packageTar: Buffer, log: Logger) {
+  constructor(config: Pick<ServerConfig, 'agentPath' | 'pythonBootstrap' | 'nodeBootstrap' | 'hostPython' | 'rootfs'>, private readonly name: string, settings: FunctionSettings, packageTar: Buffer, log: Logger) {
     const version: VersionRecord = {
       ...settings, functionName: name, version: 0, codeSha256: CodeStore.digest(packageTar), codeSize: packageTar.length, createdAt: new Date().toISOString(), published: true,
     };
-    this.driver = new ProcessDriver({ agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir: this.workDir, log });
+    // Node.js functions run on the sandbox image's own Node.js builds (its /opt/node<major>)
+    this.driver = new ProcessDriver({
+      agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir: this.workDir, log,
+      nodeBootstrap: config.nodeBootstrap, nodeDir: join(config.rootfs, 'opt'),
+    });
     this.scheduler = createScheduler({
       driver: this.driver, log, versions: { resolve: () => version }, readCode: async () => packageTar, records: { record: () => undefined },
       settings: { maxSandboxes: 1, maxColdStarts: 1, idleTtlMs: 60_000, queueWaitMs: 60_000, maxQueued: 1, warmPools: [], freezeAfterMs: 0 },

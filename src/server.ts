@@ -15,9 +15,13 @@ import { AuditLog } from './observe/audit-log.js';
 import { DEFAULT_SETTINGS } from './model/function-config.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { LogRetention } from './observe/log-retention.js';
+import { MetricRollups } from './observe/metric-rollups.js';
+import { PrometheusMetrics } from './observe/prometheus-metrics.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { availabilityProbe, createDriver } from './sandbox/factory.js';
+import { createAsyncQueue, type AsyncInvocations } from './queue/async-invocations.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
 import { createScheduler } from './scheduler/assembly.js';
@@ -25,11 +29,15 @@ import { NodeStatusReport } from './scheduler/node-status.js';
 import type { NodeStatus } from './model/node-status.js';
 import { DatabaseSpace, openDatabase } from './store/database.js';
 import { FunctionsTable } from './store/functions-table.js';
+import { TagsTable } from './store/tags-table.js';
 import { AliasesTable } from './store/aliases-table.js';
 import { ApiKeysTable } from './store/api-keys-table.js';
 import { AuditTable } from './store/audit-table.js';
 import { InvocationsTable } from './store/invocations-table.js';
+import { MetricMinutesTable } from './store/metric-minutes-table.js';
 import type { SandboxDriver } from './sandbox/driver.js';
+import { imageRuntimes } from './sandbox/image-runtimes.js';
+import { RuntimeSet, runtimeFamily } from './model/runtimes.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -59,10 +67,16 @@ export interface Services {
   keys: ApiKeys;
   registry: Registry;
   invoker: Invoker;
+  /** the durable queue of asynchronous (Event) invocations, and their event invoke configs */
+  asyncInvocations: AsyncInvocations;
   recorder: InvocationRecorder;
   /** keeps invocation records and logs within their age and size limits */
   retention: LogRetention;
   status: NodeStatus;
+  /** the Prometheus metrics (GET /metrics) */
+  metrics: PrometheusMetrics;
+  /** per-function per-minute rollups (GET /v1/metrics, /v1/functions/{name}/metrics) */
+  rollups: MetricRollups;
   limits: RateLimits;
   audit: AuditLog;
   driver: SandboxDriver;
@@ -78,32 +92,66 @@ export interface Services {
  */
 export async function assemble(config: ServerConfig, log: Logger, givenDriver?: SandboxDriver): Promise<Services> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(config.dataDir);
+  try {
+    const services = await assembleOn(config, log, givenDriver);
+    return { ...services, close: () => services.close().finally(() => lock.release()) };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: SandboxDriver): Promise<Services> {
   const db = openDatabase(config.dbPath);
   const masterKey = loadOrCreateMasterKey(config.dataDir);
   const keys = new ApiKeys(new ApiKeysTable(db), masterKey);
   const generatedAdminKey = bootstrapAdminKey(config, keys);
+  // the runtimes the sandbox image carries; a driver handed in (a test's fake) serves those of a fresh image
+  const runtimes = givenDriver ? undefined : new RuntimeSet(imageRuntimes(config.rootfs));
   const registry = new Registry(new FunctionsTable(db), new CodeStore(join(config.dataDir, 'code')), {
-    aliases: new AliasesTable(db), defaults: { ...DEFAULT_SETTINGS, network: config.defaultNetwork },
+    aliases: new AliasesTable(db), tags: new TagsTable(db), defaults: { ...DEFAULT_SETTINGS, network: config.defaultNetwork }, ...(runtimes ? { runtimes } : {}),
     secrets: { seal: (plaintext, context) => seal(masterKey, plaintext, context), unseal: (sealed, context) => unseal(masterKey, sealed, context) },
   });
   const invocations = new InvocationsTable(db);
   const retention = new LogRetention({ table: invocations, space: new DatabaseSpace(db), log, policy: { maxAgeMs: config.logRetentionMs, maxBytes: config.logRetentionBytes } });
   const recorder = new InvocationRecorder(invocations, log, { afterWrite: (bytes) => retention.noteWritten(bytes) });
   retention.start();
-  const audit = new AuditLog(new AuditTable(db), log);
+  const audit = new AuditLog(new AuditTable(db), log, { maxAgeMs: config.auditRetentionMs });
+  const driver = givenDriver ?? await createDriver(config, log);
+  const rollups = new MetricRollups({ table: new MetricMinutesTable(db), log, retentionMs: config.metricsRetentionMs });
+  rollups.start();
+  // the scrape reads the node's report, which needs the scheduler: bound once it exists
+  let status: NodeStatus | null = null;
+  const metrics = new PrometheusMetrics({ pool: () => status!.pool(), functionNames: () => registry.list().map((f) => f.name) }, { version: VERSION, driver: driver.name });
   const limits = new RateLimits({
     keyRequestsPerSecond: config.keyRate, keyBurst: config.keyBurst, keyConcurrentInvocations: config.keyConcurrency,
     urlRequestsPerSecond: config.urlRate, urlBurst: config.urlBurst, unverifiedBodyBytes: config.unverifiedBodyMb * 1024 * 1024,
-  });
-  const driver = givenDriver ?? await createDriver(config, log);
+  }, Date.now, (kind) => metrics.refused(kind));
+  // which runtime families (and network modes) deployed functions use: the pre-warmed
+  // pool keeps its Node.js classes only for those
+  let poolClassesInUse = classesInUse(registry);
   const scheduler = createScheduler({
     driver, log, settings: config, versions: registry, readCode: (v) => registry.readCode(v), records: recorder, limitFor: (name) => registry.reservedConcurrency(name),
     openSecrets: (v) => registry.openSecrets(v),
+    poolInUse: () => poolClassesInUse,
+    observer: {
+      invoked: (r) => { metrics.invoked(r); rollups.invoked(r); },
+      throttled: (name) => { metrics.throttled(name); rollups.throttled(name); },
+    },
   });
   const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
+  const queue = createAsyncQueue({ db, functions: registry, runner: invoker, capacity: () => admission.stats(), settings: config, log });
+  queue.start();
   registry.onChange((e) => {
-    if (e.kind === 'deleted') recorder.forgetFunction(e.name);
+    if (e.kind === 'deleted') {
+      recorder.forgetFunction(e.name);
+      metrics.forgetFunction(e.name);
+      rollups.forgetFunction(e.name);
+    }
+    poolClassesInUse = classesInUse(registry);
+    generic.refill();
   });
   generic.refill();
   // Packages let go of are removed once their grace period is over, even when no
@@ -114,20 +162,28 @@ export async function assemble(config: ServerConfig, log: Logger, givenDriver?: 
     } catch (err) {
       log.warn({ err }, 'sweeping the code store failed; will try again');
     }
+    try {
+      // finished asynchronous invocations are kept as long as invocation records
+      queue.invocations.prune(new Date(Date.now() - config.logRetentionMs).toISOString());
+    } catch (err) {
+      log.warn({ err }, 'pruning finished asynchronous invocations failed; will try again');
+    }
   }, 60_000).unref();
-  const status: NodeStatus = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs,
+  status = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs,
     drivers: availabilityProbe(config) });
   const close = async () => {
     clearInterval(sweeper);
+    queue.close();
     provisioner.shutdown();
     await scheduler.shutdown();
     await driver.shutdown();
     await retention.stop();
     recorder.flush();
-    audit.flush();
+    rollups.stop();
+    audit.close();
     db.close();
   };
-  return { log, keys, registry, invoker, recorder, retention, status, limits, audit, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, asyncInvocations: queue.invocations, recorder, retention, status, metrics, rollups, limits, audit, driver, generatedAdminKey, close };
 }
 
 /** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */
@@ -186,4 +242,14 @@ function bootstrapAdminKey(config: ServerConfig, keys: ApiKeys): string | null {
   keep(key, 'bootstrap admin (generated)');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/** "family:network" of every function with code deployed ("node22:outbound"). */
+function classesInUse(registry: Registry): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const fn of registry.list()) {
+    const family = runtimeFamily(fn.runtime);
+    if (family && fn.latestVersion !== null) out.add(`${family}:${fn.network}`);
+  }
+  return out;
 }

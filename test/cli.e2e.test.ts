@@ -4,9 +4,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config.js';
 import { repoPath } from '../src/paths.js';
 import { ADMIN_KEY, eventually, startTestServer, type TestServer } from './harness.js';
 
@@ -21,10 +22,10 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function cli(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], stdin?: string, env: Record<string, string> = {}, cwd = work): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(repoPath('bin/skyscale'), args, {
-      cwd: work,
+      cwd,
       env: { PATH: process.env.PATH, HOME: work, SKYSCALE_ENDPOINT: s.url, SKYSCALE_API_KEY: ADMIN_KEY, ...env },
     });
     let stdout = '';
@@ -112,6 +113,8 @@ test("the seeds' noun-first commands work: function create / deploy / invoke / l
   assert.equal((await cli(['function', 'create', '--name', 'hello-world', '--runtime', 'python3.8'])).code, 0);
   const dep = await cli(['function', 'deploy', '--name', 'hello-world']);
   assert.equal(dep.code, 0, dep.stderr);
+  assert.match(dep.stderr, /warning: python3\.8 runs on Python 3\.11 here/, 'a stand-in runtime is said at deploy');
+  assert.match((await cli(['info', '--name', 'hello-world'])).stdout, /runtime\s+python3\.8 \(python3\.8 runs on Python 3\.11 here\)/);
   const inv = await cli(['function', 'invoke', '--name', 'hello-world', '--payload', '{"name": "John"}']);
   assert.equal(JSON.parse(inv.stdout).message, 'Hello, John!');
   assert.match((await cli(['function', 'logs', '--name', 'hello-world'])).stdout, /hello John/);
@@ -161,6 +164,40 @@ test('secrets written in skyscale.json or taken from the environment with --secr
   assert.ok(files(s.dataDir).every((b) => !b.includes('file-secret-5e1f') && !b.includes('env-secret-77aa')), 'no plaintext in the database, its WAL or the code store');
 });
 
+test('Node.js: init --runtime nodejs22.x scaffolds index.mjs and package.json; test runs it locally; deploy and invoke; runtimes lists it', async () => {
+  const r = await cli(['init', '--name', 'hello_node', '--runtime', 'nodejs22.x']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const f of ['index.mjs', 'package.json', 'skyscale.json']) assert.ok(existsSync(join(work, 'hello_node', f)), f);
+  assert.equal(existsSync(join(work, 'hello_node', 'handler.py')), false);
+  const config = JSON.parse(readFileSync(join(work, 'hello_node', 'skyscale.json'), 'utf8'));
+  assert.deepEqual(config, { name: 'hello_node', runtime: 'nodejs22.x', handler: 'index.handler', memory: 128, timeout: 3, env: {} });
+  // a dependency in node_modules (as `npm install` leaves it) travels in the package
+  mkdirSync(join(work, 'hello_node', 'node_modules', 'shout'), { recursive: true });
+  writeFileSync(join(work, 'hello_node', 'node_modules', 'shout', 'package.json'), '{"name":"shout","version":"1.0.0","main":"index.js"}');
+  writeFileSync(join(work, 'hello_node', 'node_modules', 'shout', 'index.js'), 'module.exports = (s) => s.toUpperCase() + "!";\n');
+  const scaffolded = readFileSync(join(work, 'hello_node', 'index.mjs'), 'utf8');
+  writeFileSync(join(work, 'hello_node', 'index.mjs'), `import shout from 'shout';\n${scaffolded.replace('return { message:', 'return { shouted: shout(name), message:')}`);
+  // the local run uses the sandbox image's own Node.js (its /opt/node22)
+  const local = await cli(['test', '--name', 'hello_node', '--payload', '{"name":"Ada"}'], undefined, { SKYSCALE_ROOTFS: loadConfig(process.env).rootfs });
+  assert.equal(local.code, 0, local.stderr);
+  assert.equal(JSON.parse(local.stdout).message, 'Hello, Ada!');
+  assert.equal(JSON.parse(local.stdout).shouted, 'ADA!');
+  assert.match(local.stderr, /\tINFO\thello Ada from hello_node/);
+  const d = await cli(['deploy', '--name', 'hello_node']);
+  assert.equal(d.code, 0, d.stderr);
+  assert.doesNotMatch(d.stderr, /warning/);
+  const inv = await cli(['invoke', '--name', 'hello_node', '--payload', '{"name":"Grace"}']);
+  assert.equal(JSON.parse(inv.stdout).message, 'Hello, Grace!');
+  assert.equal(JSON.parse(inv.stdout).shouted, 'GRACE!', 'node_modules was deployed with the code');
+  const runtimes = await cli(['runtimes']);
+  assert.equal(runtimes.code, 0, runtimes.stderr);
+  assert.match(runtimes.stdout, /nodejs22\.x\s+Node\.js\s+22\.\d+\.\d+/);
+  assert.match(runtimes.stdout, /python3\.8\s+Python\s+3\.11\.\d+\s+python3\.8 runs on Python 3\.11 here/);
+  const bad = await cli(['init', '--name', 'old_node', '--runtime', 'nodejs18.x']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /runtime must be one of python3\.11, nodejs22\.x, nodejs24\.x/);
+});
+
 test('a failing handler exits 1 and prints its error; --json prints the error object', async () => {
   writeFileSync(join(work, 'hello_fire', 'handler.py'), 'def handler(event, context):\n    raise RuntimeError("boom")\n');
   assert.equal((await cli(['deploy', '--name', 'hello_fire'])).code, 0);
@@ -186,4 +223,52 @@ test('errors are one clear line plus a hint, or a JSON object with --json', asyn
   const deleted = await cli(['delete', '--name', 'hello_fire']);
   assert.equal(deleted.code, 0);
   assert.equal((await cli(['info', 'hello_fire'])).code, 1);
+});
+
+test('a second server on a data directory in use is refused, and the first keeps serving', async () => {
+  const second = await cli(['server', '--data-dir', s.dataDir, '--port', '0']);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, new RegExp(`error: another Skyscale server \\(pid ${process.pid}\\) is using the data directory`));
+  assert.match(second.stderr, /hint: stop that server first, or give this one its own data directory/);
+  assert.equal((await s.api('GET', '/healthz')).status, 200);
+});
+
+test('a server told to stop while it is starting stops once started, leaving no sandbox and no lock behind', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skyscale-stop-'));
+  try {
+    const child = spawn(repoPath('bin/skyscale'), ['server', '--data-dir', dataDir, '--port', '0', '--warm-pool-size', '2'], {
+      // the machine's HOME: the cache setup filled (runsc, the root filesystem) is found under it
+      cwd: work, env: { PATH: process.env.PATH, HOME: process.env.HOME ?? work, SKYSCALE_SANDBOX: process.env.SKYSCALE_TEST_SANDBOX ?? 'gvisor' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // its first log line: the start is under way (the signal handlers are in place before it)
+    const started = await Promise.race([new Promise((resolve) => child.stdout.once('data', () => resolve(true))), exited.then(() => false)]);
+    assert.equal(started, true, `the server failed to start: ${stderr}`);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /stopping: tearing down sandboxes/);
+    assert.equal(existsSync(join(dataDir, 'server.pid')), false, 'the lock is released');
+    const runsc = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dataDir); } catch { return false; }
+    });
+    assert.deepEqual(runsc, [], 'no process of its sandboxes is left');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("in a function's folder the commands need no name: deploy, invoke and info take the one its skyscale.json names", async () => {
+  assert.equal((await cli(['init', '--name', 'here_fn'])).code, 0);
+  const folder = join(work, 'here_fn');
+  const deployed = await cli(['deploy'], undefined, {}, folder);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  assert.match(deployed.stdout, /Deployed here_fn version 1/);
+  const invoked = await cli(['invoke', '--payload', '{"name": "here"}'], undefined, {}, folder);
+  assert.equal(invoked.code, 0, invoked.stderr);
+  assert.equal((await cli(['info', '--json'], undefined, {}, folder)).code, 0);
+  const nowhere = await cli(['invoke']);
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.stderr, /a function name is required[\s\S]*or run it in the function's folder/);
 });

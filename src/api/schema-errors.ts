@@ -103,7 +103,8 @@ function lambdaConstraint(e: FastifySchemaValidationError): string {
     case 'maximum': return `Member must have value less than or equal to ${String(p.limit)}`;
     case 'minLength': return `Member must have length greater than or equal to ${String(p.limit)}`;
     case 'maxLength': return `Member must have length less than or equal to ${String(p.limit)}`;
-    case 'pattern': return `Member must satisfy regular expression pattern: ${String(p.pattern)}`;
+    // AWS prints its patterns without anchors (they match the whole value)
+    case 'pattern': return `Member must satisfy regular expression pattern: ${String(p.pattern).replace(/^\^/, '').replace(/\$$/, '')}`;
     case 'enum': return `Member must satisfy enum value set: [${(p.allowedValues as unknown[]).map(String).join(', ')}]`;
     case 'type': return `Member must be ${typeName(p.type)}`;
     default: return `Member ${e.message ?? `must satisfy ${e.keyword}`}`;

@@ -9,7 +9,8 @@ export const PERMISSIONS = {
   'functions:write': 'create, change and delete functions, versions, aliases, URL configs and concurrency; deploy, publish, roll back',
   'functions:invoke': 'invoke functions (the native and Lambda APIs, AWS_IAM function URLs)',
   'invocations:read': 'read one invocation record by its id',
-  'node:read': "read the node's sandboxes and admission (the pool)",
+  'node:read': "read the node's sandboxes and admission (the pool) and the node-wide metrics",
+  'metrics:read': 'scrape the Prometheus metrics (/metrics) from another host (loopback clients need no key)',
   'keys:manage': 'create, list and revoke API keys',
   'audit:read': 'read the audit log',
 } as const;
@@ -18,8 +19,8 @@ export type Permission = keyof typeof PERMISSIONS;
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: Object.keys(PERMISSIONS) as Permission[],
-  developer: ['functions:read', 'functions:write', 'functions:invoke', 'invocations:read', 'node:read'],
-  viewer: ['functions:read', 'invocations:read', 'node:read'],
+  developer: ['functions:read', 'functions:write', 'functions:invoke', 'invocations:read', 'node:read', 'metrics:read'],
+  viewer: ['functions:read', 'invocations:read', 'node:read', 'metrics:read'],
   invoker: ['functions:invoke', 'invocations:read'],
 };
 

@@ -76,13 +76,16 @@ class Buckets {
   }
 }
 
+/** Which limit refused a request: for the metrics (skyscale_rate_limited_total). */
+export type RateLimitKind = 'key_rate' | 'url_rate' | 'key_invocations' | 'unverified_bodies';
+
 export class RateLimits {
   private readonly keys: Buckets;
   private readonly urls: Buckets;
   private readonly running = new Map<string, number>();
   private unverified = 0;
 
-  constructor(readonly settings: RateLimitSettings, now: () => number = Date.now) {
+  constructor(readonly settings: RateLimitSettings, now: () => number = Date.now, private readonly onRefused: (kind: RateLimitKind) => void = () => {}) {
     this.keys = new Buckets(settings.keyRequestsPerSecond, Math.max(1, settings.keyBurst), now);
     this.urls = new Buckets(settings.urlRequestsPerSecond, Math.max(1, settings.urlBurst), now);
   }
@@ -90,20 +93,20 @@ export class RateLimits {
   /** One request by an API key. */
   keyRequest(keyId: string): void {
     const waitMs = this.keys.take(keyId);
-    if (waitMs > 0) throw limited(`API key "${keyId}" sent more than ${this.settings.keyRequestsPerSecond} requests per second`, waitMs, 'CallerRateLimitExceeded');
+    if (waitMs > 0) throw this.refuse('key_rate', `API key "${keyId}" sent more than ${this.settings.keyRequestsPerSecond} requests per second`, waitMs, 'CallerRateLimitExceeded');
   }
 
   /** One request to a public function URL from a client address. */
   publicUrlRequest(url: string, client: string): void {
     const waitMs = this.urls.take(`${url}\n${client}`);
-    if (waitMs > 0) throw limited(`more than ${this.settings.urlRequestsPerSecond} requests per second to this function URL from ${client}`, waitMs, 'CallerRateLimitExceeded');
+    if (waitMs > 0) throw this.refuse('url_rate', `more than ${this.settings.urlRequestsPerSecond} requests per second to this function URL from ${client}`, waitMs, 'CallerRateLimitExceeded');
   }
 
   /** An invocation by a key begins; the function returned ends it (calling it again does nothing). */
   beginInvocation(keyId: string): () => void {
     const limit = this.settings.keyConcurrentInvocations;
     const n = this.running.get(keyId) ?? 0;
-    if (limit > 0 && n >= limit) throw limited(`API key "${keyId}" already has ${limit} invocations running`, 1000, 'ConcurrentInvocationLimitExceeded');
+    if (limit > 0 && n >= limit) throw this.refuse('key_invocations', `API key "${keyId}" already has ${limit} invocations running`, 1000, 'ConcurrentInvocationLimitExceeded');
     this.running.set(keyId, n + 1);
     let ended = false;
     return () => {
@@ -119,7 +122,7 @@ export class RateLimits {
   reserveUnverifiedBody(bytes: number): () => void {
     const budget = this.settings.unverifiedBodyBytes;
     if (budget > 0 && this.unverified + bytes > budget) {
-      throw limited('too many request bodies are waiting for their signature to be checked; sign with x-amz-content-sha256 to be checked before the body is sent', 1000, 'CallerRateLimitExceeded');
+      throw this.refuse('unverified_bodies', 'too many request bodies are waiting for their signature to be checked; sign with x-amz-content-sha256 to be checked before the body is sent', 1000, 'CallerRateLimitExceeded');
     }
     this.unverified += bytes;
     let released = false;
@@ -128,6 +131,11 @@ export class RateLimits {
       released = true;
       this.unverified -= bytes;
     };
+  }
+
+  private refuse(kind: RateLimitKind, message: string, waitMs: number, reason: string): SkyscaleError {
+    this.onRefused(kind);
+    return limited(message, waitMs, reason);
   }
 
   /** Invocations running per key, and bytes held for unchecked signatures (for tests and status). */

@@ -4,6 +4,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { ApiClient, clientSettings } from './api-client.js';
 import { CliError } from './cli-error.js';
+import { functionHere } from './function-here.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -31,10 +32,13 @@ export const PAYLOAD_OPTIONS: Options = {
   'payload-file': { type: 'string' },
 };
 
-/** --name N, or the first positional argument (`skyscale deploy hello_fire`). */
+/**
+ * --name N, or the first positional argument (`skyscale deploy hello_fire`), or, in a
+ * function's folder (one holding skyscale.json), that function.
+ */
 export function requireName(values: Values, positionals: string[], usage: string): string {
-  const name = (values.name as string | undefined) ?? positionals[0];
-  if (!name) throw new CliError('MissingArgument', 'a function name is required', `usage: ${usage}`);
+  const name = (values.name as string | undefined) ?? positionals[0] ?? functionHere();
+  if (!name) throw new CliError('MissingArgument', 'a function name is required', `usage: ${usage} (or run it in the function's folder, the one with skyscale.json)`);
   return name;
 }
 

@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import yazl from 'yazl';
 import { CliError } from './cli-error.js';
+import { METADATA_FILES } from './function-here.js';
 import { normalizeSettings, validateFunctionName, type RawFunctionConfig, type SecretSealer } from '../model/function-config.js';
 import type { FunctionSettings } from '../model/function.js';
 
-export const METADATA_FILES = ['skyscale.json', 'skyscale_config.json'];
 const SKIP = new Set(['__pycache__', '.git', '.skyscale', 'node_modules', '.venv', '.DS_Store']);
+/** A Node.js function's dependencies travel in its package, as on Lambda. */
+const SKIP_FOR_NODE = new Set([...SKIP].filter((n) => n !== 'node_modules'));
 
 export interface FunctionFolder {
   dir: string;
@@ -67,9 +69,10 @@ export function requirements(dir: string): string[] {
  * The metadata file stays out: its settings travel with the deploy, and secret values
  * written in it must not end up in the code.
  */
-export async function packageFolder(dir: string, progress: (msg: string) => void = () => {}): Promise<Buffer> {
+export async function packageFolder(dir: string, progress: (msg: string) => void = () => {}, runtime = 'python3.11'): Promise<Buffer> {
   const zip = new yazl.ZipFile();
-  addTree(zip, dir, dir, new Set(METADATA_FILES));
+  const skip = runtime.startsWith('nodejs') ? SKIP_FOR_NODE : SKIP;
+  addTree(zip, dir, dir, new Set(METADATA_FILES), skip);
   let depsDir: string | null = null;
   if (requirements(dir).length) {
     depsDir = mkdtempSync(join(tmpdir(), 'skyscale-deps-'));
@@ -79,7 +82,7 @@ export async function packageFolder(dir: string, progress: (msg: string) => void
       rmSync(depsDir, { recursive: true, force: true });
       throw new CliError('DependencyInstallFailed', `installing requirements.txt failed: ${(pip.stderr || pip.stdout || '').trim().split('\n').slice(-3).join(' ')}`);
     }
-    addTree(zip, depsDir, depsDir, new Set());
+    addTree(zip, depsDir, depsDir, new Set(), skip);
   }
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((res, rej) => {
@@ -94,13 +97,13 @@ export async function packageFolder(dir: string, progress: (msg: string) => void
 }
 
 /** `skipAtTop`: names left out at the top of the tree only. */
-function addTree(zip: yazl.ZipFile, root: string, dir: string, skipAtTop: Set<string>): void {
+function addTree(zip: yazl.ZipFile, root: string, dir: string, skipAtTop: Set<string>, skip: Set<string>): void {
   for (const name of readdirSync(dir).sort()) {
-    if (SKIP.has(name) || name.endsWith('.pyc') || (dir === root && skipAtTop.has(name))) continue;
+    if (skip.has(name) || name.endsWith('.pyc') || (dir === root && skipAtTop.has(name))) continue;
     const path = join(dir, name);
     const st = statSync(path);
     const rel = relative(root, path);
-    if (st.isDirectory()) addTree(zip, root, path, skipAtTop);
+    if (st.isDirectory()) addTree(zip, root, path, skipAtTop, skip);
     else if (st.isFile()) zip.addFile(path, rel, { mtime: new Date(0), mode: st.mode & 0o111 ? 0o100755 : 0o100644 });
   }
 }

@@ -8,8 +8,11 @@ test('fills defaults: python3.11, handler.handler, 128 MB, 3 s', () => {
   assert.deepEqual(normalizeSettings({ memory: 256, timeout: 10, env: { A: 'b' } }), { ...DEFAULT_SETTINGS, memoryMb: 256, timeoutS: 10, env: { A: 'b' } });
 });
 
-test('accepts python3.8 … python3.13 runtime names', () => {
-  for (const r of ['python3.8', 'python3.13']) assert.equal(normalizeSettings({ runtime: r }).runtime, r);
+test('accepts names shaped like runtimes (python3.N, nodejsN.x); which ones a node serves is the registry\'s check', () => {
+  for (const r of ['python3.8', 'python3.13', 'nodejs22.x', 'nodejs24.x']) assert.equal(normalizeSettings({ runtime: r }).runtime, r);
+  for (const r of ['nodejs22', 'node22.x', 'python3', 'python3.x', 'ruby3.3', 'provided']) {
+    assert.throws(() => normalizeSettings({ runtime: r }), /runtime must be a runtime name such as python3\.11 or nodejs22\.x/, r);
+  }
 });
 
 test('lists every problem at once', () => {
@@ -57,4 +60,17 @@ test('network: none or outbound; allow entries in canonical form, every bad one 
   assert.throws(() => normalizeSettings({ network: 'none', allow: ['10.0.0.0/8'] }), /allow needs network "outbound"/);
   const base = normalizeSettings({ allow: ['10.0.0.0/8'] });
   assert.deepEqual(normalizeSettings({ timeout: 9 }, base).allow, ['10.0.0.0/8'], 'an update that leaves allow out keeps it');
+});
+
+test('"async" in skyscale.json: in range it passes (the function keeps it, not the settings); every problem with it is listed', () => {
+  assert.deepEqual(normalizeSettings({ async: { maxRetryAttempts: 0, maxEventAgeSeconds: 60 } }), DEFAULT_SETTINGS);
+  assert.throws(() => normalizeSettings({ async: { maxRetryAttempts: 5, maxEventAgeSeconds: 21601, retries: 1 } }), (err: SkyscaleError) => {
+    assert.deepEqual(err.details?.problems, [
+      'async takes maxRetryAttempts and maxEventAgeSeconds (got retries)',
+      'async.maxRetryAttempts must be a whole number from 0 to 2 (got 5)',
+      'async.maxEventAgeSeconds must be a whole number from 60 to 21600 (got 21601)',
+    ]);
+    return true;
+  });
+  assert.throws(() => normalizeSettings({ async: 3 }), /async must be an object/);
 });

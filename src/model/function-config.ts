@@ -4,9 +4,10 @@
 import { SkyscaleError } from '../errors.js';
 import type { FunctionSettings } from './function.js';
 import { NETWORK_MODES, parseAllowlist, type NetworkMode } from './egress-policy.js';
+import { asyncSettingsProblems } from './async-invocation.js';
+import { isRuntimeName } from './runtimes.js';
 
 export const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-export const SUPPORTED_RUNTIMES = ['python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13'] as const;
 const HANDLER = /^[A-Za-z0-9_\-./]*[A-Za-z0-9_]\.[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Set by the agent for every invocation; a function may not override them.
@@ -31,6 +32,8 @@ export interface RawFunctionConfig {
   description?: unknown;
   /** provisioned concurrency; applied to the function, not snapshotted per version */
   minWarm?: unknown;
+  /** {"maxRetryAttempts": 0-2, "maxEventAgeSeconds": 60-21600} for asynchronous invocations; the function's, not a version's */
+  async?: unknown;
   /** "none" | "outbound" */
   network?: unknown;
   /** hosts, addresses or CIDR ranges, each with an optional port, that outbound traffic may reach beyond the public internet */
@@ -67,8 +70,9 @@ export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings
   const out: FunctionSettings = { ...base, env: { ...base.env }, secretEnv: { ...base.secretEnv } };
 
   if (raw.runtime !== undefined) {
-    if (typeof raw.runtime === 'string' && (SUPPORTED_RUNTIMES as readonly string[]).includes(raw.runtime)) out.runtime = raw.runtime;
-    else problems.push(`runtime must be one of ${SUPPORTED_RUNTIMES.join(', ')} (got ${JSON.stringify(raw.runtime)})`);
+    // the shape only: which runtimes this node serves is the registry's check (model/runtimes.ts)
+    if (isRuntimeName(raw.runtime)) out.runtime = raw.runtime;
+    else problems.push(`runtime must be a runtime name such as python3.11 or nodejs22.x (got ${JSON.stringify(raw.runtime)})`);
   }
   if (raw.handler !== undefined) {
     if (typeof raw.handler === 'string' && HANDLER.test(raw.handler) && !raw.handler.split('/').includes('..')) out.handler = raw.handler;
@@ -90,6 +94,14 @@ export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings
     else problems.push('description must be a string of at most 256 characters');
   }
   checkNetwork(raw, out, problems);
+  if (raw.async !== undefined) {
+    if (typeof raw.async !== 'object' || raw.async === null || Array.isArray(raw.async)) problems.push('async must be an object, e.g. {"maxRetryAttempts": 1, "maxEventAgeSeconds": 600}');
+    else {
+      const unknown = Object.keys(raw.async).filter((k) => k !== 'maxRetryAttempts' && k !== 'maxEventAgeSeconds');
+      if (unknown.length) problems.push(`async takes maxRetryAttempts and maxEventAgeSeconds (got ${unknown.join(', ')})`);
+      problems.push(...asyncSettingsProblems(raw.async as Record<string, unknown>));
+    }
+  }
   if (problems.length) {
     throw new SkyscaleError('InvalidFunctionConfig', `${source} is invalid: ${problems.join('; ')}`, { details: { problems } });
   }

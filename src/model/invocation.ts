@@ -13,10 +13,14 @@ export interface InvocationRecord {
   errorType: string | null;
   errorMessage: string | null;
   cold: boolean;
+  /** where its sandbox came from; null when it never got one (failed before running) */
+  start: InvocationStart | null;
   initMs: number | null;
   durationMs: number | null;
   billedMs: number | null;
   maxMemoryKb: number | null;
+  /** CPU time (user + system) the function's runtime used for it, as the runtime reports it; null when unknown */
+  cpuMs: number | null;
   requestBytes: number;
   responseBytes: number;
   logTruncated: boolean;

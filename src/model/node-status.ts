@@ -77,6 +77,8 @@ export interface SandboxImage {
 export interface NodeStatus {
   health(): HealthReport;
   pool(): Promise<PoolReport>;
+  /** invocations this node runs at once at most (its admission limit) */
+  concurrencyLimit(): number;
   /** the driver's images; empty for drivers without any */
   images(): Promise<SandboxImage[]>;
 }

@@ -16,8 +16,8 @@ function tempDb() {
 }
 
 function record(id: string, fn: string, startedAt: string): InvocationWithLog {
-  return { id, functionName: fn, version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, initMs: null, durationMs: 1.5,
-    billedMs: 2, maxMemoryKb: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log: `log of ${id}\n` };
+  return { id, functionName: fn, version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, start: 'warm', initMs: null, durationMs: 1.5,
+    billedMs: 2, maxMemoryKb: null, cpuMs: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log: `log of ${id}\n` };
 }
 
 test('the recorder shows queued records at once and writes them in one batch', () => {

@@ -68,8 +68,8 @@ test('400 invocations printing 256 KB each leave the database within its size li
 });
 
 function record(id: string, startedAt: string, log = `log of ${id}\n`): InvocationWithLog {
-  return { id, functionName: 'f', version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, initMs: null, durationMs: 1,
-    billedMs: 1, maxMemoryKb: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log };
+  return { id, functionName: 'f', version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, start: 'warm', initMs: null, durationMs: 1,
+    billedMs: 1, maxMemoryKb: null, cpuMs: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log };
 }
 
 test('records past the age limit go, oldest first, in batches; younger ones stay', async () => {

@@ -8,19 +8,26 @@
 // target size, a few boots at a time, while the node's sandbox budget has room; when an
 // invocation needs room, a ready sandbox can be evicted. Ready sandboxes may be frozen
 // while they wait (IdleFreezer); take() thaws one before handing it out.
+// A class marked `whenUsed` (the default Node.js classes) is kept only while some
+// function of its runtime family and network mode is deployed (`inUse`), so a node does
+// not hold idle sandboxes of runtimes nobody runs; when the last such function goes, its
+// ready sandboxes are stopped.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { NetworkMode } from '../model/egress-policy.js';
+import { runtimeFamily as familyOf } from '../model/runtimes.js';
 import type { PrewarmedSandbox } from '../model/node-status.js';
 import type { Sandbox, SandboxDriver } from '../sandbox/driver.js';
 import type { IdleSandbox, IdleSource } from './idle-freezer.js';
 import type { BudgetHolder, SandboxBudget } from './sandbox-budget.js';
 
 export interface PoolClass {
-  runtime: string; // runtime family: "python"
+  runtime: string; // runtime family: "python", "node22"
   memoryMb: number;
   network: NetworkMode;
   size: number;
+  /** kept only while a deployed function is of this family and network mode (GenericPoolOptions.inUse) */
+  whenUsed?: boolean;
 }
 
 export interface GenericPoolOptions {
@@ -32,6 +39,8 @@ export interface GenericPoolOptions {
   parallelBoots?: number;
   /** the clock the back-off after failed boots, and idle time, are measured on */
   now?: () => number;
+  /** "family:network" pairs of the deployed functions ("node22:outbound"); without it, `whenUsed` classes are always kept */
+  inUse?: () => ReadonlySet<string>;
 }
 
 const REFILL_DELAY_MS = 250;
@@ -41,8 +50,9 @@ interface Slot {
   readyAt: number;
 }
 
+/** The pool class of a runtime name: every python3.* is "python", nodejs22.x is "node22". */
 export function runtimeFamily(runtime: string): string {
-  return runtime.replace(/[0-9.]+$/, '');
+  return familyOf(runtime) ?? runtime;
 }
 
 export class GenericPool implements BudgetHolder, IdleSource {
@@ -133,16 +143,30 @@ export class GenericPool implements BudgetHolder, IdleSource {
     return this.o.driver.capabilities.isolated ? network : 'none';
   }
 
-  /** The classes this driver can boot, each once. */
+  /** The classes this driver can boot and that are wanted now, each once. */
   private classes(): PoolClass[] {
     const out = new Map<string, PoolClass>();
+    const inUse = this.o.inUse?.();
     for (const c of this.o.classes) {
+      if (c.whenUsed && inUse && !inUse.has(`${c.runtime}:${c.network}`)) continue;
       const network = this.networkOf(c.network);
       if (network === 'outbound' && !this.o.driver.capabilities.outboundNetwork) continue;
       const k = key(c.runtime, c.memoryMb, network);
       out.set(k, { ...c, network, size: Math.max(c.size, out.get(k)?.size ?? 0) });
     }
     return [...out.values()];
+  }
+
+  /** Stops the ready sandboxes of `whenUsed` classes no deployed function needs any more. */
+  private dropUnwanted(wanted: PoolClass[]): void {
+    if (!this.o.inUse) return;
+    const keep = new Set(wanted.map((c) => key(c.runtime, c.memoryMb, c.network)));
+    const optional = new Set(this.o.classes.filter((c) => c.whenUsed).map((c) => key(c.runtime, c.memoryMb, this.networkOf(c.network))));
+    for (const [k, list] of this.ready) {
+      if (keep.has(k) || !optional.has(k) || list.length === 0) continue;
+      this.o.log.info({ class: k, sandboxes: list.length }, 'no deployed function uses this pre-warmed class any more; stopping its sandboxes');
+      for (const slot of list.splice(0)) this.stop(slot.sandbox);
+    }
   }
 
   /** Ready sandboxes in every class (not counting those still booting). */
@@ -186,7 +210,9 @@ export class GenericPool implements BudgetHolder, IdleSource {
   refill(): void {
     if (this.closed || this.now() < this.pausedUntil) return;
     const parallel = this.o.parallelBoots ?? 2;
-    for (const c of this.classes()) {
+    const classes = this.classes();
+    this.dropUnwanted(classes);
+    for (const c of classes) {
       const k = key(c.runtime, c.memoryMb, c.network);
       while (this.have(k) < c.size && this.totalBooting() < parallel && this.o.budget.hasRoom(c.memoryMb)) this.boot(c, k);
     }
@@ -205,7 +231,7 @@ export class GenericPool implements BudgetHolder, IdleSource {
   private boot(c: PoolClass, k: string): void {
     this.booting.set(k, (this.booting.get(k) ?? 0) + 1);
     const id = `sky-${randomUUID()}`;
-    void this.o.driver.start({ id, memoryMb: c.memoryMb, network: c.network, prestart: c.runtime === 'python' ? 'python' : undefined })
+    void this.o.driver.start({ id, memoryMb: c.memoryMb, network: c.network, prestart: c.runtime })
       .then((sandbox) => {
         this.failures = 0;
         if (this.closed) return void sandbox.stop();

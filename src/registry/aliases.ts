@@ -30,7 +30,7 @@ export class Aliases {
   get(fn: string, name: string): AliasRecord {
     this.functions.get(fn);
     const alias = this.table.get(fn, name);
-    if (!alias) throw new SkyscaleError('AliasNotFound', `function "${fn}" has no alias "${name}"`, { hint: `list them with \`skyscale alias list --name ${fn}\`` });
+    if (!alias) throw new SkyscaleError('AliasNotFound', `function "${fn}" has no alias "${name}"`, { subject: { function: fn, qualifier: name }, hint: `list them with \`skyscale alias list --name ${fn}\`` });
     return alias;
   }
 
@@ -44,7 +44,7 @@ export class Aliases {
     const aliasName = validateAliasName(name);
     this.functions.get(fn);
     const existing = this.table.get(fn, aliasName);
-    if (mode === 'create' && existing) throw new SkyscaleError('AliasExists', `function "${fn}" already has an alias "${aliasName}"`);
+    if (mode === 'create' && existing) throw new SkyscaleError('AliasExists', `function "${fn}" already has an alias "${aliasName}"`, { subject: { function: fn, qualifier: aliasName } });
     if (mode === 'update' && !existing) this.get(fn, aliasName);
     let version = existing?.functionVersion;
     if (input.functionVersion !== undefined) {
@@ -93,7 +93,7 @@ export class FunctionUrls {
     if (hit) return hit;
     this.functions.get(fn);
     const url = this.table.getUrl(fn, qualifier);
-    if (!url) throw new SkyscaleError('FunctionUrlNotFound', `function "${fn}"${qualifier ? ` (alias "${qualifier}")` : ''} has no function URL`);
+    if (!url) throw new SkyscaleError('FunctionUrlNotFound', `function "${fn}"${qualifier ? ` (alias "${qualifier}")` : ''} has no function URL`, { subject: { function: fn, ...(qualifier ? { qualifier } : {}) } });
     this.cache.set(`${fn}\u0000${qualifier}`, url);
     return url;
   }
@@ -110,7 +110,7 @@ export class FunctionUrls {
       this.aliases.get(fn, qualifier);
     }
     const existing = this.table.getUrl(fn, qualifier);
-    if (mode === 'create' && existing) throw new SkyscaleError('FunctionUrlExists', `function "${fn}"${qualifier ? ` (alias "${qualifier}")` : ''} already has a function URL`);
+    if (mode === 'create' && existing) throw new SkyscaleError('FunctionUrlExists', `function "${fn}"${qualifier ? ` (alias "${qualifier}")` : ''} already has a function URL`, { subject: { function: fn, ...(qualifier ? { qualifier } : {}) } });
     if (mode === 'update' && !existing) this.get(fn, qualifier);
     const authType = input.authType ?? existing?.authType;
     if (authType !== 'NONE' && authType !== 'AWS_IAM') throw new SkyscaleError('ValidationError', `AuthType must be NONE or AWS_IAM (a Skyscale API key) (got ${JSON.stringify(input.authType)})`);

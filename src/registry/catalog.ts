@@ -23,11 +23,11 @@ export class Catalog implements FunctionLookup {
   version(name: string, number: number): VersionRecord {
     this.get(name);
     const v = this.functions.getVersion(name, number);
-    if (!v || !v.published) throw new SkyscaleError('FunctionNotFound', `function "${name}" has no version ${number}`, { hint: `list them with \`skyscale versions --name ${name}\`` });
+    if (!v || !v.published) throw new SkyscaleError('FunctionNotFound', `function "${name}" has no version ${number}`, { subject: { function: name, qualifier: String(number) }, hint: `list them with \`skyscale versions --name ${name}\`` });
     return v;
   }
 }
 
 export function functionNotFound(name: string): SkyscaleError {
-  return new SkyscaleError('FunctionNotFound', `function "${name}" does not exist`, { hint: 'list functions with `skyscale list`' });
+  return new SkyscaleError('FunctionNotFound', `function "${name}" does not exist`, { subject: { function: name }, hint: 'list functions with `skyscale list`' });
 }

@@ -107,10 +107,20 @@ test('names the missing handler file and spots a folder zipped instead of its co
     (e: SkyscaleError) => /package the folder's contents/.test(e.hint ?? ''));
 });
 
+test('a Node.js handler takes index.js, index.mjs or index.cjs, and names them when none is there', async () => {
+  for (const file of ['index.js', 'index.mjs', 'index.cjs']) {
+    assert.ok((await canonicalizePackage(await zip([{ path: file, content: 'x' }]), 'index.handler', undefined, 'nodejs22.x')).files === 1, file);
+  }
+  await assert.rejects(canonicalizePackage(await zip([{ path: 'index.py', content: 'x' }]), 'index.handler', undefined, 'nodejs24.x'),
+    /needs the file "index\.js" or "index\.mjs" or "index\.cjs"/);
+});
+
 test('maps handler strings to module files like Lambda', () => {
   assert.deepEqual(handlerModuleFiles('handler.handler'), ['handler.py', 'handler/__init__.py']);
   assert.deepEqual(handlerModuleFiles('pkg.mod.fn'), ['pkg/mod.py', 'pkg/mod/__init__.py']);
   assert.deepEqual(handlerModuleFiles('src/app.main'), ['src/app.py', 'src/app/__init__.py']);
+  assert.deepEqual(handlerModuleFiles('index.handler', 'nodejs22.x'), ['index.js', 'index.mjs', 'index.cjs']);
+  assert.deepEqual(handlerModuleFiles('src/app.handlers.main', 'nodejs24.x'), ['src/app.js', 'src/app.mjs', 'src/app.cjs']);
 });
 
 test('keeps the executable bit and long paths', async () => {

@@ -38,10 +38,11 @@ export interface PackageLimits {
 
 const DEFAULT_LIMITS: PackageLimits = { maxUnpackedBytes: UNPACKED_LIMIT_BYTES, maxEntries: MAX_ENTRIES };
 
-export async function canonicalizePackage(bytes: Buffer, handler: string, limits: PackageLimits = DEFAULT_LIMITS): Promise<CanonicalPackage> {
+/** `runtime` says which files the handler may name (module.py for Python, module.js|mjs|cjs for Node.js). */
+export async function canonicalizePackage(bytes: Buffer, handler: string, limits: PackageLimits = DEFAULT_LIMITS, runtime = 'python3.11'): Promise<CanonicalPackage> {
   const raw = await readArchive(bytes, limits);
   const entries = resolveLinks(raw);
-  checkHandlerFile(entries, handler);
+  checkHandlerFile(entries, handler, runtime);
   const files = entries.filter((e) => e.kind === 'file');
   return {
     tar: writeTar(withParentDirs(entries)),
@@ -229,8 +230,17 @@ function withParentDirs(entries: TarEntry[]): TarEntry[] {
   return [...byPath.values()];
 }
 
-/** The file a Lambda-style handler string names: `pkg/mod.fn` or `pkg.mod.fn` → pkg/mod.py. */
-export function handlerModuleFiles(handler: string): string[] {
+/**
+ * The files a Lambda-style handler string may name. Python: `pkg/mod.fn` or `pkg.mod.fn`
+ * → pkg/mod.py. Node.js (as its runtime reads it): `dir/file.fn` or `file.obj.fn` →
+ * dir/file.js, .mjs or .cjs.
+ */
+export function handlerModuleFiles(handler: string, runtime = 'python3.11'): string[] {
+  if (runtime.startsWith('nodejs')) {
+    const slash = handler.lastIndexOf('/');
+    const module = handler.slice(0, slash + 1) + handler.slice(slash + 1).split('.')[0];
+    return [`${module}.js`, `${module}.mjs`, `${module}.cjs`];
+  }
   const lastDot = handler.lastIndexOf('.');
   const modulePart = handler.slice(0, lastDot);
   const slash = modulePart.lastIndexOf('/');
@@ -238,13 +248,14 @@ export function handlerModuleFiles(handler: string): string[] {
   return [`${module}.py`, `${module}/__init__.py`];
 }
 
-function checkHandlerFile(entries: TarEntry[], handler: string): void {
-  const candidates = handlerModuleFiles(handler);
+function checkHandlerFile(entries: TarEntry[], handler: string, runtime: string): void {
+  const candidates = handlerModuleFiles(handler, runtime);
   const files = entries.filter((e) => e.kind === 'file').map((e) => e.path);
   if (candidates.some((c) => files.includes(c))) return;
-  const nested = files.find((f) => f.endsWith(`/${candidates[0]}`));
+  const nested = files.find((f) => candidates.some((c) => f.endsWith(`/${c}`)));
+  const needs = runtime.startsWith('nodejs') ? candidates.map((c) => `"${c}"`).join(' or ') : `"${candidates[0]}"`;
   throw invalid(
-    `the handler "${handler}" needs the file "${candidates[0]}" at the top of the package, and it is not there`,
+    `the handler "${handler}" needs the file ${needs} at the top of the package, and it is not there`,
     nested ? `found "${nested}": package the folder's contents, not the folder itself` : `the package holds: ${files.slice(0, 10).join(', ') || 'no files'}`,
   );
 }

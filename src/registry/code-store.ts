@@ -2,7 +2,7 @@
 // bytes, so identical packages are stored once and a blob can be verified anywhere.
 // It also owns when a blob may go: see sweep().
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, existsSync, writeFileSync, renameSync, readdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, existsSync, writeFileSync, renameSync, readdirSync, unlinkSync, statSync, statfsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SkyscaleError } from '../errors.js';
@@ -121,6 +121,27 @@ export class CodeStore {
     }
     for (const name of this.unreferencedSince.keys()) if (!seen.has(name)) this.unreferencedSince.delete(name);
     return removed;
+  }
+
+  /**
+   * What the store holds (packages stored once however many versions use them) and
+   * what it could hold: its bytes plus the space left to this process on its file
+   * system. Reads the directory: for occasional reports, not the invoke path.
+   */
+  usage(): { blobs: number; bytes: number; capacityBytes: number } {
+    let blobs = 0;
+    let bytes = 0;
+    for (const dir of readdirSync(this.root)) {
+      for (const name of readdirSync(join(this.root, dir))) {
+        if (!SHA256_HEX.test(name)) continue;
+        const size = statSync(join(this.root, dir, name), { throwIfNoEntry: false })?.size;
+        if (size === undefined) continue; // swept meanwhile
+        blobs++;
+        bytes += size;
+      }
+    }
+    const fs = statfsSync(this.root);
+    return { blobs, bytes, capacityBytes: bytes + fs.bavail * fs.bsize };
   }
 
   private pathOf(sha256: string): string {

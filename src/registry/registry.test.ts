@@ -8,6 +8,7 @@ import yazl from 'yazl';
 import { openDatabase } from '../store/database.js';
 import { FunctionsTable } from '../store/functions-table.js';
 import { AliasesTable } from '../store/aliases-table.js';
+import { TagsTable } from '../store/tags-table.js';
 import { seal, unseal } from '../auth/master-key.js';
 import { SkyscaleError } from '../errors.js';
 import { CodeStore, SWEEP_GRACE_MS } from './code-store.js';
@@ -30,7 +31,7 @@ function withRegistry(fn: (r: Registry, clock: { now: number }) => Promise<void>
     try {
       const key = randomBytes(32);
       const secrets = { seal: (p: string, c: string) => seal(key, p, c), unseal: (x: string, c: string) => unseal(key, x, c) };
-      await fn(new Registry(new FunctionsTable(db), new CodeStore(join(dir, 'code'), { now: () => clock.now }), { aliases: new AliasesTable(db), secrets }), clock);
+      await fn(new Registry(new FunctionsTable(db), new CodeStore(join(dir, 'code'), { now: () => clock.now }), { aliases: new AliasesTable(db), tags: new TagsTable(db), secrets }), clock);
     } finally {
       db.close();
       rmSync(dir, { recursive: true, force: true });

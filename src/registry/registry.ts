@@ -4,28 +4,36 @@
 // snapshot to run. Resolution is cached in memory and the cache is dropped on every
 // change, so the invoke path does no database read. Changes of one function run one
 // at a time (function-locks.ts); secret env values are sealed as they are written
-// (env-secrets.ts). Aliases and function URL configurations live in aliases.ts; this
-// class owns the versions they point at.
+// (env-secrets.ts). Aliases and function URL configurations live in aliases.ts and tags
+// in tags.ts (a function's first tags are written with it, here); this class owns the
+// versions they point at.
 import { SkyscaleError } from '../errors.js';
 import { isVersionNumber, LATEST } from '../model/names.js';
 import type { AliasesTable } from '../store/aliases-table.js';
 import type { FunctionsTable } from '../store/functions-table.js';
+import type { TagsTable } from '../store/tags-table.js';
+import { tagsAfter, validateTags } from '../model/tags.js';
 import { Aliases, FunctionUrls } from './aliases.js';
 import { Catalog, functionNotFound } from './catalog.js';
 import { canonicalizePackage } from './code-package.js';
 import { CodeStore } from './code-store.js';
 import { EnvSecrets, type SecretBox } from './env-secrets.js';
 import { FunctionLocks } from './function-locks.js';
+import { FunctionTags } from './tags.js';
 import { DEFAULT_SETTINGS, normalizeSettings, validateFunctionName, type RawFunctionConfig } from '../model/function-config.js';
 import type { FunctionChange, FunctionRecord, FunctionSettings, VersionRecord } from '../model/function.js';
+import { IMAGE_RUNTIMES, RuntimeSet } from '../model/runtimes.js';
 
 export interface RegistryOptions {
   aliases: AliasesTable;
+  tags: TagsTable;
   /** seals secret env values at rest (server.ts: AES-256-GCM under the data directory's master key) */
   secrets: SecretBox;
   now?: () => Date;
   /** the settings a new function starts from (the server's default network mode in them) */
   defaults?: FunctionSettings;
+  /** the runtimes this node's sandboxes serve (default: those of a fresh image) */
+  runtimes?: RuntimeSet;
 }
 
 export interface DeployOptions {
@@ -42,6 +50,7 @@ export interface DeployOptions {
 export class Registry {
   readonly aliases: Aliases;
   readonly urls: FunctionUrls;
+  readonly tags: FunctionTags;
   private readonly resolved = new Map<string, VersionRecord>();
   private readonly concurrency = new Map<string, number | null>();
   private warmTargets: { version: VersionRecord; minWarm: number }[] | null = null;
@@ -49,15 +58,21 @@ export class Registry {
   private readonly now: () => Date;
   private readonly secrets: EnvSecrets;
   private readonly defaults: FunctionSettings;
+  /** the runtimes a function may ask for here (GET /v1/runtimes) */
+  readonly runtimes: RuntimeSet;
 
   private readonly catalog: Catalog;
   private readonly locks = new FunctionLocks();
+  private readonly tagsTable: TagsTable;
 
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
     this.secrets = new EnvSecrets(opts.secrets);
     this.defaults = opts.defaults ?? DEFAULT_SETTINGS;
+    this.runtimes = opts.runtimes ?? new RuntimeSet(IMAGE_RUNTIMES);
     this.catalog = new Catalog(functions);
+    this.tagsTable = opts.tags;
+    this.tags = new FunctionTags(opts.tags, this.catalog, this.locks);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
   }
@@ -102,14 +117,20 @@ export class Registry {
   }
 
   /** Creates a function with its code in one step (Lambda CreateFunction): nothing is stored if the package is refused. */
-  async createWithCode(name: unknown, raw: RawFunctionConfig, packageBytes: Buffer, publish: boolean): Promise<VersionRecord> {
+  async createWithCode(name: unknown, raw: RawFunctionConfig, packageBytes: Buffer, publish: boolean, tags: Record<string, string> = {}): Promise<VersionRecord> {
     const fnName = checkName(name);
+    const checkedTags = tagsAfter({}, validateTags(tags));
     return this.locks.run(fnName, async () => {
       this.checkNew(fnName);
       const settings = this.settings(fnName, raw);
-      const pkg = await canonicalizePackage(packageBytes, settings.handler);
-      return this.snapshot(fnName, pkg.tar, { settings, create: true, publish });
+      const pkg = await canonicalizePackage(packageBytes, settings.handler, undefined, settings.runtime);
+      return this.snapshot(fnName, pkg.tar, { settings, create: true, publish, tags: checkedTags });
     });
+  }
+
+  /** The code store's use and capacity (GetAccountSettings). */
+  codeStorage(): { blobs: number; bytes: number; capacityBytes: number } {
+    return this.code.usage();
   }
 
   /** Creates the function or updates its settings; the next deploy snapshots them. */
@@ -141,7 +162,7 @@ export class Registry {
       if (!existing && !opts.settings) throw functionNotFound(fnName);
       if (existing) opts.precondition?.(existing);
       const settings = opts.settings ? this.settings(fnName, opts.settings, existing) : existing!;
-      const pkg = await canonicalizePackage(packageBytes, settings.handler);
+      const pkg = await canonicalizePackage(packageBytes, settings.handler, undefined, settings.runtime);
       if (opts.dryRun) {
         const base = (existing && this.latestOf(existing)) ?? dryRunSnapshot(fnName, settings, this.now().toISOString());
         return { ...base, codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length };
@@ -321,11 +342,19 @@ export class Registry {
 
   /** `raw` over `base`, validated, its new secret values sealed for this function. */
   private settings(name: string, raw: RawFunctionConfig, base?: FunctionSettings): FunctionSettings {
-    return normalizeSettings(raw, base ?? this.defaults, undefined, this.secrets.sealerFor(name));
+    const settings = normalizeSettings(raw, base ?? this.defaults, undefined, this.secrets.sealerFor(name));
+    // a runtime named now must be one this node serves (a stored one keeps working as it did)
+    if (raw.runtime !== undefined && !this.runtimes.choose(settings.runtime)) {
+      const problem = this.runtimes.refusal(settings.runtime);
+      throw new SkyscaleError('InvalidFunctionConfig', `function settings are invalid: ${problem}`, {
+        details: { problems: [problem], runtimes: this.runtimes.accepted() }, hint: 'GET /v1/runtimes (or `skyscale runtimes`) lists them',
+      });
+    }
+    return settings;
   }
 
   private checkNew(name: string): void {
-    if (this.functions.get(name)) throw new SkyscaleError('FunctionExists', `function "${name}" already exists`, { hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
+    if (this.functions.get(name)) throw new SkyscaleError('FunctionExists', `function "${name}" already exists`, { subject: { function: name }, hint: 'update it with PUT /v1/functions/{name} or `skyscale deploy`' });
   }
 
   /** The snapshot $LATEST runs, or null before the first deploy. */
@@ -337,12 +366,13 @@ export class Registry {
    * Stores the package and, in one transaction, the function (created, or its settings
    * updated, when `settings` are given) and the new snapshot $LATEST runs.
    */
-  private snapshot(name: string, tar: Buffer, o: { settings: FunctionSettings | undefined; create: boolean; publish: boolean }): VersionRecord {
+  private snapshot(name: string, tar: Buffer, o: { settings: FunctionSettings | undefined; create: boolean; publish: boolean; tags?: Record<string, string> }): VersionRecord {
     const blob = this.code.put(tar);
     const now = this.now().toISOString();
     const version = this.functions.inTransaction(() => {
       if (o.create) this.functions.insert(name, o.settings!, now);
-      else if (o.settings) this.functions.updateSettings(name, o.settings, now);
+      if (o.create && o.tags) this.tagsTable.put(name, o.tags);
+      if (!o.create && o.settings) this.functions.updateSettings(name, o.settings, now);
       return this.functions.addVersion(name, blob, now, o.publish);
     });
     this.changed({ kind: 'deployed', name, version: version.version });

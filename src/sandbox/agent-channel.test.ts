@@ -36,9 +36,9 @@ test('ready resolves with the agent\'s ready frame; invoke returns the result an
   w.send({ type: 'ready', protocol: 1, agentVersion: '0.1.0', pid: 1, prestarted: 'python' });
   assert.equal((await w.channel.ready).prestarted, 'python');
   assert.equal(w.channel.prestarted, 'python');
-  w.answer((f) => w.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.5, maxRssKb: 900, log: 'hi\n' }, Buffer.from('{"ok":1}')));
+  w.answer((f) => w.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 0.5, maxRssKb: 900, cpuMs: 2.5, log: 'hi\n' }, Buffer.from('{"ok":1}')));
   const r = await w.channel.invoke(INVOKE, Buffer.from('{}'), 1000);
-  assert.deepEqual({ ...r, payload: r.payload.toString() }, { status: 'ok', payload: '{"ok":1}', durationMs: 0.5, maxRssKb: 900, log: 'hi\n', logTruncated: false });
+  assert.deepEqual({ ...r, payload: r.payload.toString() }, { status: 'ok', payload: '{"ok":1}', durationMs: 0.5, maxRssKb: 900, cpuMs: 2.5, log: 'hi\n', logTruncated: false });
   assert.equal(w.received[0]!.header.type, 'invoke');
   assert.equal(w.received[0]!.body.toString(), '{}');
 });
@@ -107,7 +107,7 @@ test('every message the host sends, and every answer these tests script, is the 
   const w = wire();
   const answers: Record<string, { type: string; [k: string]: unknown }> = {
     init: { type: 'init_result', ok: false, initMs: 12.5, log: 'x', error: { errorType: 'Runtime.ImportModuleError', errorMessage: 'no', stackTrace: [] } },
-    invoke: { type: 'result', requestId: 'r1', status: 'ok', durationMs: 1.5, maxRssKb: 900, log: '', logTruncated: false },
+    invoke: { type: 'result', requestId: 'r1', status: 'ok', durationMs: 1.5, maxRssKb: 900, cpuMs: 1.25, log: '', logTruncated: false },
     ping: { type: 'pong' },
   };
   w.answer((f) => {

@@ -20,7 +20,7 @@ export interface AgentReady {
   agentVersion: string;
   pid: number;
   /** the runtime already started and waiting for its function (`--prestart`), if any */
-  prestarted?: 'python';
+  prestarted?: string;
 }
 
 export interface InitRequest {
@@ -42,6 +42,8 @@ export interface RuntimeError {
   errorType: string;
   errorMessage: string;
   stackTrace?: unknown;
+  /** the Node.js runtime's stack (Lambda's Node.js error shape) */
+  trace?: unknown;
 }
 
 export interface InitResult {
@@ -66,6 +68,8 @@ export interface InvokeResult {
   payload: Buffer;
   durationMs: number;
   maxRssKb: number | null;
+  /** CPU time (user + system, ms) the runtime used for this invocation, where it reports it */
+  cpuMs: number | null;
   log: string;
   logTruncated: boolean;
 }
@@ -118,7 +122,7 @@ export class AgentChannel {
    * sandbox whose interpreter is already up and waiting, or undefined for one whose
    * runtime starts at `init`.
    */
-  get prestarted(): 'python' | undefined {
+  get prestarted(): string | undefined {
     return this.announced?.prestarted;
   }
 
@@ -135,11 +139,12 @@ export class AgentChannel {
 
   async invoke(req: InvokeRequest, event: Buffer, timeoutMs: number): Promise<InvokeResult> {
     const f = await this.request({ type: 'invoke', ...req }, event, 'result', timeoutMs);
-    const h = f.header as FrameHeader & { status?: string; durationMs?: number; maxRssKb?: number; log?: string; logTruncated?: boolean };
+    const h = f.header as FrameHeader & { status?: string; durationMs?: number; maxRssKb?: number; cpuMs?: number; log?: string; logTruncated?: boolean };
     const status = (['ok', 'error', 'timeout', 'crash'] as const).find((s) => s === h.status);
     if (!status) throw new ChannelClosedError(`the agent answered with an unknown status ${JSON.stringify(h.status)}`);
     return {
       status, payload: f.body, durationMs: Number(h.durationMs ?? 0), maxRssKb: typeof h.maxRssKb === 'number' ? h.maxRssKb : null,
+      cpuMs: typeof h.cpuMs === 'number' ? h.cpuMs : null,
       log: String(h.log ?? ''), logTruncated: h.logTruncated === true,
     };
   }
@@ -218,7 +223,7 @@ export class AgentChannel {
     }
     this.announced = {
       protocol: h.protocol, agentVersion: String(h.agentVersion ?? ''), pid: Number(h.pid ?? 0),
-      ...(h.prestarted === 'python' ? { prestarted: 'python' as const } : {}),
+      ...(typeof h.prestarted === 'string' && /^(python|node\d+)$/.test(h.prestarted) ? { prestarted: h.prestarted } : {}),
     };
     this.markReady(this.announced);
   }

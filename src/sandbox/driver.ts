@@ -26,13 +26,14 @@ export interface SandboxSpec {
   id: string;
   memoryMb: number;
   /**
-   * Start the agent in pre-warmed mode (`--prestart python`): the runtime's interpreter
-   * is started before `ready`, holding no user code, so `init` only unpacks the code and
-   * imports the handler. `ready` then carries `prestarted: "python"`, or no
+   * Start the agent in pre-warmed mode (`--prestart python`, or a Node.js family such as
+   * `node22`): the runtime's interpreter is started before `ready`, holding no user code,
+   * so `init` only unpacks the code and imports the handler. `ready` then carries
+   * `prestarted: "python"` (or the family), or no
    * `prestarted` when the interpreter could not be made ready (the sandbox still works,
    * init just starts the runtime the normal way).
    */
-  prestart?: 'python';
+  prestart?: string;
   /** `outbound`: a network namespace of its own behind the egress walls; `none` (the default): loopback only */
   network?: NetworkMode;
 }

@@ -28,12 +28,15 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
   requireFile(config.pythonBootstrap, 'the Python runtime', 'the checkout is incomplete');
   if (config.sandbox === 'process') {
     log.warn('sandbox driver "process": function code runs UNISOLATED on this host; use it for development only');
-    return new ProcessDriver({ agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir: join(config.dataDir, 'process-sandboxes'), log });
+    return new ProcessDriver({
+      agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, python: config.hostPython, workDir: join(config.dataDir, 'process-sandboxes'), log,
+      nodeBootstrap: config.nodeBootstrap, nodeDir: join(config.rootfs, 'opt'),
+    });
   }
   requireFile(config.rootfs, 'the sandbox root filesystem', 'run scripts/setup.sh (it builds the root filesystem)');
   const bwrap = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].find((b) => existsSync(b));
   const rootfs = realpathSync(config.rootfs);
-  const kit: KitSources = { dataDir: config.dataDir, agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, rootfs, bwrap, hostPython: config.hostPython, log };
+  const kit: KitSources = { dataDir: config.dataDir, agentPath: config.agentPath, pythonBootstrap: config.pythonBootstrap, nodeBootstrap: config.nodeBootstrap, rootfs, bwrap, hostPython: config.hostPython, log };
   if (config.sandbox === 'namespace') {
     if (!bwrap) throw new SkyscaleError('SandboxStartFailed', 'bubblewrap (bwrap) was not found', { hint: 'run scripts/setup.sh (it installs bubblewrap)' });
     const version = await bwrapVersion(bwrap);

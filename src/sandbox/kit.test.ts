@@ -17,7 +17,7 @@ function setup(rootfsPython: string) {
   mkdirSync(join(rootfs, 'usr', 'lib', `python${rootfsPython}`), { recursive: true });
   const warnings: string[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
-  const sources = { dataDir: join(dir, 'data'), agentPath: process.execPath, pythonBootstrap: repoPath('runtimes/python/bootstrap.py'), rootfs, bwrap: undefined, hostPython: 'python3', log };
+  const sources = { dataDir: join(dir, 'data'), agentPath: process.execPath, pythonBootstrap: repoPath('runtimes/python/bootstrap.py'), nodeBootstrap: repoPath('runtimes/node/bootstrap.mjs'), rootfs, bwrap: undefined, hostPython: 'python3', log };
   return { dir, sources, warnings, pkg: join(dir, 'data', 'kit', 'runtime', 'python', 'skyscale_runtime') };
 }
 
@@ -32,6 +32,9 @@ test('the kit holds the agent, bootstrap.py and the runtime package compiled for
   assert.ok(existsSync(join(kit, 'bin', 'skyscale-agent')));
   assert.equal(readFileSync(join(kit, 'runtime', 'python', 'bootstrap.py'), 'utf8'), readFileSync(repoPath('runtimes/python/bootstrap.py'), 'utf8'));
   assert.equal(existsSync(join(s.pkg, 'removed_module.py')), false, 'a module removed from the source is gone from the kit');
+  assert.equal(readFileSync(join(kit, 'runtime', 'node', 'bootstrap.mjs'), 'utf8'), readFileSync(repoPath('runtimes/node/bootstrap.mjs'), 'utf8'));
+  assert.equal(readFileSync(join(kit, 'runtime', 'node', 'lib', 'main.mjs'), 'utf8'), readFileSync(repoPath('runtimes/node/lib/main.mjs'), 'utf8'));
+  assert.equal(existsSync(join(kit, 'runtime', 'node', 'test')), false, 'the Node.js runtime\'s tests stay out of the kit');
   const tag = `cpython-${hostVersion.replace('.', '')}`;
   for (const m of MODULES) {
     const pyc = readFileSync(join(s.pkg, '__pycache__', `${m}.${tag}.pyc`));

@@ -1,6 +1,6 @@
 // The sandbox kit: one folder that every gvisor and namespace sandbox mounts read-only
-// at /opt/skyscale, holding the agent and the built-in runtimes and nothing else of the
-// checkout. The Python runtime's modules are compiled into it here, when they changed: the agent runs Python with PYTHONDONTWRITEBYTECODE=1 and the kit is read-only,
+// at /opt/skyscale, holding the agent and the built-in runtimes (runtime/python,
+// runtime/node) and nothing else of the checkout. The Python runtime's modules are compiled into it here, when they changed: the agent runs Python with PYTHONDONTWRITEBYTECODE=1 and the kit is read-only,
 // so without these .pyc files every cold start would compile the runtime again.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,6 +20,8 @@ export interface KitSources {
   dataDir: string;
   agentPath: string;
   pythonBootstrap: string;
+  /** runtimes/node/bootstrap.mjs: it and its lib/ are copied as they are */
+  nodeBootstrap: string;
   /** the sandboxes' root filesystem, whose python3 compiles the runtime */
   rootfs: string;
   /** bubblewrap, to run that python3 as in a sandbox; without it the host's python3 compiles */
@@ -34,6 +36,7 @@ export async function prepareKit(s: KitSources): Promise<string> {
   mkdirSync(join(kit, 'bin'), { recursive: true });
   copyFileSync(s.agentPath, join(kit, 'bin', 'skyscale-agent'));
   chmodSync(join(kit, 'bin', 'skyscale-agent'), 0o755);
+  copyNodeRuntime(s, kit);
   // Replaced whole when its sources or the interpreter that compiles it change (an
   // unchecked-hash .pyc is never compared with its source, so none may outlive a change
   // of it); kept as it is otherwise, so a restart compiles nothing.
@@ -48,6 +51,22 @@ export async function prepareKit(s: KitSources): Promise<string> {
   });
   if (await compilePython(s, kit)) writeFileSync(stamp, sources);
   return kit;
+}
+
+/** The Node.js runtime: bootstrap.mjs and lib/ (not its tests), replaced whole when they changed. */
+function copyNodeRuntime(s: KitSources, kit: string): void {
+  const node = join(kit, 'runtime', 'node');
+  const lib = join(dirname(s.nodeBootstrap), 'lib');
+  const hash = createHash('sha256').update(readFileSync(s.nodeBootstrap));
+  for (const name of readdirSync(lib).sort()) hash.update('\0').update(name).update('\0').update(readFileSync(join(lib, name)));
+  const stamp = join(node, '.sources-sha256');
+  const digest = hash.digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
+  rmSync(node, { recursive: true, force: true });
+  mkdirSync(node, { recursive: true });
+  copyFileSync(s.nodeBootstrap, join(node, 'bootstrap.mjs'));
+  cpSync(lib, join(node, 'lib'), { recursive: true });
+  writeFileSync(stamp, digest);
 }
 
 /** A digest of the runtime's sources and of the root filesystem they are compiled for. */

@@ -25,6 +25,17 @@ export interface InvocationLog {
   record(item: InvocationWithLog): void;
 }
 
+/**
+ * Told of every invocation as it is recorded, and of every one refused for concurrency
+ * (429): the metrics. Called on the invoke path, so it only adds to counters in memory.
+ */
+export interface InvocationObserver {
+  invoked(record: InvocationWithLog): void;
+  throttled(functionName: string): void;
+}
+
+const NO_OBSERVER: InvocationObserver = { invoked: () => {}, throttled: () => {} };
+
 /** How long past the function's timeout the host waits before it gives up on the agent. */
 const BACKSTOP_MS = 1000;
 /**
@@ -48,6 +59,8 @@ export interface InvocationOutcome {
   start: InvocationStart;
   initMs: number | null;
   durationMs: number | null;
+  /** CPU time the runtime reported for the invocation, null when unknown */
+  cpuMs: number | null;
   log: string;
   logTruncated: boolean;
 }
@@ -59,15 +72,26 @@ export class Invoker {
     private readonly admission: Admission,
     private readonly recorder: InvocationLog,
     private readonly log: Logger,
+    private readonly observer: InvocationObserver = NO_OBSERVER,
   ) {}
 
-  async invoke(functionName: string, qualifier: string | undefined, event: Buffer, requestId: string = randomUUID()): Promise<InvocationOutcome> {
+  /**
+   * Runs the event under `requestId` (what the function sees as its request id) and
+   * records it under `recordId`: the same id, except for an asynchronous invocation's
+   * attempts, each of which has a record of its own.
+   */
+  async invoke(functionName: string, qualifier: string | undefined, event: Buffer, requestId: string = randomUUID(), recordId: string = requestId): Promise<InvocationOutcome> {
     if (event.length > MAX_SYNC_PAYLOAD_BYTES) {
       throw new SkyscaleError('PayloadTooLarge', `the payload is ${event.length} bytes; the limit is ${MAX_SYNC_PAYLOAD_BYTES} bytes (6 MB)`);
     }
     const version = this.registry.resolve(functionName, qualifier);
     const startedAt = new Date();
-    await this.admission.admit(version.functionName);
+    try {
+      await this.admission.admit(version.functionName);
+    } catch (err) {
+      if (err instanceof SkyscaleError && err.type === 'TooManyRequests') this.observer.throttled(version.functionName);
+      throw err;
+    }
     let outcome: InvocationOutcome;
     let maxMemoryKb: number | null;
     try {
@@ -80,18 +104,20 @@ export class Invoker {
       maxMemoryKb = lease.instance.maxRssKb;
     } catch (err) {
       // Admitted but not run (no sandbox could be had, the agent refused): the caller
-      // gets the error, and the record says what happened.
-      this.recordFailure(requestId, version, event.length, startedAt, err);
+      // gets the error, and the record says what happened. No room in the node's memory
+      // is a 429 too: a throttle as well as a failed invocation.
+      if (err instanceof SkyscaleError && err.type === 'NodeMemoryFull') this.observer.throttled(version.functionName);
+      this.recordFailure(recordId, version, event.length, startedAt, err);
       throw err;
     } finally {
       this.admission.release(version.functionName);
     }
     const cut = outcome.log.length > RECORDED_LOG_MAX;
-    this.recorder.record({
-      id: requestId, functionName: version.functionName, version: version.version, status: outcome.status,
+    this.keep({
+      id: recordId, functionName: version.functionName, version: version.version, status: outcome.status,
       errorType: outcome.errorType, errorMessage: outcome.errorMessage,
-      cold: outcome.start !== 'warm', initMs: outcome.initMs, durationMs: outcome.durationMs,
-      billedMs: outcome.durationMs === null ? null : Math.max(1, Math.ceil(outcome.durationMs)), maxMemoryKb,
+      cold: outcome.start !== 'warm', start: outcome.start, initMs: outcome.initMs, durationMs: outcome.durationMs,
+      billedMs: outcome.durationMs === null ? null : Math.max(1, Math.ceil(outcome.durationMs)), maxMemoryKb, cpuMs: outcome.cpuMs,
       requestBytes: event.length, responseBytes: outcome.payload.length, logTruncated: outcome.logTruncated || cut,
       startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
       log: cut ? `${outcome.log.slice(0, RECORDED_LOG_MAX)}\n[skyscale] log truncated: ${outcome.log.length - RECORDED_LOG_MAX} characters dropped\n` : outcome.log,
@@ -99,44 +125,19 @@ export class Invoker {
     return outcome;
   }
 
-  /**
-   * An Event (asynchronous) invocation, already answered with 202: retried like
-   * Lambda's (2 more attempts, with backoff) when it could not run (throttled, no
-   * sandbox), and recorded as failed when every attempt could not, so an accepted
-   * invocation is never silently dropped. (Durability across restarts is the async
-   * queue's job.)
-   */
-  async invokeEvent(functionName: string, qualifier: string | undefined, event: Buffer, requestId: string, retryDelaysMs = [1000, 2000]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.invoke(functionName, qualifier, event, requestId);
-        return;
-      } catch (err) {
-        const retriable = err instanceof SkyscaleError && (err.status === 429 || ['SandboxStartFailed', 'InternalError'].includes(err.type));
-        if (retriable && attempt < retryDelaysMs.length) {
-          await new Promise((r) => setTimeout(r, retryDelaysMs[attempt]));
-          continue;
-        }
-        this.log.warn({ err, function: functionName, requestId, attempts: attempt + 1 }, 'an Event invocation could not run');
-        if (err instanceof SkyscaleError && err.type === 'TooManyRequests') {
-          // throttled before admission: no record was written yet
-          let version: VersionRecord | null = null;
-          try { version = this.registry.resolve(functionName, qualifier); } catch { /* deleted meanwhile */ }
-          if (version) this.recordFailure(requestId, version, event.length, new Date(), err);
-        }
-        return;
-      }
-    }
-  }
-
-  private recordFailure(requestId: string, v: VersionRecord, requestBytes: number, startedAt: Date, err: unknown): void {
+  private recordFailure(recordId: string, v: VersionRecord, requestBytes: number, startedAt: Date, err: unknown): void {
     const type = err instanceof SkyscaleError ? err.type : 'InternalError';
-    this.recorder.record({
-      id: requestId, functionName: v.functionName, version: v.version, status: 'failed', errorType: type,
-      errorMessage: withoutHostPaths((err as Error).message ?? String(err)).slice(0, 1024), cold: false, initMs: null, durationMs: null, billedMs: null,
-      maxMemoryKb: null, requestBytes, responseBytes: 0, logTruncated: false, startedAt: startedAt.toISOString(),
+    this.keep({
+      id: recordId, functionName: v.functionName, version: v.version, status: 'failed', errorType: type,
+      errorMessage: withoutHostPaths((err as Error).message ?? String(err)).slice(0, 1024), cold: false, start: null, initMs: null, durationMs: null, billedMs: null,
+      maxMemoryKb: null, cpuMs: null, requestBytes, responseBytes: 0, logTruncated: false, startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(), log: '',
     });
+  }
+
+  private keep(record: InvocationWithLog): void {
+    this.recorder.record(record);
+    this.observer.invoked(record);
   }
 
   private async run(lease: Lease, v: VersionRecord, requestId: string, event: Buffer, start: InvocationStart,
@@ -155,7 +156,7 @@ export class Invoker {
     return {
       requestId, functionName: v.functionName, version: v.version, status,
       functionError: error ? 'Unhandled' : null, errorType: error?.type ?? null, errorMessage: error?.message ?? null,
-      payload: result.payload, start, initMs: init?.initMs ?? null, durationMs: result.durationMs,
+      payload: result.payload, start, initMs: init?.initMs ?? null, durationMs: result.durationMs, cpuMs: result.cpuMs,
       log: (init?.log ?? '') + result.log, logTruncated: result.logTruncated,
     };
   }
@@ -165,16 +166,16 @@ export class Invoker {
     const how = exit ? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`) : withoutHostPaths(err.message);
     this.log.warn({ instance: instance.id, requestId, how }, 'sandbox died during an invocation');
     const payload = { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: the sandbox stopped unexpectedly (${how}); it may have run out of memory` };
-    return { status: 'crash', payload: Buffer.from(JSON.stringify(payload)), durationMs: 0, maxRssKb: null, log: '', logTruncated: false };
+    return { status: 'crash', payload: Buffer.from(JSON.stringify(payload)), durationMs: 0, maxRssKb: null, cpuMs: null, log: '', logTruncated: false };
   }
 
-  private initFailure(requestId: string, v: VersionRecord, init: { initMs: number; log: string; error?: { errorType: string; errorMessage: string; stackTrace?: unknown } },
+  private initFailure(requestId: string, v: VersionRecord, init: { initMs: number; log: string; error?: { errorType: string; errorMessage: string; stackTrace?: unknown; trace?: unknown } },
     start: InvocationStart): InvocationOutcome {
     const error = init.error ?? { errorType: 'Runtime.Unknown', errorMessage: 'the function failed to initialise' };
-    const payload = Buffer.from(JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, requestId, stackTrace: error.stackTrace ?? [] }));
+    const payload = Buffer.from(JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, requestId, ...(error.trace !== undefined && error.stackTrace === undefined ? { trace: error.trace } : { stackTrace: error.stackTrace ?? [] }) }));
     return {
       requestId, functionName: v.functionName, version: v.version, status: 'error', functionError: 'Unhandled',
-      errorType: error.errorType, errorMessage: error.errorMessage.slice(0, 1024), payload, start, initMs: init.initMs, durationMs: null,
+      errorType: error.errorType, errorMessage: error.errorMessage.slice(0, 1024), payload, start, initMs: init.initMs, durationMs: null, cpuMs: null,
       log: init.log, logTruncated: false,
     };
   }
@@ -182,7 +183,7 @@ export class Invoker {
 
 function timedOut(requestId: string, timeoutS: number): InvokeResult {
   const payload = { errorType: 'Sandbox.Timedout', errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${timeoutS.toFixed(2)} seconds` };
-  return { status: 'timeout', payload: Buffer.from(JSON.stringify(payload)), durationMs: timeoutS * 1000, maxRssKb: null, log: '', logTruncated: false };
+  return { status: 'timeout', payload: Buffer.from(JSON.stringify(payload)), durationMs: timeoutS * 1000, maxRssKb: null, cpuMs: null, log: '', logTruncated: false };
 }
 
 /** The type and message of an error payload, parsed once (not JSON: an Unhandled error without a message). */

@@ -19,6 +19,10 @@ export class NodeStatusReport implements NodeStatus {
     return { status: 'ok', version: this.o.version, driver: this.o.driver.name };
   }
 
+  concurrencyLimit(): number {
+    return this.o.admission.stats().nodeLimit;
+  }
+
   async pool(): Promise<PoolReport> {
     const generic: PrewarmedSandbox[] = this.o.generic.list().map((s) => ({ ...s, memoryKb: null }));
     const instances: InstanceSummary[] = this.o.instances.list().map((s) => ({ ...s, memoryKb: null }));

@@ -2,11 +2,11 @@
 // InvocationRecorder, never one row per request on the invoke path; deletes for
 // retention come in batches too, oldest first (a record's log goes with it).
 import type { Db } from './database.js';
-import type { InvocationStatus, InvocationWithLog, LogPosition, StoredInvocation } from '../model/invocation.js';
+import type { InvocationStart, InvocationStatus, InvocationWithLog, LogPosition, StoredInvocation } from '../model/invocation.js';
 
 interface Row {
   id: string; function_name: string; version: number; status: string; error_type: string | null; error_message: string | null;
-  cold: number; init_ms: number | null; duration_ms: number | null; billed_ms: number | null; max_memory_kb: number | null;
+  cold: number; start_kind: string | null; cpu_ms: number | null; init_ms: number | null; duration_ms: number | null; billed_ms: number | null; max_memory_kb: number | null;
   request_bytes: number; response_bytes: number; log_truncated: number; started_at: string; finished_at: string; text?: string | null;
   seq?: number;
 }
@@ -20,9 +20,9 @@ export class InvocationsTable {
   private readonly olderStmt;
 
   constructor(private readonly db: Db) {
-    this.insertRecord = db.prepare(`INSERT OR REPLACE INTO invocations (id, function_name, version, status, error_type, error_message, cold, init_ms,
-      duration_ms, billed_ms, max_memory_kb, request_bytes, response_bytes, log_truncated, started_at, finished_at)
-      VALUES (@id, @functionName, @version, @status, @errorType, @errorMessage, @cold, @initMs, @durationMs, @billedMs, @maxMemoryKb,
+    this.insertRecord = db.prepare(`INSERT OR REPLACE INTO invocations (id, function_name, version, status, error_type, error_message, cold, start_kind, init_ms,
+      duration_ms, billed_ms, max_memory_kb, cpu_ms, request_bytes, response_bytes, log_truncated, started_at, finished_at)
+      VALUES (@id, @functionName, @version, @status, @errorType, @errorMessage, @cold, @start, @initMs, @durationMs, @billedMs, @maxMemoryKb, @cpuMs,
       @requestBytes, @responseBytes, @logTruncated, @startedAt, @finishedAt)`);
     this.insertLog = db.prepare('INSERT OR REPLACE INTO invocation_logs (invocation_id, function_name, text) VALUES (?, ?, ?)');
     // invocation_logs rows go by ON DELETE CASCADE
@@ -78,8 +78,8 @@ export class InvocationsTable {
 function toRecord(r: Row): InvocationWithLog {
   return {
     id: r.id, functionName: r.function_name, version: r.version, status: r.status as InvocationStatus,
-    errorType: r.error_type, errorMessage: r.error_message, cold: r.cold === 1, initMs: r.init_ms, durationMs: r.duration_ms,
-    billedMs: r.billed_ms, maxMemoryKb: r.max_memory_kb, requestBytes: r.request_bytes, responseBytes: r.response_bytes,
+    errorType: r.error_type, errorMessage: r.error_message, cold: r.cold === 1, start: r.start_kind as InvocationStart | null, initMs: r.init_ms, durationMs: r.duration_ms,
+    billedMs: r.billed_ms, maxMemoryKb: r.max_memory_kb, cpuMs: r.cpu_ms, requestBytes: r.request_bytes, responseBytes: r.response_bytes,
     logTruncated: r.log_truncated === 1, startedAt: r.started_at, finishedAt: r.finished_at, log: r.text ?? '',
   };
 }

@@ -161,4 +161,105 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ALTER TABLE versions ADD COLUMN allow_json TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 9,
+    name: 'durable asynchronous invocations: the accepted events, each attempt to run them, and the per-function retry and age settings',
+    sql: `
+      CREATE TABLE async_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        function_name TEXT NOT NULL,
+        qualifier TEXT,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'retrying', 'succeeded', 'failed', 'expired')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        accepted_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        finished_at TEXT,
+        reason TEXT,
+        CHECK ((finished_at IS NULL) = (state IN ('queued', 'running', 'retrying')))
+      );
+      CREATE INDEX async_events_due ON async_events (next_attempt_at, seq) WHERE state IN ('queued', 'retrying');
+      CREATE INDEX async_events_running ON async_events (state) WHERE state = 'running';
+      CREATE INDEX async_events_finished ON async_events (finished_at) WHERE finished_at IS NOT NULL;
+      CREATE TABLE async_attempts (
+        event_id TEXT NOT NULL REFERENCES async_events(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT NOT NULL,
+        error_type TEXT,
+        duration_ms REAL,
+        record_id TEXT NOT NULL,
+        PRIMARY KEY (event_id, attempt)
+      );
+      CREATE TABLE event_invoke_configs (
+        function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+        qualifier TEXT NOT NULL DEFAULT '',
+        max_retry_attempts INTEGER NOT NULL,
+        max_event_age_s INTEGER NOT NULL,
+        destinations_json TEXT,
+        last_modified TEXT NOT NULL,
+        PRIMARY KEY (function_name, qualifier)
+      );
+    `,
+  },
+  {
+    version: 10,
+    name: 'metrics: where each invocation started and the CPU it used; per-function per-minute rollups',
+    sql: `
+      ALTER TABLE invocations ADD COLUMN start_kind TEXT;
+      ALTER TABLE invocations ADD COLUMN cpu_ms REAL;
+      UPDATE invocations SET start_kind = 'warm' WHERE cold = 0 AND status != 'failed';
+      CREATE TABLE metric_minutes (
+        function_name TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        invocations INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        throttles INTEGER NOT NULL,
+        cold_starts INTEGER NOT NULL,
+        duration_count INTEGER NOT NULL,
+        duration_sum_ms REAL NOT NULL,
+        duration_min_ms REAL,
+        duration_max_ms REAL,
+        duration_buckets TEXT NOT NULL,
+        init_count INTEGER NOT NULL,
+        init_sum_ms REAL NOT NULL,
+        memory_count INTEGER NOT NULL,
+        memory_sum_kb INTEGER NOT NULL,
+        memory_peak_kb INTEGER,
+        cpu_ms REAL NOT NULL,
+        PRIMARY KEY (function_name, minute)
+      ) WITHOUT ROWID;
+      CREATE INDEX metric_minutes_by_minute ON metric_minutes (minute);
+    `,
+  },
+  {
+    version: 11,
+    name: 'tags on functions (Lambda TagResource, UntagResource, ListTags, CreateFunction Tags)',
+    sql: `
+      CREATE TABLE function_tags (
+        function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (function_name, key)
+      );
+    `,
+  },
+  {
+    version: 14,
+    name: 'audit log retention: entries older than a horizon that only moves forward may be deleted, no others',
+    sql: `
+      CREATE TABLE audit_horizon (id INTEGER PRIMARY KEY CHECK (id = 1), before TEXT NOT NULL);
+      INSERT INTO audit_horizon (id, before) VALUES (1, '');
+      CREATE TRIGGER audit_horizon_forward BEFORE UPDATE ON audit_horizon WHEN NEW.before < OLD.before
+        BEGIN SELECT RAISE(ABORT, 'the audit log horizon only moves forward'); END;
+      CREATE TRIGGER audit_horizon_no_delete BEFORE DELETE ON audit_horizon BEGIN SELECT RAISE(ABORT, 'the audit log horizon stays'); END;
+      DROP TRIGGER audit_log_no_delete;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log WHEN OLD.at >= (SELECT before FROM audit_horizon WHERE id = 1)
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: only entries past its retention are deleted'); END;
+      CREATE INDEX audit_log_by_time ON audit_log (at);
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import { DatabaseSpace, openDatabase, migrate } from './database.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { FunctionsTable } from './functions-table.js';
 import { InvocationsTable } from './invocations-table.js';
+import { AuditTable } from './audit-table.js';
 import { DEFAULT_SETTINGS } from '../model/function-config.js';
 import type { InvocationWithLog } from '../model/invocation.js';
 
@@ -23,6 +24,42 @@ test('migrations run once and are recorded', () => {
     assert.deepEqual(migrate(db, SQLITE_MIGRATIONS), []);
     assert.equal(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get(), SQLITE_MIGRATIONS.length);
   } finally { done(); }
+});
+
+test('a gap in the migration numbers is no harm: one numbered below the highest applied still runs when it arrives', () => {
+  const db = new Database(':memory:');
+  try {
+    const m = (version: number) => ({ version, name: `m${version}`, sql: `CREATE TABLE t${version} (x INTEGER);` });
+    assert.deepEqual(migrate(db, [m(1), m(8), m(11)]), [1, 8, 11]);
+    assert.deepEqual(migrate(db, [m(1), m(8), m(9), m(10), m(11)]), [9, 10], 'the ones merged later run, in order');
+    assert.deepEqual(migrate(db, [m(1), m(8), m(9), m(10), m(11)]), []);
+  } finally { db.close(); }
+});
+
+test('a database from before the metrics migration keeps its records: warm ones say so, CPU unknown; a missing migration number is no gap', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skyscale-store-'));
+  const path = join(dir, 'old.db');
+  try {
+    const old = openDatabase(path, SQLITE_MIGRATIONS.filter((m) => m.version <= 8));
+    const insert = old.prepare(`INSERT INTO invocations (id, function_name, version, status, cold, init_ms, duration_ms, billed_ms, max_memory_kb,
+      request_bytes, response_bytes, started_at, finished_at) VALUES (?, 'f', 1, 'success', ?, NULL, 1.5, 2, 9000, 2, 2, '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')`);
+    insert.run('warm-one', 0);
+    insert.run('cold-one', 1);
+    old.close();
+    const db = openDatabase(path);
+    try {
+      const applied = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
+      assert.deepEqual(applied, SQLITE_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
+      const table = new InvocationsTable(db);
+      assert.deepEqual([table.get('warm-one')!.start, table.get('warm-one')!.cpuMs], ['warm', null]);
+      assert.equal(table.get('cold-one')!.start, null, 'a cold start from before does not say whether it was pool or boot');
+      assert.equal(table.get('cold-one')!.maxMemoryKb, 9000);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('versions are numbered per function and snapshot the settings', () => {
@@ -90,6 +127,23 @@ test('deleting records gives their pages back: the file shrinks; a database made
 });
 
 function record(id: string, fn: string, startedAt: string): InvocationWithLog {
-  return { id, functionName: fn, version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, initMs: null, durationMs: 1.5,
-    billedMs: 2, maxMemoryKb: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log: `log of ${id}\n` };
+  return { id, functionName: fn, version: 1, status: 'success', errorType: null, errorMessage: null, cold: false, start: 'warm', initMs: null, durationMs: 1.5,
+    billedMs: 2, maxMemoryKb: null, cpuMs: null, requestBytes: 2, responseBytes: 2, logTruncated: false, startedAt, finishedAt: startedAt, log: `log of ${id}\n` };
 }
+
+test('the audit log keeps its retention: entries past the horizon go, newer ones cannot be deleted, the horizon never moves back', () => {
+  const { db, done } = tempDb();
+  try {
+    const table = new AuditTable(db);
+    const entry = (at: string) => ({ at, keyId: 'k', keyName: 'admin', action: 'function.delete', target: 'f', client: '127.0.0.1', result: 'ok', detail: null });
+    table.appendMany([entry('2025-01-01T00:00:00.000Z'), entry('2025-06-01T00:00:00.000Z'), entry('2026-11-30T00:00:00.000Z')]);
+    assert.equal(table.pruneBefore('2025-07-01T00:00:00.000Z'), 2);
+    assert.deepEqual(table.recent(10).map((e) => e.at), ['2026-11-30T00:00:00.000Z']);
+    assert.throws(() => db.prepare('DELETE FROM audit_log').run(), /append-only: only entries past its retention are deleted/);
+    assert.throws(() => db.prepare('UPDATE audit_log SET result = ?').run('forged'), /append-only/);
+    assert.throws(() => db.prepare("UPDATE audit_horizon SET before = '2000-01-01'").run(), /only moves forward/);
+    assert.equal(table.pruneBefore('2024-01-01T00:00:00.000Z'), 0, 'an earlier horizon deletes nothing and is not taken');
+    assert.equal(db.prepare('SELECT before FROM audit_horizon').pluck().get(), '2025-07-01T00:00:00.000Z');
+    assert.equal(table.recent(10).length, 1);
+  } finally { done(); }
+});

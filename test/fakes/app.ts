@@ -34,14 +34,15 @@ export interface TestApp {
 
 /**
  * `env` holds SKYSCALE_* settings over the test defaults (no pre-warmed sandboxes);
- * `onRoute` sees every route as the app registers it; `log` replaces the silent logger.
+ * `onRoute` sees every route as the app registers it; `log` replaces the silent logger;
+ * `dashboardDir` serves another dashboard build than build/dashboard.
  */
-export async function startTestApp(env: Record<string, string> = {}, opts: { onRoute?: (route: RouteOptions) => void; log?: Logger } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { onRoute?: (route: RouteOptions) => void; log?: Logger; dashboardDir?: string } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skyscale-api-'));
   const config = loadConfig({ HOME: dataDir, SKYSCALE_DATA_DIR: dataDir, SKYSCALE_ADMIN_KEY: ADMIN_KEY, SKYSCALE_WARM_POOL_SIZE: '0', ...env });
   const driver = new FakeDriver();
   const services = await assemble(config, opts.log ?? pino({ level: process.env.SKYSCALE_TEST_LOG ?? 'silent' }), driver);
-  const app = buildApp(services, { timeouts: config });
+  const app = buildApp(services, { timeouts: config, ...(opts.dashboardDir ? { dashboardDir: opts.dashboardDir } : {}) });
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   await app.ready();
 

@@ -23,6 +23,10 @@ export interface FakeAnswer {
   status?: 'ok' | 'error' | 'timeout' | 'crash';
   payload?: Buffer | string;
   log?: string;
+  /** the runtime's figures the agent reports (default: 0.1 ms long, 2 ms of CPU, 20 MB peak) */
+  durationMs?: number;
+  cpuMs?: number;
+  maxRssKb?: number;
 }
 
 export type FakeHandler = (call: FakeInvocation) => FakeAnswer;
@@ -103,7 +107,8 @@ export class FakeSandbox implements Sandbox {
     const requestId = f.header.requestId as string;
     const answer = this.handler()?.({ ...this.loaded, requestId, event: f.body }) ?? {};
     const payload = answer.payload === undefined ? f.body : Buffer.from(answer.payload);
-    this.send({ type: 'result', requestId, status: answer.status ?? 'ok', durationMs: 0.1, log: answer.log ?? '' }, payload);
+    this.send({ type: 'result', requestId, status: answer.status ?? 'ok', durationMs: answer.durationMs ?? 0.1,
+      cpuMs: answer.cpuMs ?? 2, maxRssKb: answer.maxRssKb ?? 20480, log: answer.log ?? '' }, payload);
   }
 
   async freeze(): Promise<boolean> {

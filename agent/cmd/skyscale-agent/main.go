@@ -31,7 +31,9 @@ func main() {
 		{"task-dir", "SKYSCALE_AGENT_TASK_DIR", "/var/task", "directory the code package is extracted into", &cfg.TaskDir},
 		{"python", "SKYSCALE_AGENT_PYTHON", "python3", "Python interpreter for python3.* runtimes", &cfg.Python},
 		{"python-bootstrap", "SKYSCALE_AGENT_PYTHON_BOOTSTRAP", "/opt/skyscale/runtime/python/bootstrap.py", "the built-in Python runtime", &cfg.PythonBootstrap},
-		{"prestart", "SKYSCALE_AGENT_PRESTART", "", "start this runtime (python) before ready, to be assigned a function at init", &cfg.Prestart},
+		{"node-dir", "SKYSCALE_AGENT_NODE_DIR", "/opt", "directory holding node<major>/bin/node for nodejs<major>.x runtimes", &cfg.NodeDir},
+		{"node-bootstrap", "SKYSCALE_AGENT_NODE_BOOTSTRAP", "/opt/skyscale/runtime/node/bootstrap.mjs", "the built-in Node.js runtime", &cfg.NodeBootstrap},
+		{"prestart", "SKYSCALE_AGENT_PRESTART", "", "start this runtime (python, node22, node24) before ready, to be assigned a function at init", &cfg.Prestart},
 		{"log-level", "SKYSCALE_AGENT_LOG_LEVEL", "info", "debug, info, warn or error (diagnostics go to stderr)", &level},
 	}
 	for _, s := range settings {

@@ -48,7 +48,9 @@ type Config struct {
 	TaskDir         string // where the code package is extracted
 	Python          string // interpreter for python3.* runtimes
 	PythonBootstrap string // the built-in Python runtime
-	Prestart        string // "python": start that runtime before `ready` (see prestart.go)
+	NodeDir         string // holds node<major>/bin/node for the nodejs<major>.x runtimes
+	NodeBootstrap   string // the built-in Node.js runtime
+	Prestart        string // "python", "node22", ...: start that runtime before `ready` (see prestart.go)
 	Log             *slog.Logger
 }
 
@@ -112,7 +114,7 @@ func (a *Agent) Run(ctx context.Context, in io.Reader, out io.Writer) int {
 	ready := hostapi.Ready{Type: hostapi.TypeReady, Protocol: hostapi.Protocol, AgentVersion: Version, Pid: os.Getpid()}
 	becomeIdle := lifecycle.Ready
 	if a.cfg.Prestart != "" && a.prestart(ctx) {
-		ready.Prestarted, becomeIdle = prestartPython, lifecycle.ReadyPrestarted
+		ready.Prestarted, becomeIdle = a.cfg.Prestart, lifecycle.ReadyPrestarted
 	}
 	if err := a.state.Fire(becomeIdle); err != nil {
 		a.log.Error("cannot become idle", "err", err)

@@ -30,6 +30,7 @@ type host struct {
 type agentOpts struct {
 	python, bootstrap string
 	prestart          string
+	nodeDir, nodeBoot string
 }
 
 func startAgent(t testing.TB, opts agentOpts) *host {
@@ -51,6 +52,8 @@ func startAgent(t testing.TB, opts agentOpts) *host {
 		Python:          opts.python,
 		PythonBootstrap: opts.bootstrap,
 		Prestart:        opts.prestart,
+		NodeDir:         opts.nodeDir,
+		NodeBootstrap:   opts.nodeBoot,
 		Log:             slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -43,7 +43,7 @@ func (a *Agent) handleInit(f hostapi.Frame) {
 		if l := a.logs.Take(); l.Text != "" { // printed while waiting: not the function's
 			a.log.Info("prestarted runtime output", "output", excerpt(l.Text))
 		}
-		if !canAdopt(msg) {
+		if !canAdopt(a.cfg.Prestart, msg) {
 			a.log.Info("prestarted runtime cannot serve this function; starting one for it", "runtime", msg.Runtime)
 			a.dropRuntime()
 			prestarted = false

@@ -100,6 +100,9 @@ func (a *Agent) invocationAnswered(ev runtimeapi.Event) {
 	} else if kb, ok := supervisor.PeakRSSKb(a.proc.Pid()); ok {
 		res.MaxRssKb = &kb
 	}
+	if ms := ev.CpuMs; ms > 0 {
+		res.CpuMs = &ms
+	}
 	a.send(res, body)
 }
 

@@ -117,7 +117,7 @@ func (a *Agent) handlePipeAnswer(ans rtpipe.Answer) {
 			a.log.Debug("stale answer from the runtime", "requestId", h.RequestID)
 			return
 		}
-		ev := runtimeapi.Event{Kind: runtimeapi.Response, RequestID: h.RequestID, At: now, Body: ans.Frame.Body, MaxRssKb: h.MaxRssKb}
+		ev := runtimeapi.Event{Kind: runtimeapi.Response, RequestID: h.RequestID, At: now, Body: ans.Frame.Body, MaxRssKb: h.MaxRssKb, CpuMs: h.CpuMs}
 		switch {
 		case h.Type == rtpipe.TypeError:
 			ev.Kind, ev.Body = runtimeapi.FunctionError, nil

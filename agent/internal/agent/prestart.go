@@ -1,7 +1,8 @@
 package agent
 
-// Prestart ("generic pre-warmed sandbox") mode: with --prestart python the
-// agent starts the Python bootstrap before `ready`, with only the
+// Prestart ("generic pre-warmed sandbox") mode: with --prestart python (or
+// node22, node24: a Node.js runtime's family) the agent starts that built-in
+// runtime's bootstrap before `ready`, with only the
 // function-independent part of the environment and SKYSCALE_PRESTART=1. The
 // bootstrap does its own imports and says "prestarted" on its pipe; `ready`
 // then says `prestarted: "python"`. At `init` the agent verifies and unpacks
@@ -30,16 +31,17 @@ const prestartPython = "python"
 // and the agent carries on as if not prestarted: init starts the runtime the
 // normal way.
 func (a *Agent) prestart(ctx context.Context) bool {
-	if a.cfg.Prestart != prestartPython {
-		a.log.Warn("unknown --prestart runtime; not prestarting", "prestart", a.cfg.Prestart)
+	path, args, ok := a.interpreter(a.cfg.Prestart)
+	if !ok {
+		a.log.Warn("unknown --prestart runtime, or its interpreter is missing; not prestarting", "prestart", a.cfg.Prestart)
 		return false
 	}
-	env := a.platformEnv()
+	env := a.platformEnv(a.cfg.Prestart)
 	env["SKYSCALE_PRESTART"] = "1"
 	start := time.Now()
 	proc, err := a.startRuntime(supervisor.Spec{
-		Path: a.cfg.Python,
-		Args: []string{a.cfg.PythonBootstrap},
+		Path: path,
+		Args: args,
 		Dir:  a.cfg.TaskDir,
 		Env:  envList(env),
 	}, true)
@@ -52,7 +54,7 @@ func (a *Agent) prestart(ctx context.Context) bool {
 		reason = a.awaitPrestarted(ctx, proc)
 	}
 	if reason == "" {
-		a.log.Info("runtime prestarted", "runtime", prestartPython, "pid", proc.Pid(), "ms", millis(time.Since(start)))
+		a.log.Info("runtime prestarted", "runtime", a.cfg.Prestart, "pid", proc.Pid(), "ms", millis(time.Since(start)))
 		return true
 	}
 	proc.KillAndWait(killWait)
@@ -96,19 +98,27 @@ func (a *Agent) awaitPrestarted(ctx context.Context, proc *supervisor.Process) s
 	}
 }
 
-// canAdopt reports whether the prestarted runtime can serve msg: the same
-// runtime family, and no function env the interpreter only reads at start-up
-// (PYTHON* options other than PYTHONPATH, which the bootstrap applies itself;
-// the locale). Anything else would silently behave differently than in a
-// runtime started for the function.
-func canAdopt(msg hostapi.Init) bool {
-	if !isPython(msg.Runtime) {
+// canAdopt reports whether the runtime prestarted as family prestarted can
+// serve msg: the same runtime family, and no function env the interpreter only
+// reads at start-up (for Python: PYTHON* options other than PYTHONPATH, which
+// the bootstrap applies itself; for Node.js: NODE_* other than NODE_ENV, and
+// UV_*; the locale). Anything else would silently behave differently than in
+// a runtime started for the function.
+func canAdopt(prestarted string, msg hostapi.Init) bool {
+	fam := family(msg.Runtime)
+	if fam == "" || fam != prestarted {
 		return false
 	}
+	python := fam == prestartPython
 	for k := range msg.Env {
 		switch {
-		case k == "PYTHONPATH", k == "PYTHONUNBUFFERED", k == "PYTHONDONTWRITEBYTECODE":
-		case strings.HasPrefix(k, "PYTHON"), k == "LC_ALL", k == "LC_CTYPE":
+		case k == "LC_ALL", k == "LC_CTYPE":
+			return false
+		case python && (k == "PYTHONPATH" || k == "PYTHONUNBUFFERED" || k == "PYTHONDONTWRITEBYTECODE"):
+		case python && strings.HasPrefix(k, "PYTHON"):
+			return false
+		case !python && k == "NODE_ENV":
+		case !python && (strings.HasPrefix(k, "NODE_") || strings.HasPrefix(k, "UV_")):
 			return false
 		}
 	}

@@ -75,7 +75,11 @@ func testRealPythonRuntime(t *testing.T, prestart string) {
 		if r.Log != "hello Ada\n" {
 			t.Errorf("%s: log %q, want exactly the handler's print (marker stripped)", id, r.Log)
 		}
-		t.Logf("%s: durationMs %.3f maxRssKb %v", id, r.DurationMs, deref(r.MaxRssKb))
+		if r.CpuMs == nil || *r.CpuMs <= 0 || r.MaxRssKb == nil || *r.MaxRssKb <= 0 {
+			t.Errorf("%s: cpuMs %v maxRssKb %v, want both reported by the built-in runtime", id, r.CpuMs, r.MaxRssKb)
+		} else {
+			t.Logf("%s: durationMs %.3f maxRssKb %d cpuMs %.3f", id, r.DurationMs, *r.MaxRssKb, *r.CpuMs)
+		}
 	}
 
 	r, body := h.invoke("py-err", 3000, `{"name":"Bob","fail":true}`)

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -26,14 +27,62 @@ func isPython(runtime string) bool {
 	return err == nil
 }
 
+// nodeMajor is the major version a Node.js runtime name asks for
+// ("nodejs22.x" → "22"); false for any other name.
+func nodeMajor(runtime string) (string, bool) {
+	v, ok := strings.CutPrefix(runtime, "nodejs")
+	if !ok {
+		return "", false
+	}
+	v, ok = strings.CutSuffix(v, ".x")
+	if !ok || v == "" {
+		return "", false
+	}
+	if _, err := strconv.Atoi(v); err != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// family is the prestart name of runtime's interpreter: "python" for every
+// python3.*, "node22" for nodejs22.x; "" for a runtime the agent cannot start.
+func family(runtime string) string {
+	if isPython(runtime) {
+		return prestartPython
+	}
+	if major, ok := nodeMajor(runtime); ok {
+		return "node" + major
+	}
+	return ""
+}
+
+// interpreter is how to start the built-in runtime of a family: the
+// interpreter and the bootstrap it runs. False when the family is unknown or
+// its interpreter is not in this sandbox (a Node.js the image does not carry).
+func (a *Agent) interpreter(fam string) (path string, args []string, ok bool) {
+	if fam == prestartPython {
+		return a.cfg.Python, []string{a.cfg.PythonBootstrap}, true
+	}
+	major, isNode := strings.CutPrefix(fam, "node")
+	if !isNode || major == "" || a.cfg.NodeDir == "" {
+		return "", nil, false
+	}
+	path = filepath.Join(a.cfg.NodeDir, "node"+major, "bin", "node")
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		return "", nil, false
+	}
+	return path, []string{a.cfg.NodeBootstrap}, true
+}
+
 // runtimeSpec says how to start the runtime for msg; false if it is unknown.
 func (a *Agent) runtimeSpec(msg hostapi.Init) (supervisor.Spec, bool) {
-	if !isPython(msg.Runtime) {
+	path, args, ok := a.interpreter(family(msg.Runtime))
+	if !ok {
 		return supervisor.Spec{}, false
 	}
 	return supervisor.Spec{
-		Path: a.cfg.Python,
-		Args: []string{a.cfg.PythonBootstrap},
+		Path: path,
+		Args: args,
 		Dir:  a.cfg.TaskDir,
 		Env:  a.runtimeEnv(msg),
 	}, true
@@ -62,7 +111,7 @@ func (a *Agent) runtimeEnvMap(msg hostapi.Init) map[string]string {
 	if p := env["PYTHONPATH"]; p != "" {
 		pythonPath += ":" + p
 	}
-	for k, v := range a.platformEnv() {
+	for k, v := range a.platformEnv(family(msg.Runtime)) {
 		env[k] = v
 	}
 	for k, v := range map[string]string{
@@ -84,12 +133,18 @@ func (a *Agent) runtimeEnvMap(msg hostapi.Init) map[string]string {
 }
 
 // platformEnv is the part of the runtime's environment that does not depend on
-// the function: all a prestarted runtime gets before its assignment.
-func (a *Agent) platformEnv() map[string]string {
+// the function: all a prestarted runtime gets before its assignment. fam is
+// the runtime's family ("python", "node22"): LAMBDA_RUNTIME_DIR is its
+// bootstrap's directory.
+func (a *Agent) platformEnv(fam string) map[string]string {
+	runtimeDir := filepath.Dir(a.cfg.PythonBootstrap)
+	if strings.HasPrefix(fam, "node") {
+		runtimeDir = filepath.Dir(a.cfg.NodeBootstrap)
+	}
 	return map[string]string{
 		"AWS_LAMBDA_RUNTIME_API":  a.api.Addr(),
 		"LAMBDA_TASK_ROOT":        a.cfg.TaskDir,
-		"LAMBDA_RUNTIME_DIR":      filepath.Dir(a.cfg.PythonBootstrap),
+		"LAMBDA_RUNTIME_DIR":      runtimeDir,
 		"PYTHONUNBUFFERED":        "1",
 		"PYTHONDONTWRITEBYTECODE": "1",
 		"HOME":                    "/tmp",

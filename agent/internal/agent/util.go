@@ -17,13 +17,13 @@ func agentError(errorType, message string) *hostapi.ErrorObject {
 }
 
 func errorObject(e runtimeapi.ErrorBody) *hostapi.ErrorObject {
-	return &hostapi.ErrorObject{ErrorType: e.ErrorType, ErrorMessage: e.ErrorMessage, StackTrace: e.StackTrace}
+	return &hostapi.ErrorObject{ErrorType: e.ErrorType, ErrorMessage: e.ErrorMessage, StackTrace: e.StackTrace, Trace: e.Trace}
 }
 
 func marshal(e *hostapi.ErrorObject) []byte {
 	b, err := json.Marshal(e)
-	if err != nil { // only a malformed raw stackTrace can get here
-		e.StackTrace = nil
+	if err != nil { // only a malformed raw stackTrace or trace can get here
+		e.StackTrace, e.Trace = nil, nil
 		b, _ = json.Marshal(e)
 	}
 	return b

@@ -71,6 +71,7 @@ type ErrorObject struct {
 	ErrorType    string          `json:"errorType"`
 	ErrorMessage string          `json:"errorMessage"`
 	StackTrace   json.RawMessage `json:"stackTrace,omitempty"`
+	Trace        json.RawMessage `json:"trace,omitempty"` // a Node.js runtime's stack, as it gave it
 }
 
 type InitResult struct {
@@ -82,13 +83,16 @@ type InitResult struct {
 }
 
 type Result struct {
-	Type         string  `json:"type"`
-	RequestID    string  `json:"requestId"`
-	Status       string  `json:"status"`
-	DurationMs   float64 `json:"durationMs"`
-	MaxRssKb     *int64  `json:"maxRssKb,omitempty"`
-	Log          string  `json:"log"`
-	LogTruncated bool    `json:"logTruncated"`
+	Type       string  `json:"type"`
+	RequestID  string  `json:"requestId"`
+	Status     string  `json:"status"`
+	DurationMs float64 `json:"durationMs"`
+	MaxRssKb   *int64  `json:"maxRssKb,omitempty"`
+	// CPU time (user+system, ms) the runtime used for this invocation, as the
+	// built-in runtime reports it; absent when unknown (runtimes over HTTP)
+	CpuMs        *float64 `json:"cpuMs,omitempty"`
+	Log          string   `json:"log"`
+	LogTruncated bool     `json:"logTruncated"`
 }
 
 // RuntimeExit: ExitCode is -1 and Signal names the signal ("SIGKILL") when the

@@ -22,6 +22,7 @@ func loadSchema(t *testing.T) *schemacheck.Schema {
 func TestMessagesTheAgentSendsMatchTheContract(t *testing.T) {
 	s := loadSchema(t)
 	kb := int64(10240)
+	cpu := 2.5
 	cases := []struct {
 		def string
 		msg any
@@ -32,7 +33,7 @@ func TestMessagesTheAgentSendsMatchTheContract(t *testing.T) {
 		{"agent-to-host.init_result", InitResult{Type: TypeInitResult, InitMs: 12, Log: "",
 			Error: &ErrorObject{ErrorType: "Runtime.ImportModuleError", ErrorMessage: "no", StackTrace: json.RawMessage(`["  File x"]`)}}},
 		{"agent-to-host.init_result", InitResult{Type: TypeInitResult, Error: &ErrorObject{ErrorType: "Runtime.InitTimeout", ErrorMessage: "slow"}}},
-		{"agent-to-host.result", Result{Type: TypeResult, RequestID: "r", Status: StatusOK, DurationMs: 1.84, MaxRssKb: &kb, Log: "x"}},
+		{"agent-to-host.result", Result{Type: TypeResult, RequestID: "r", Status: StatusOK, DurationMs: 1.84, MaxRssKb: &kb, CpuMs: &cpu, Log: "x"}},
 		{"agent-to-host.result", Result{Type: TypeResult, RequestID: "r", Status: StatusTimeout, DurationMs: 3000, LogTruncated: true}},
 		{"agent-to-host.result", Result{Type: TypeResult, RequestID: "r", Status: StatusCrash}},
 		{"agent-to-host.result", Result{Type: TypeResult, RequestID: "r", Status: StatusError}},

@@ -38,4 +38,8 @@ type AnswerHeader struct {
 	RequestID string `json:"requestId,omitempty"`
 	ErrorType string `json:"errorType,omitempty"`
 	MaxRssKb  int64  `json:"maxRssKb,omitempty"`
+	// CPU time (user+system, ms) used since the runtime's previous answer (or the
+	// end of its init): the invocation's, measured by the getrusage that also
+	// gives maxRssKb
+	CpuMs float64 `json:"cpuMs,omitempty"`
 }

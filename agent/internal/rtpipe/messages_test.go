@@ -22,7 +22,7 @@ func TestPipeMessagesMatchTheContract(t *testing.T) {
 		{"agent-to-runtime.assignment", Assignment{Type: TypeAssignment, Handler: "h.h", TaskRoot: "/var/task", Env: map[string]string{"K": "v"}, RlimitAsBytes: 402653184}},
 		{"runtime-to-agent.prestarted", AnswerHeader{Type: TypePrestarted}},
 		{"runtime-to-agent.next", AnswerHeader{Type: TypeNext}},
-		{"runtime-to-agent.response", AnswerHeader{Type: TypeResponse, RequestID: "r", MaxRssKb: 9000}},
+		{"runtime-to-agent.response", AnswerHeader{Type: TypeResponse, RequestID: "r", MaxRssKb: 9000, CpuMs: 1.25}},
 		{"runtime-to-agent.error", AnswerHeader{Type: TypeError, RequestID: "r", ErrorType: "ValueError", MaxRssKb: 9000}},
 		{"runtime-to-agent.init_error", AnswerHeader{Type: TypeInitError, ErrorType: "Runtime.ImportModuleError"}},
 	}

@@ -13,6 +13,7 @@ type ErrorBody struct {
 	ErrorType    string
 	ErrorMessage string
 	StackTrace   json.RawMessage // as the runtime sent it; nil when absent
+	Trace        json.RawMessage // Node.js runtimes' name for it ("trace"); nil when absent
 }
 
 // parseErrorBody accepts what real clients send: the documented JSON object,
@@ -23,6 +24,7 @@ func parseErrorBody(body []byte, headerType, fallbackType string) ErrorBody {
 		ErrorType    string          `json:"errorType"`
 		ErrorMessage json.RawMessage `json:"errorMessage"`
 		StackTrace   json.RawMessage `json:"stackTrace"`
+		Trace        json.RawMessage `json:"trace"`
 	}
 	e := ErrorBody{}
 	if err := json.Unmarshal(body, &parsed); err == nil {
@@ -32,6 +34,9 @@ func parseErrorBody(body []byte, headerType, fallbackType string) ErrorBody {
 		}
 		if len(parsed.StackTrace) > 0 && string(parsed.StackTrace) != "null" {
 			e.StackTrace = parsed.StackTrace
+		}
+		if len(parsed.Trace) > 0 && string(parsed.Trace) != "null" {
+			e.Trace = parsed.Trace
 		}
 	} else {
 		e.ErrorMessage = truncateUTF8(string(body), maxErrorMessage)

@@ -48,6 +48,7 @@ type Event struct {
 	Body      []byte    // Response: exactly what the runtime posted
 	Error     ErrorBody // FunctionError, InitError
 	MaxRssKb  int64     // peak RSS the runtime reported itself, 0 when it did not
+	CpuMs     float64   // CPU time the runtime reported for the invocation, 0 when it did not
 }
 
 // Server is the Runtime API endpoint.

@@ -63,6 +63,9 @@ class PipeTransport:
         # syscalls per event on top of the read (each one a gVisor trap).
         self.rbuf = bytearray(READ_SIZE)
         self.announced = False
+        # the CPU time (ms) the process had used at its last answer (or at the end of
+        # init): each answer reports the difference, from the getrusage it makes anyway
+        self.cpu_mark = None
 
     @staticmethod
     def open(spec):
@@ -120,6 +123,7 @@ class PipeTransport:
     def next(self):
         """The next invocation as (Runtime API style headers, event bytes)."""
         if not self.announced:  # init is over: the agent reports it now
+            self.cpu_mark = usage()[1]
             self.send({"type": "next"})
             self.announced = True
         header, body = self._expect("invoke")
@@ -134,26 +138,31 @@ class PipeTransport:
         return headers, body
 
     def answer(self, request_id, result, error):
-        if error is None:
-            self.send({"type": "response", "requestId": request_id,
-                       "maxRssKb": peak_rss_kb()}, result)
-        else:
-            self.send({"type": "error", "requestId": request_id,
-                       "errorType": error["errorType"], "maxRssKb": peak_rss_kb()},
-                      json.dumps(error).encode("utf-8"))
+        header = {"type": "response" if error is None else "error", "requestId": request_id}
+        if error is not None:
+            header["errorType"] = error["errorType"]
+        header["maxRssKb"], cpu_ms = usage()
+        if cpu_ms is not None and self.cpu_mark is not None:
+            header["cpuMs"] = round(max(0.0, cpu_ms - self.cpu_mark), 3)
+        self.cpu_mark = cpu_ms
+        self.send(header, result if error is None else json.dumps(error).encode("utf-8"))
 
     def init_error(self, error):
         self.send({"type": "init_error", "errorType": error["errorType"]},
                   json.dumps(error).encode("utf-8"))
 
 
-def peak_rss_kb():
-    """The runtime's peak RSS (ru_maxrss, kB: VmHWM), 0 when unknown. Cheaper
-    than the agent reading /proc/<pid>/status, which gVisor renders in full."""
+def usage():
+    """(peak RSS in kB, CPU time user+system in ms) of the runtime from one
+    getrusage: (0, None) when unknown. Cheaper than the agent reading
+    /proc/<pid>/status, which gVisor renders in full. The CPU time is the
+    process's, so it includes the runtime's own work around the handler (reading
+    the event, writing the answer)."""
     resource = sys.modules.get("resource")
     if resource is None:
-        return 0
+        return 0, None
     try:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        ru = resource.getrusage(resource.RUSAGE_SELF)
     except OSError:
-        return 0
+        return 0, None
+    return ru.ru_maxrss, (ru.ru_utime + ru.ru_stime) * 1000.0

@@ -16,7 +16,7 @@ export function parseFunctionName(raw: string, queryQualifier?: string): { name:
   const fromName = parts[1];
   const fromQuery = queryQualifier === '' ? undefined : queryQualifier;
   if (fromName !== undefined && fromQuery !== undefined && fromName !== fromQuery) {
-    throw invalid(`the function name's qualifier "${fromName}" contradicts Qualifier "${fromQuery}"`);
+    throw invalid('The derived qualifier from the function name does not match the specified qualifier.');
   }
   return { name: parts[0], qualifier: fromName ?? fromQuery };
 }

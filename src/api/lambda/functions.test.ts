@@ -138,3 +138,18 @@ test('errors carry the Lambda exception names clients branch on', async () => {
   await rejects(lambda.send(new GetFunctionCommand({ FunctionName: 'exists:1', Qualifier: '2' })), 'InvalidParameterValueException');
   await rejects(lambda.send(new GetFunctionCommand({ FunctionName: 'bad' })), 'ResourceNotFoundException');
 });
+
+test('CreateFunction takes Runtime nodejs22.x with an index.mjs handler; a runtime the node lacks is InvalidParameterValueException naming those it has', async () => {
+  const created = await lambda.send(new CreateFunctionCommand({
+    FunctionName: 'lam-node', Role: ROLE, Runtime: 'nodejs22.x', Handler: 'index.handler',
+    Code: { ZipFile: await zipFiles({ 'index.mjs': 'export const handler = async () => "node";\n' }) },
+  }));
+  assert.equal(created.Runtime, 'nodejs22.x');
+  assert.equal(created.Handler, 'index.handler');
+  const err = await rejects(lambda.send(new CreateFunctionCommand({
+    FunctionName: 'lam-node20', Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler',
+    Code: { ZipFile: await zipFiles({ 'index.mjs': 'export const handler = async () => 1;\n' }) },
+  })), 'InvalidParameterValueException');
+  // in AWS's words, listing the names this node accepts
+  assert.match(err.message, /Value nodejs20\.x at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[python3\.11, nodejs22\.x, nodejs24\.x, /);
+});

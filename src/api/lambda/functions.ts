@@ -15,8 +15,12 @@ import {
 } from './schemas.js';
 import { checkRevision, functionConfiguration, invalid, latestRevision, settingsFromLambda, zipFromLambda, type FunctionConfiguration } from './shapes.js';
 
-/** a 50 MB zip grows by a third in base64, plus the JSON around it */
-const CODE_BODY_LIMIT = Math.ceil(ZIP_LIMIT_BYTES * 1.4);
+/**
+ * What AWS takes for a request carrying a zip: the base64 of 50 MB, JSON around it
+ * included ("Request must be smaller than 69905067 bytes for the CreateFunction
+ * operation", a RequestEntityTooLargeException).
+ */
+const CODE_BODY_LIMIT = Math.ceil(ZIP_LIMIT_BYTES * 4 / 3);
 
 type Fn = { Params: { FunctionName: string } };
 type Qualified = Fn & { Querystring: { Qualifier?: string } };
@@ -28,7 +32,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     const { name, qualifier } = parseFunctionName(body.FunctionName);
     if (qualifier !== undefined) throw invalid('FunctionName may not carry a qualifier when creating a function');
     const zip = zipFromLambda(body.Code, ZIP_LIMIT_BYTES);
-    const v = await registry.createWithCode(name, settingsFromLambda(body), zip, body.Publish === true);
+    const v = await registry.createWithCode(name, settingsFromLambda(body, registry.runtimes.accepted()), zip, body.Publish === true, body.Tags ?? {});
     req.log.info({ function: name, version: v.version }, 'created through the Lambda API');
     return reply.status(201).send(functionConfiguration(registry.get(name), v, body.Publish === true ? 'version' : 'latest'));
   });
@@ -51,6 +55,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     return {
       Configuration: configurationFor(registry, name, qualifier),
       Code: { RepositoryType: 'S3' },
+      ...tagsOf(registry, name),
       ...(fn.reservedConcurrency !== null ? { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } } : {}),
     };
   });
@@ -62,7 +67,7 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
 
   app.put<Fn & { Body: UpdateConfigurationBody }>('/functions/:FunctionName/configuration', { config: needs('functions:write', 'path', 'function.update-configuration'), schema: updateConfiguration }, async (req) => {
     const name = unqualifiedName(req.params.FunctionName);
-    const fn = await registry.reconfigure(name, (current) => settingsFromLambda(req.body, current), (current) => checkRevision(req.body.RevisionId, latestRevision(current)));
+    const fn = await registry.reconfigure(name, (current) => settingsFromLambda(req.body, registry.runtimes.accepted(), current), (current) => checkRevision(req.body.RevisionId, latestRevision(current)));
     return functionConfiguration(fn, registry.latest(name).snapshot, 'latest');
   });
 
@@ -78,7 +83,8 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
 
   app.delete<Qualified>('/functions/:FunctionName', { config: needs('functions:write', 'path', 'function.delete'), schema: qualifiedFunction }, async (req, reply) => {
     const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
-    if (qualifier === undefined || qualifier === LATEST) await registry.delete(name);
+    if (qualifier === LATEST) throw invalid('$LATEST version cannot be deleted without deleting the function.');
+    if (qualifier === undefined) await registry.delete(name);
     else if (isVersionNumber(qualifier)) registry.deleteVersion(name, Number(qualifier));
     else throw invalid('to delete an alias use DeleteAlias; DeleteFunction takes a version number as Qualifier');
     return reply.status(204).send();
@@ -89,8 +95,9 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     const { snapshot } = registry.latest(name);
     checkRevision(req.body.RevisionId, latestRevision(registry.get(name)));
     const sha = req.body.CodeSha256;
-    if (sha !== undefined && snapshot && sha !== Buffer.from(snapshot.codeSha256, 'hex').toString('base64')) {
-      throw invalid(`CodeSha256 ${sha} does not match the code of $LATEST`);
+    const current = snapshot ? Buffer.from(snapshot.codeSha256, 'hex').toString('base64') : '';
+    if (sha !== undefined && snapshot && sha !== current) {
+      throw invalid(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${current}). Please try again with the CodeSHA256 in $LATEST.`);
     }
     const v = registry.publish(name);
     return reply.status(201).send(functionConfiguration(registry.get(name), v, 'version'));
@@ -103,6 +110,12 @@ export function lambdaFunctionRoutes(app: FastifyInstance, { registry }: Pick<La
     const page = paginate(items, req.query);
     return { Versions: page.items, ...(page.next ? { NextMarker: page.next } : {}) };
   });
+}
+
+/** GetFunction's Tags: left out when the function has none, as Lambda answers. */
+function tagsOf(registry: Registry, name: string): { Tags?: Record<string, string> } {
+  const tags = registry.tags.get(name);
+  return Object.keys(tags).length ? { Tags: tags } : {};
 }
 
 /** The configuration of $LATEST, a version, or the version an alias points at. */

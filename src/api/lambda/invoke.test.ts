@@ -61,28 +61,39 @@ test('a function error is 200 with FunctionError and the error as payload; LogTy
   }
 });
 
-test('Event answers 202 and then runs, recorded under the request id it answered; DryRun answers 204', async () => {
+test('Event answers 202 once queued and then runs, under the request id it answered (its first attempt recorded as <id>.1); DryRun answers 204', async () => {
   const queued = await lambda.send(new InvokeCommand({ FunctionName: 'lam', InvocationType: 'Event', Payload: payload({ n: 42 }) }));
   assert.equal(queued.StatusCode, 202);
   const id = queued.$metadata.requestId!;
-  const record = await eventually(() => t.services.recorder.get(id), 'the Event invocation to run');
+  const done = await eventually(() => t.services.asyncInvocations.get(id)?.event.state === 'succeeded', 'the Event invocation to run');
+  assert.ok(done);
+  const record = await eventually(() => t.services.recorder.get(`${id}.1`), 'its attempt record');
   assert.equal(record.status, 'success');
   assert.equal(record.requestBytes, JSON.stringify({ n: 42 }).length);
   const dry = await lambda.send(new InvokeCommand({ FunctionName: 'lam', InvocationType: 'DryRun' }));
   assert.equal(dry.StatusCode, 204);
   await rejects(lambda.send(new InvokeCommand({ FunctionName: 'nope', InvocationType: 'DryRun' })), 'ResourceNotFoundException');
+  const stored = Object.values(t.services.asyncInvocations.counts()).reduce((a, b) => a + b, 0);
+  await rejects(lambda.send(new InvokeCommand({ FunctionName: 'nope', InvocationType: 'Event' })), 'ResourceNotFoundException');
+  assert.equal(Object.values(t.services.asyncInvocations.counts()).reduce((a, b) => a + b, 0), stored, 'an Event for no function is not queued');
 });
 
-test('payload limits: over 6 MB is RequestTooLargeException (413); an Event over 1 MB too', async () => {
+test('payload limits: a body over 6 MB is RequestEntityTooLargeException (413) in AWS words; an Event over 1 MB is RequestTooLargeException', async () => {
   const big = payload({ pad: 'x'.repeat(6 * 1024 * 1024) });
-  const tooLarge = await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam', Payload: big })), 'RequestTooLargeException');
+  const tooLarge = await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam', Payload: big })), 'RequestEntityTooLargeException');
   assert.equal(tooLarge.$metadata?.httpStatusCode, 413);
+  assert.equal(tooLarge.message, 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
   await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam', InvocationType: 'Event', Payload: payload({ pad: 'x'.repeat(1024 * 1024) }) })), 'RequestTooLargeException');
 });
 
 test('bad input gets the exception AWS names', async () => {
-  await rejects(lambda.send(new InvokeCommand({ FunctionName: 'nope' })), 'ResourceNotFoundException');
-  await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam', Qualifier: 'no-such-alias' })), 'ResourceNotFoundException');
+  const missing = await rejects(lambda.send(new InvokeCommand({ FunctionName: 'nope' })), 'ResourceNotFoundException');
+  assert.equal(missing.message, 'Function not found: arn:aws:lambda:local:000000000000:function:nope:$LATEST');
+  const noAlias = await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam', Qualifier: 'no-such-alias' })), 'ResourceNotFoundException');
+  assert.equal(noAlias.message, 'Function not found: arn:aws:lambda:local:000000000000:function:lam:no-such-alias');
+  const noVersion = await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam:99' })), 'ResourceNotFoundException');
+  assert.equal(noVersion.message, 'Function not found: arn:aws:lambda:local:000000000000:function:lam:99');
   await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam', Payload: new TextEncoder().encode('{not json') })), 'InvalidRequestContentException');
-  await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam:live', Qualifier: '2' })), 'InvalidParameterValueException');
+  const contradiction = await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam:live', Qualifier: '2' })), 'InvalidParameterValueException');
+  assert.equal(contradiction.message, 'The derived qualifier from the function name does not match the specified qualifier.');
 });

@@ -73,17 +73,19 @@ test('every date prefix refuses an unsigned request (401 UnrecognizedClientExcep
   }
 });
 
-test('errors are REST-JSON: the status, x-amzn-ErrorType, x-amzn-RequestId and {Type, message}', async () => {
+test('errors are REST-JSON: the status, x-amzn-ErrorType, x-amzn-RequestId and {Type, message}, {Type, Message} when not found', async () => {
   const missing = await t.request('GET', '/2015-03-31/functions/nope');
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.headers['x-amzn-errortype'], 'ResourceNotFoundException');
   assert.ok(missing.headers['x-amzn-requestid']);
-  assert.deepEqual(Object.keys(missing.json()).sort(), ['Type', 'message']);
-  assert.equal(missing.json().Type, 'User');
+  assert.deepEqual(missing.json(), { Type: 'User', Message: 'Function not found: arn:aws:lambda:local:000000000000:function:nope' });
+  const conflict = await t.request('POST', '/2015-03-31/functions/lam/versions', { RevisionId: 'stale' });
+  assert.equal(conflict.headers['x-amzn-errortype'], 'PreconditionFailedException');
+  assert.deepEqual(Object.keys(conflict.json()).sort(), ['Type', 'message']);
   const route = await t.request('GET', '/2015-03-31/layers');
   assert.equal(route.statusCode, 404);
   assert.equal(route.headers['x-amzn-errortype'], 'ResourceNotFoundException');
-  assert.match(route.json().message, /no Lambda API route/);
+  assert.match(route.json().Message, /no Lambda API route/);
   const ok = await t.request('GET', '/2015-03-31/functions/lam');
   assert.ok(ok.headers['x-amzn-requestid'], 'successes carry a request id too');
 });

@@ -2,9 +2,10 @@
 // AliasConfiguration, function URL configs; RevisionIds; request-field mapping.
 import { createHash } from 'node:crypto';
 import { SkyscaleError } from '../../errors.js';
-import { SECRET_MASK, type RawFunctionConfig } from '../../model/function-config.js';
+import { LIMITS, SECRET_MASK, type RawFunctionConfig } from '../../model/function-config.js';
 import type { AliasRecord, FunctionRecord, FunctionSettings, FunctionUrlRecord, VersionRecord } from '../../model/function.js';
-import { functionArn, LATEST, logGroupName, ROLE_ARN } from '../../model/names.js';
+import { functionArn, LATEST, logGroupName, REGION, ROLE_ARN } from '../../model/names.js';
+import { VERSION } from '../../version.js';
 import type { CodeBody, LambdaSettingsBody } from './schemas.js';
 
 export function revisionId(...parts: (string | number | null)[]): string {
@@ -57,6 +58,7 @@ export interface FunctionConfiguration {
   EphemeralStorage: { Size: number };
   SnapStart: { ApplyOn: 'None'; OptimizationStatus: 'Off' };
   LoggingConfig: { LogFormat: 'Text'; LogGroup: string };
+  RuntimeVersionConfig: { RuntimeVersionArn: string };
 }
 
 export interface AliasConfiguration {
@@ -110,7 +112,17 @@ export function functionConfiguration(fn: FunctionRecord, v: VersionRecord | nul
     EphemeralStorage: { Size: 512 },
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
     LoggingConfig: { LogFormat: 'Text', LogGroup: logGroupName(fn.name) },
+    RuntimeVersionConfig: { RuntimeVersionArn: runtimeVersionArn(s.runtime) },
   };
+}
+
+/**
+ * The runtime version a function runs, shaped as Lambda's
+ * (`arn:aws:lambda:<region>::runtime:<64 hex>`): one per runtime and Skyscale release,
+ * since a release's runtime shims are what a runtime version is here.
+ */
+export function runtimeVersionArn(runtime: string): string {
+  return `arn:aws:lambda:${REGION}::runtime:${createHash('sha256').update(`skyscale ${VERSION} ${runtime}`).digest('hex')}`;
 }
 
 export function aliasConfiguration(a: AliasRecord): AliasConfiguration {
@@ -146,8 +158,20 @@ function lambdaVariables(s: Pick<FunctionSettings, 'env' | 'secretEnv'>): Record
  * GetFunctionConfiguration shows it) keeps its stored value: reading a configuration,
  * changing one variable and sending it back leaves the secrets as they were.
  */
-export function settingsFromLambda(body: LambdaSettingsBody & { PackageType?: string }, current?: Pick<FunctionSettings, 'secretEnv'>): RawFunctionConfig {
+export function settingsFromLambda(
+  body: LambdaSettingsBody & { PackageType?: string },
+  /** the runtime names this node accepts (its own and those it stands in for) */
+  runtimes: readonly string[],
+  current?: Pick<FunctionSettings, 'secretEnv'>,
+): RawFunctionConfig {
   if (body.PackageType !== undefined && body.PackageType !== 'Zip') throw invalid('PackageType must be Zip (container images are not supported)');
+  if (body.Runtime !== undefined && !runtimes.includes(body.Runtime)) {
+    throw invalid(`Value ${body.Runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${runtimes.join(', ')}] or be a valid ARN`);
+  }
+  const measured = JSON.stringify(body.Environment?.Variables ?? {});
+  if (Buffer.byteLength(measured) > LIMITS.envBytes) {
+    throw invalid(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`);
+  }
   return {
     ...(body.Runtime !== undefined ? { runtime: body.Runtime } : {}),
     ...(body.Handler !== undefined ? { handler: body.Handler } : {}),
@@ -169,7 +193,11 @@ export function zipFromLambda(code: CodeBody, limitBytes: number): Buffer {
   if (code.S3Bucket !== undefined || code.S3Key !== undefined || code.ImageUri !== undefined) throw invalid('only ZipFile code is supported (S3 and container images are not)');
   if (!code.ZipFile) throw invalid('ZipFile (the base64 of a zip) is required');
   const bytes = Buffer.from(code.ZipFile, 'base64');
-  if (bytes.length > limitBytes) throw new SkyscaleError('PayloadTooLarge', `the zip is ${bytes.length} bytes; the limit for a zip sent in the request is ${limitBytes} bytes`);
+  // a zip starts with a local file header, or (empty) with the end of its central directory
+  if (bytes.length < 4 || (bytes.readUInt32LE(0) !== 0x04034b50 && bytes.readUInt32LE(0) !== 0x06054b50)) {
+    throw new SkyscaleError('InvalidCodePackage', 'Could not unzip uploaded file. Please check your file, then try to upload again.');
+  }
+  if (bytes.length > limitBytes) throw new SkyscaleError('RequestBodyTooLarge', `the zip is ${bytes.length} bytes; the limit for a zip sent in the request is ${limitBytes} bytes`);
   return bytes;
 }
 

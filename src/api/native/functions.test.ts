@@ -29,6 +29,40 @@ test('create, list, read and delete a function', async () => {
   assert.equal((await t.request('DELETE', '/v1/functions/crud')).statusCode, 404);
 });
 
+test('GET /v1/runtimes lists the runtimes with their real versions, then the names Python 3.11 stands in for', async () => {
+  const res = await t.request('GET', '/v1/runtimes');
+  assert.equal(res.statusCode, 200);
+  const runtimes = res.json().runtimes as { name: string; language: string; version: string; runsOn?: string; note?: string }[];
+  assert.deepEqual(runtimes.slice(0, 3), [
+    { name: 'python3.11', language: 'python', version: '3.11.2' },
+    { name: 'nodejs22.x', language: 'nodejs', version: '22.23.5' },
+    { name: 'nodejs24.x', language: 'nodejs', version: '24.22.3' },
+  ]);
+  assert.deepEqual(runtimes.find((r) => r.name === 'python3.8'), { name: 'python3.8', language: 'python', version: '3.11.2', runsOn: 'python3.11', note: 'python3.8 runs on Python 3.11 here' });
+});
+
+test('a Node.js runtime is accepted; one the node lacks is refused naming those it has; python3.8 is taken with a note', async () => {
+  const node = await t.request('POST', '/v1/functions', { name: 'rt-node', runtime: 'nodejs22.x', handler: 'index.handler' });
+  assert.equal(node.statusCode, 201);
+  assert.equal(node.json().function.runtime, 'nodejs22.x');
+  assert.equal(node.json().function.runtimeNote, undefined);
+  for (const runtime of ['nodejs20.x', 'python3.13']) {
+    const refused = await t.request('POST', '/v1/functions', { name: 'rt-missing', runtime });
+    assert.equal(refused.statusCode, 400, runtime);
+    assert.equal(refused.json().error.type, 'InvalidFunctionConfig');
+    assert.match(refused.json().error.message, new RegExp(`runtime "${runtime.replace('.', '\\.')}" is not available on this node; it has python3\\.11, nodejs22\\.x, nodejs24\\.x`));
+  }
+  const old = await t.request('POST', '/v1/functions', { name: 'rt-old', runtime: 'python3.8' });
+  assert.equal(old.statusCode, 201);
+  assert.equal(old.json().function.runtimeNote, 'python3.8 runs on Python 3.11 here');
+  const deployed = await t.request('POST', '/v1/functions/rt-node/versions', await zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }),
+    { 'content-type': 'application/zip' });
+  assert.equal(deployed.statusCode, 201, deployed.body);
+  const noFile = await t.request('POST', '/v1/functions/rt-node/versions', await zipFiles({ 'handler.py': 'x' }), { 'content-type': 'application/zip' });
+  assert.equal(noFile.statusCode, 400);
+  assert.match(noFile.json().error.message, /needs the file "index\.js" or "index\.mjs" or "index\.cjs"/);
+});
+
 test('PUT creates (201) then updates (200) the settings; the body may not name another function', async () => {
   assert.equal((await t.request('PUT', '/v1/functions/upsert', { timeout: 5 })).statusCode, 201);
   const updated = await t.request('PUT', '/v1/functions/upsert', { description: 'now described' });

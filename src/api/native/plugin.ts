@@ -1,6 +1,6 @@
 // The native API: /healthz and /v1/openapi.yaml without a key, and under /v1 the
-// functions, versions, aliases, invocations, logs, the pool, API keys and the audit
-// log, each route taking `Authorization: Bearer <id>.<secret>` with the role and scope
+// functions, versions, aliases, invocations, logs, the pool, the runtimes, API keys and
+// the audit log, each route taking `Authorization: Bearer <id>.<secret>` with the role and scope
 // its config declares (checked by the gate before the body is read). Errors answer
 // `{error: {type, message, hint?}}`.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -16,8 +16,10 @@ import { auditRoutes } from './audit.js';
 import { functionRoutes } from './functions.js';
 import { invocationRoutes } from './invocations.js';
 import { keyRoutes } from './keys.js';
+import { metricRoutes, scrapeRoute } from './metrics.js';
 import { poolRoutes } from './pool.js';
 import { publicRoutes } from './public.js';
+import { runtimeRoutes } from './runtimes.js';
 
 const nameInBody = (body: unknown): string | undefined => {
   const name = (body as { name?: unknown } | null)?.name;
@@ -37,6 +39,7 @@ export function nativeApi(deps: NativeServices): FastifyPluginAsync {
       functionParam: 'name', functionInPath: (name) => name, functionInBody: nameInBody, notFound: nativeRouteNotFound,
     });
     await app.register(publicRoutes(deps));
+    await app.register(scrapeRoute(deps));
     await app.register(async (v1) => {
       acceptRawBodies(v1);
       parseDeclaredInput(v1);
@@ -45,6 +48,8 @@ export function nativeApi(deps: NativeServices): FastifyPluginAsync {
       await v1.register(aliasRoutes(deps));
       await v1.register(invocationRoutes(deps));
       await v1.register(poolRoutes(deps));
+      await v1.register(metricRoutes(deps));
+      await v1.register(runtimeRoutes(deps));
       await v1.register(keyRoutes(deps));
       await v1.register(auditRoutes(deps));
     }, { prefix: '/v1' });

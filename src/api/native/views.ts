@@ -4,6 +4,8 @@
 import { SECRET_MASK } from '../../model/function-config.js';
 import type { AliasRecord, FunctionRecord, FunctionSettings, VersionRecord } from '../../model/function.js';
 import type { InvocationStatus, InvocationWithLog } from '../../model/invocation.js';
+import type { AsyncAttempt, AsyncEvent, AsyncState } from '../../model/async-invocation.js';
+import { runtimeNote } from '../../model/runtimes.js';
 
 /** Env as read: plain values as they are, secret ones masked. */
 export type EnvView = Record<string, string | { secret: typeof SECRET_MASK }>;
@@ -11,6 +13,8 @@ export type EnvView = Record<string, string | { secret: typeof SECRET_MASK }>;
 /** The settings a function and each of its versions carry, as the API shows them. */
 export interface SettingsView {
   runtime: string;
+  /** "python3.8 runs on Python 3.11 here" when another runtime stands in for the one named */
+  runtimeNote?: string;
   handler: string;
   memory: number;
   timeout: number;
@@ -72,8 +76,9 @@ export function versionView(v: VersionRecord): VersionView {
 }
 
 function settingsView(s: FunctionSettings): SettingsView {
+  const note = runtimeNote(s.runtime);
   return {
-    runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, env: envView(s), description: s.description, network: s.network, allow: s.allow,
+    runtime: s.runtime, ...(note === undefined ? {} : { runtimeNote: note }), handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, env: envView(s), description: s.description, network: s.network, allow: s.allow,
   };
 }
 
@@ -89,4 +94,28 @@ export function aliasView(a: AliasRecord): AliasView {
 
 export function logEntryView(r: InvocationWithLog): LogEntryView {
   return { id: r.id, version: r.version, status: r.status, startedAt: r.startedAt, durationMs: r.durationMs, cold: r.cold, log: r.log };
+}
+
+/** An asynchronous invocation: where it is in the queue and each attempt to run it. */
+export interface AsyncInvocationWire {
+  id: string;
+  function: string;
+  qualifier: string | null;
+  state: AsyncState;
+  acceptedAt: string;
+  /** when the next attempt is due (queued and retrying only) */
+  nextAttemptAt: string | null;
+  finishedAt: string | null;
+  /** why it failed or expired */
+  reason: string | null;
+  payloadBytes: number;
+  attempts: AsyncAttempt[];
+}
+
+export function asyncView({ event: e, attempts }: { event: Omit<AsyncEvent, 'payload'> & { payloadBytes: number }; attempts: AsyncAttempt[] }): AsyncInvocationWire {
+  return {
+    id: e.id, function: e.functionName, qualifier: e.qualifier, state: e.state, acceptedAt: e.acceptedAt,
+    nextAttemptAt: e.state === 'queued' || e.state === 'retrying' ? e.nextAttemptAt : null, finishedAt: e.finishedAt, reason: e.reason,
+    payloadBytes: e.payloadBytes, attempts,
+  };
 }

@@ -5,6 +5,7 @@
 // the deploying shell's environment, so the value need not be written in a file.
 import { CliError } from '../cli-error.js';
 import { readFunctionFolder, packageFolder } from '../function-folder.js';
+import { folderOf } from '../function-here.js';
 import { NAME_OPTION, requireName, type Command, type Values } from '../command.js';
 
 export const deployCommand: Command = {
@@ -14,22 +15,25 @@ export const deployCommand: Command = {
   options: { ...NAME_OPTION, dir: { type: 'string' }, secret: { type: 'string', multiple: true } },
   async run(values, positionals, ctx) {
     const name = requireName(values, positionals, this.usage);
-    const folder = readFunctionFolder((values.dir as string | undefined) ?? name, secretsFromEnvironment(values, ctx.env));
+    const folder = readFunctionFolder(folderOf(name, values.dir as string | undefined), secretsFromEnvironment(values, ctx.env));
     const progress = (msg: string) => { if (!ctx.json) ctx.err(`… ${msg}`); };
     progress(`packaging ${folder.dir}`);
-    const zip = await packageFolder(folder.dir, progress);
+    const zip = await packageFolder(folder.dir, progress, folder.settings.runtime);
     const s = folder.settings;
     const settings = {
       runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, description: s.description,
       env: { ...s.env, ...Object.fromEntries(Object.entries(s.secretEnv).map(([k, v]) => [k, { secret: v }])) },
       ...(folder.raw.minWarm !== undefined ? { minWarm: folder.raw.minWarm } : {}),
+      ...(folder.raw.async !== undefined ? { async: folder.raw.async } : {}),
       // unset: a new function gets the server's default, an existing one keeps its own
       ...(folder.raw.network !== undefined ? { network: s.network } : {}),
       ...(folder.raw.allow !== undefined ? { allow: s.allow } : {}),
     };
     progress(`uploading ${(zip.length / 1024).toFixed(1)} KiB`);
-    const { version } = await ctx.client().json<{ version: { version: number; codeSha256: string; codeSize: number } }>(
+    const { version } = await ctx.client().json<{ version: { version: number; codeSha256: string; codeSize: number; runtimeNote?: string } }>(
       'POST', `/v1/functions/${encodeURIComponent(folder.name)}/versions`, zip, { 'content-type': 'application/zip', 'skyscale-settings': headerJson(settings) });
+    // a runtime another stands in for (python3.8 on the image's 3.11): said on every deploy
+    if (version.runtimeNote && !ctx.json) ctx.err(`warning: ${version.runtimeNote}`);
     if (ctx.json) ctx.out(JSON.stringify({ function: folder.name, ...version }));
     else ctx.out(`Deployed ${folder.name} version ${version.version} (sha256 ${version.codeSha256.slice(0, 12)}, ${version.codeSize} bytes)\nInvoke: skyscale invoke --name ${folder.name} --payload '{}'`);
     return 0;

@@ -1,7 +1,7 @@
 // skyscale list | info --name N | delete --name N | versions --name N
 import { NAME_OPTION, requireName, table, type Command } from '../command.js';
 
-interface FnView { name: string; runtime: string; handler: string; memory: number; timeout: number; latestVersion: number | null; updatedAt: string; env: Record<string, string | { secret: string }>; network?: string; allow?: string[]; minWarm?: number; reservedConcurrency?: number | null }
+interface FnView { name: string; runtime: string; runtimeNote?: string; handler: string; memory: number; timeout: number; latestVersion: number | null; updatedAt: string; env: Record<string, string | { secret: string }>; network?: string; allow?: string[]; minWarm?: number; reservedConcurrency?: number | null }
 interface VersionView { version: number; codeSha256: string; codeSize: number; runtime: string; memory: number; timeout: number; createdAt: string }
 
 export const listCommand: Command = {
@@ -25,17 +25,19 @@ export const infoCommand: Command = {
   options: { ...NAME_OPTION },
   async run(values, positionals, ctx) {
     const name = requireName(values, positionals, this.usage);
-    const info = await ctx.client().json<{ function: FnView; latest: VersionView | null; versions: number }>('GET', `/v1/functions/${encodeURIComponent(name)}`);
+    const info = await ctx.client().json<{ function: FnView; async?: { maxRetryAttempts: number; maxEventAgeSeconds: number }; latest: VersionView | null; versions: number }>(
+      'GET', `/v1/functions/${encodeURIComponent(name)}`);
     if (ctx.json) {
       ctx.out(JSON.stringify(info));
       return 0;
     }
     const f = info.function;
     ctx.out(table([
-      ['name', f.name], ['runtime', `${f.runtime} (runs on the sandbox image's Python 3.11)`], ['handler', f.handler], ['memory', `${f.memory} MB`],
+      ['name', f.name], ['runtime', f.runtimeNote ? `${f.runtime} (${f.runtimeNote})` : f.runtime], ['handler', f.handler], ['memory', `${f.memory} MB`],
       ['timeout', `${f.timeout} s`], ['env', Object.entries(f.env).map(([k, v]) => (typeof v === 'string' ? k : `${k} (secret)`)).join(', ') || '-'], ['versions', info.versions],
       ['network', f.network ? `${f.network}${f.allow?.length ? ` (allow ${f.allow.join(', ')})` : ''}` : '-'],
       ['min warm', f.minWarm ?? 0], ['concurrency', f.reservedConcurrency ?? 'unreserved'],
+      ['async', info.async ? `${info.async.maxRetryAttempts} retries, events kept ${info.async.maxEventAgeSeconds} s` : '-'],
       ['latest', info.latest ? `${info.latest.version} (sha256 ${info.latest.codeSha256.slice(0, 12)}, ${info.latest.codeSize} bytes, ${info.latest.createdAt})` : 'not deployed'],
     ]));
     return 0;

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { CliError } from '../cli-error.js';
 import { NAME_OPTION, PAYLOAD_OPTIONS, formatPayload, readPayload, requireName, type Command } from '../command.js';
 import { packageFolder, readFunctionFolder } from '../function-folder.js';
+import { folderOf } from '../function-here.js';
 import { loadConfig } from '../../config.js';
 
 export const testCommand: Command = {
@@ -15,14 +16,14 @@ export const testCommand: Command = {
   options: { ...NAME_OPTION, ...PAYLOAD_OPTIONS, dir: { type: 'string' } },
   async run(values, positionals, ctx) {
     const name = requireName(values, positionals, this.usage);
-    const folder = readFunctionFolder((values.dir as string | undefined) ?? name);
+    const folder = readFunctionFolder(folderOf(name, values.dir as string | undefined));
     const event = await readPayload(values, ctx);
     const config = loadConfig(ctx.env);
     if (!existsSync(config.agentPath)) throw new CliError('AgentMissing', `the agent binary is missing (${config.agentPath})`, 'run scripts/setup.sh first');
     const [{ canonicalizePackage }, { LocalRunner }, { default: pino }] = await Promise.all([
       import('../../registry/code-package.js'), import('../../local-runner.js'), import('pino'),
     ]);
-    const pkg = await canonicalizePackage(await packageFolder(folder.dir, (m) => ctx.err(`… ${m}`)), folder.settings.handler).catch((e: Error) => {
+    const pkg = await canonicalizePackage(await packageFolder(folder.dir, (m) => ctx.err(`… ${m}`), folder.settings.runtime), folder.settings.handler, undefined, folder.settings.runtime).catch((e: Error) => {
       throw new CliError('InvalidCodePackage', e.message, (e as { hint?: string }).hint);
     });
     const runner = new LocalRunner(config, folder.name, folder.settings, pkg.tar, pino({ level: 'silent' }));

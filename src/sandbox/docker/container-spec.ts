@@ -33,7 +33,8 @@ export interface ContainerSpecInput {
   runtime: 'runc' | 'runsc';
   node: string;
   dataDir: string;
-  prestart?: 'python';
+  /** pre-warm this runtime family before `ready` (the agent's --prestart) */
+  prestart?: string;
   /** CPUs of the host: the CPU cap is never above them */
   hostCpus: number;
 }
@@ -46,7 +47,9 @@ export function containerSpec(s: ContainerSpecInput): Record<string, unknown> {
     Image: s.image,
     Entrypoint: [`${KIT_MOUNT}/bin/skyscale-agent`],
     Cmd: ['--runtime-api', '127.0.0.1:9001', '--task-dir', '/var/task', '--python', '/usr/bin/python3',
-      '--python-bootstrap', `${KIT_MOUNT}/runtime/python/bootstrap.py`, ...(s.prestart ? ['--prestart', s.prestart] : [])],
+      '--python-bootstrap', `${KIT_MOUNT}/runtime/python/bootstrap.py`,
+      // the root filesystem's Node.js builds (/opt/node22, /opt/node24), as under gVisor
+      '--node-dir', '/opt', '--node-bootstrap', `${KIT_MOUNT}/runtime/node/bootstrap.mjs`, ...(s.prestart ? ['--prestart', s.prestart] : [])],
     Env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', 'HOME=/tmp'],
     WorkingDir: '/',
     User: '65534:65534',

@@ -11,7 +11,7 @@ export interface BundleSpec {
   memoryMb: number;
   hostname: string;
   /** pre-warm the runtime before `ready` (the agent's --prestart) */
-  prestart?: 'python';
+  prestart?: string;
   /** a prepared network namespace to join (outbound network); none: a new, empty one */
   netns?: string;
   /** host files bound read-only over the sandbox's (resolv.conf, hosts) */
@@ -35,6 +35,7 @@ export function ociConfig(s: BundleSpec): Record<string, unknown> {
       user: { uid: 65534, gid: 65534 },
       args: ['/opt/skyscale/bin/skyscale-agent', '--runtime-api', '127.0.0.1:9001', '--task-dir', '/var/task',
         '--python', '/usr/bin/python3', '--python-bootstrap', '/opt/skyscale/runtime/python/bootstrap.py',
+        '--node-dir', '/opt', '--node-bootstrap', '/opt/skyscale/runtime/node/bootstrap.mjs',
         ...(s.prestart ? ['--prestart', s.prestart] : [])],
       env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', 'HOME=/tmp'],
       cwd: '/',

@@ -66,6 +66,7 @@ export class NamespaceDriver implements SandboxDriver {
       '--chdir', '/',
       '/opt/skyscale/bin/skyscale-agent', '--runtime-api', '127.0.0.1:9001', '--task-dir', '/var/task',
       '--python', '/usr/bin/python3', '--python-bootstrap', '/opt/skyscale/runtime/python/bootstrap.py',
+      '--node-dir', '/opt', '--node-bootstrap', '/opt/skyscale/runtime/node/bootstrap.mjs',
       ...(spec.prestart ? ['--prestart', spec.prestart] : []),
     ];
   }

@@ -14,6 +14,9 @@ export interface ProcessDriverOptions {
   agentPath: string;
   pythonBootstrap: string;
   python: string;
+  /** the built-in Node.js runtime, and the directory holding node<major>/bin/node (the root filesystem's /opt): without them Node.js functions fail at init */
+  nodeBootstrap?: string;
+  nodeDir?: string;
   workDir: string;
   log: Logger;
 }
@@ -32,6 +35,7 @@ export class ProcessDriver implements SandboxDriver {
       id: spec.id,
       command: this.o.agentPath,
       args: ['--runtime-api', '127.0.0.1:0', '--task-dir', taskDir, '--python', this.o.python, '--python-bootstrap', this.o.pythonBootstrap,
+        ...(this.o.nodeBootstrap && this.o.nodeDir ? ['--node-dir', this.o.nodeDir, '--node-bootstrap', this.o.nodeBootstrap] : ['--node-dir', '']),
         ...(spec.prestart ? ['--prestart', spec.prestart] : [])],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: taskDir, LANG: 'C.UTF-8' },
       log: this.o.log,
