@@ -13,7 +13,17 @@ export function client(maxSockets: number) {
     req.setNoDelay(true);
     req.end(body);
   });
-  return { post, close: () => agent.destroy() };
+  /** The status and the x-skyscale-request-id header. */
+  const postFull = (url: string, body: string, headers: Record<string, string> = {}) => new Promise<{ status: number; requestId: string }>((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, requestId: String(res.headers['x-skyscale-request-id'] ?? '') }));
+    });
+    req.on('error', reject);
+    req.setNoDelay(true);
+    req.end(body);
+  });
+  return { post, postFull, close: () => agent.destroy() };
 }
 
 export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -40,6 +40,8 @@ export const ERRORS = {
   DependencyBuildTooLarge: { status: 400, lambda: 'InvalidParameterValueException', kind: 'user', summary: "The dependencies a build installed are over the build's size limit (SKYSCALE_BUILD_MAX_MB); nothing changed." },
   DependencyBuildUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'This server cannot build dependencies: its sandboxes are not isolated or have no outbound network (process driver, not root); deploy a package that holds its dependencies instead.' },
   SandboxStartFailed: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'A sandbox could not be started.' },
+  SandboxEngineUnavailable: { status: 503, lambda: 'ServiceException', kind: 'system', summary: 'The Docker engine the docker sandbox driver needs does not answer on DOCKER_HOST (or the default socket), or lacks the runtime asked for: start one with scripts/setup.sh.' },
+  SandboxImageBuildFailed: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The sandbox image could not be built in the Docker engine from the root filesystem; the message ends with the build log\'s tail.' },
   AgentProtocolMismatch: { status: 502, lambda: 'ServiceException', kind: 'system', summary: 'The agent in the sandbox speaks another version of the agent protocol than this server (an agent built from another checkout): rebuild it with scripts/setup.sh.' },
   DataDirInUse: { status: 409, lambda: 'ResourceConflictException', kind: 'user', summary: 'Another Skyscale server is using the data directory (a server refuses to start on it: they would stop each other\'s sandboxes).' },
   InternalError: { status: 500, lambda: 'ServiceException', kind: 'system', summary: 'An unexpected fault in Skyscale itself.' },
@@ -47,6 +49,7 @@ export const ERRORS = {
   CodeBlobMissing: { status: 500, lambda: 'ServiceException', kind: 'system', summary: "A version's code package is missing from the data directory's code store, or damaged there (lost in a restore, or removed by hand): deploy the function again." },
   Forbidden: { status: 403, lambda: 'AccessDeniedException', kind: 'user', summary: "The API key is valid, but its role does not allow this request, or the function is outside the key's function scope." },
   RateLimitExceeded: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'An API key (or, on a public function URL, a client address) sent more requests per second, or ran more invocations at once, than its limit; Retry-After says when to try again.' },
+  EventInvokeConfigNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'The function (or the version or alias named) has no event invoke config of its own.' },
   KeyNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'No API key with that id.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -20,7 +20,8 @@ import { PrometheusMetrics } from './observe/prometheus-metrics.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { createDriver } from './sandbox/factory.js';
+import { availabilityProbe, createDriver } from './sandbox/factory.js';
+import { createAsyncQueue, type AsyncInvocations } from './queue/async-invocations.js';
 import { SandboxDependencyBuilder } from './dependencies/dependency-builder.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
@@ -67,6 +68,8 @@ export interface Services {
   keys: ApiKeys;
   registry: Registry;
   invoker: Invoker;
+  /** the durable queue of asynchronous (Event) invocations, and their event invoke configs */
+  asyncInvocations: AsyncInvocations;
   recorder: InvocationRecorder;
   /** keeps invocation records and logs within their age and size limits */
   retention: LogRetention;
@@ -145,6 +148,8 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   });
   const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
+  const queue = createAsyncQueue({ db, functions: registry, runner: invoker, capacity: () => admission.stats(), settings: config, log });
+  queue.start();
   registry.onChange((e) => {
     if (e.kind === 'deleted') {
       recorder.forgetFunction(e.name);
@@ -163,10 +168,18 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     } catch (err) {
       log.warn({ err }, 'sweeping the code store failed; will try again');
     }
+    try {
+      // finished asynchronous invocations are kept as long as invocation records
+      queue.invocations.prune(new Date(Date.now() - config.logRetentionMs).toISOString());
+    } catch (err) {
+      log.warn({ err }, 'pruning finished asynchronous invocations failed; will try again');
+    }
   }, 60_000).unref();
-  status = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs });
+  status = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs,
+    drivers: availabilityProbe(config) });
   const close = async () => {
     clearInterval(sweeper);
+    queue.close();
     provisioner.shutdown();
     await scheduler.shutdown();
     await driver.shutdown();
@@ -176,7 +189,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     audit.close();
     db.close();
   };
-  return { log, keys, registry, invoker, recorder, retention, status, metrics, rollups, limits, audit, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, asyncInvocations: queue.invocations, recorder, retention, status, metrics, rollups, limits, audit, driver, generatedAdminKey, close };
 }
 
 /** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */

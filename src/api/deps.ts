@@ -10,6 +10,7 @@ import type { InvocationRecorder } from '../observe/invocation-recorder.js';
 import type { MetricRollups } from '../observe/metric-rollups.js';
 import type { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import type { Registry } from '../registry/registry.js';
+import type { AsyncInvocations } from '../queue/async-invocations.js';
 import type { Invoker } from '../scheduler/invoker.js';
 
 export interface ApiServices {
@@ -17,6 +18,7 @@ export interface ApiServices {
   keys: ApiKeys;
   registry: Registry;
   invoker: Invoker;
+  asyncInvocations: AsyncInvocations;
   recorder: InvocationRecorder;
   status: NodeStatus;
   metrics: Pick<PrometheusMetrics, 'scrape' | 'contentType'>;
@@ -28,18 +30,18 @@ export interface ApiServices {
 /** What every surface's gate uses: per-key limits and the audit log of changes. */
 type GateServices = Pick<ApiServices, 'limits'> & { audit: Pick<AuditLog, 'record'> };
 
-/** The native API (/v1, /healthz): Bearer keys (and managing them), the registry, synchronous invokes, records, node status, the audit log. */
-export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'metrics' | 'rollups' | 'limits'> & {
+/** The native API (/v1, /healthz): Bearer keys (and managing them), the registry, invokes (synchronous and queued), records, node status, the audit log. */
+export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'metrics' | 'rollups' | 'limits' | 'asyncInvocations'> & {
   keys: Pick<ApiKeys, 'authenticate' | 'create' | 'list' | 'revoke'>;
   invoker: Pick<Invoker, 'invoke'>;
   audit: Pick<AuditLog, 'record' | 'recent'>;
 };
 
-/** The Lambda API: SigV4 or Bearer keys, the registry, synchronous and Event invokes, the node's concurrency limit (GetAccountSettings). */
-export type LambdaServices = Pick<ApiServices, 'registry'> & GateServices & {
+/** The Lambda API: SigV4 or Bearer keys, the registry, synchronous invokes, the queue of Event invokes and their configs, the node's concurrency limit (GetAccountSettings). */
+export type LambdaServices = Pick<ApiServices, 'registry' | 'asyncInvocations'> & GateServices & {
   status: Pick<NodeStatus, 'concurrencyLimit'>;
   keys: Pick<ApiKeys, 'authenticate' | 'signingSecret'>;
-  invoker: Pick<Invoker, 'invoke' | 'invokeEvent'>;
+  invoker: Pick<Invoker, 'invoke'>;
 };
 
 /** Function URLs: the URL configs, keys (to check AWS_IAM callers and to keep credentials from functions), invokes. */

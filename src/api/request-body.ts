@@ -4,7 +4,7 @@
 // takes a JSON object instead: parseDeclaredInput() parses it in the preValidation
 // step (after authentication, which may need the bytes; before Fastify checks the
 // schema), an empty body counting as {}. Query values arrive as text; those a route
-// declares as integers are read as numbers there too, so their ranges are checked by
+// declares as integers (or booleans: "true", "false") are read as such there too, so their ranges are checked by
 // the schema (bodies are never coerced: a "256" where a number belongs is refused).
 import type { FastifyInstance } from 'fastify';
 import { SkyscaleError } from '../errors.js';
@@ -24,7 +24,7 @@ interface DeclaredSchema {
   querystring?: { properties?: Record<string, { type?: unknown }> };
 }
 
-/** Hooks the JSON parsing of declared bodies and the reading of declared integer query values into this plugin's routes. */
+/** Hooks the JSON parsing of declared bodies and the reading of declared integer and boolean query values into this plugin's routes. */
 export function parseDeclaredInput(app: FastifyInstance, notJson = 'the request body is not valid JSON'): void {
   app.addHook('preValidation', async (req) => {
     const schema = req.routeOptions.schema as DeclaredSchema | undefined;
@@ -36,6 +36,7 @@ export function parseDeclaredInput(app: FastifyInstance, notJson = 'the request 
       for (const [name, s] of Object.entries(declared)) {
         const v = query[name];
         if (s.type === 'integer' && typeof v === 'string' && /^-?[0-9]{1,15}$/.test(v)) query[name] = Number(v);
+        else if (s.type === 'boolean' && (v === 'true' || v === 'false')) query[name] = v === 'true';
       }
     }
   });

@@ -8,6 +8,7 @@ import { defaultClient, type Command, type CommandContext } from './command.js';
 import { initCommand } from './commands/init.js';
 import { deployCommand } from './commands/deploy.js';
 import { invokeCommand } from './commands/invoke.js';
+import { invocationCommand } from './commands/invocation.js';
 import { logsCommand } from './commands/logs.js';
 import { deleteCommand, infoCommand, listCommand, versionsCommand } from './commands/functions.js';
 import { testCommand } from './commands/test.js';
@@ -16,6 +17,7 @@ import { loginCommand } from './commands/login.js';
 import { aliasCommand, publishCommand, rollbackCommand } from './commands/aliases.js';
 import { metricsCommand } from './commands/metrics.js';
 import { poolCommand } from './commands/pool.js';
+import { imagesCommand } from './commands/images.js';
 import { runtimesCommand } from './commands/runtimes.js';
 import { templatesCommand } from './commands/templates.js';
 import { keysCommand } from './commands/keys.js';
@@ -23,8 +25,8 @@ import { auditCommand } from './commands/audit.js';
 import { VERSION } from '../version.js';
 import { jsonSafe, terminalSafe } from './terminal-text.js';
 
-export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, logsCommand, listCommand, infoCommand,
-  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, metricsCommand, runtimesCommand, templatesCommand, keysCommand, auditCommand, loginCommand, serverCommand];
+export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, invocationCommand, logsCommand, listCommand, infoCommand,
+  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, imagesCommand, metricsCommand, runtimesCommand, templatesCommand, keysCommand, auditCommand, loginCommand, serverCommand];
 const NOUN_ALIASES: Record<string, string> = { create: 'init' };
 
 export function usage(): string {

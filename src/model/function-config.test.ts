@@ -61,3 +61,16 @@ test('network: none or outbound; allow entries in canonical form, every bad one 
   const base = normalizeSettings({ allow: ['10.0.0.0/8'] });
   assert.deepEqual(normalizeSettings({ timeout: 9 }, base).allow, ['10.0.0.0/8'], 'an update that leaves allow out keeps it');
 });
+
+test('"async" in skyscale.json: in range it passes (the function keeps it, not the settings); every problem with it is listed', () => {
+  assert.deepEqual(normalizeSettings({ async: { maxRetryAttempts: 0, maxEventAgeSeconds: 60 } }), DEFAULT_SETTINGS);
+  assert.throws(() => normalizeSettings({ async: { maxRetryAttempts: 5, maxEventAgeSeconds: 21601, retries: 1 } }), (err: SkyscaleError) => {
+    assert.deepEqual(err.details?.problems, [
+      'async takes maxRetryAttempts and maxEventAgeSeconds (got retries)',
+      'async.maxRetryAttempts must be a whole number from 0 to 2 (got 5)',
+      'async.maxEventAgeSeconds must be a whole number from 60 to 21600 (got 21601)',
+    ]);
+    return true;
+  });
+  assert.throws(() => normalizeSettings({ async: 3 }), /async must be an object/);
+});

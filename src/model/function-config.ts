@@ -4,6 +4,7 @@
 import { SkyscaleError } from '../errors.js';
 import type { FunctionSettings } from './function.js';
 import { NETWORK_MODES, parseAllowlist, type NetworkMode } from './egress-policy.js';
+import { asyncSettingsProblems } from './async-invocation.js';
 import { isRuntimeName } from './runtimes.js';
 
 export const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -31,6 +32,8 @@ export interface RawFunctionConfig {
   description?: unknown;
   /** provisioned concurrency; applied to the function, not snapshotted per version */
   minWarm?: unknown;
+  /** {"maxRetryAttempts": 0-2, "maxEventAgeSeconds": 60-21600} for asynchronous invocations; the function's, not a version's */
+  async?: unknown;
   /** "none" | "outbound" */
   network?: unknown;
   /** hosts, addresses or CIDR ranges, each with an optional port, that outbound traffic may reach beyond the public internet */
@@ -91,6 +94,14 @@ export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings
     else problems.push('description must be a string of at most 256 characters');
   }
   checkNetwork(raw, out, problems);
+  if (raw.async !== undefined) {
+    if (typeof raw.async !== 'object' || raw.async === null || Array.isArray(raw.async)) problems.push('async must be an object, e.g. {"maxRetryAttempts": 1, "maxEventAgeSeconds": 600}');
+    else {
+      const unknown = Object.keys(raw.async).filter((k) => k !== 'maxRetryAttempts' && k !== 'maxEventAgeSeconds');
+      if (unknown.length) problems.push(`async takes maxRetryAttempts and maxEventAgeSeconds (got ${unknown.join(', ')})`);
+      problems.push(...asyncSettingsProblems(raw.async as Record<string, unknown>));
+    }
+  }
   if (problems.length) {
     throw new SkyscaleError('InvalidFunctionConfig', `${source} is invalid: ${problems.join('; ')}`, { details: { problems } });
   }

@@ -75,7 +75,12 @@ export class Invoker {
     private readonly observer: InvocationObserver = NO_OBSERVER,
   ) {}
 
-  async invoke(functionName: string, qualifier: string | undefined, event: Buffer, requestId: string = randomUUID()): Promise<InvocationOutcome> {
+  /**
+   * Runs the event under `requestId` (what the function sees as its request id) and
+   * records it under `recordId`: the same id, except for an asynchronous invocation's
+   * attempts, each of which has a record of its own.
+   */
+  async invoke(functionName: string, qualifier: string | undefined, event: Buffer, requestId: string = randomUUID(), recordId: string = requestId): Promise<InvocationOutcome> {
     if (event.length > MAX_SYNC_PAYLOAD_BYTES) {
       throw new SkyscaleError('PayloadTooLarge', `the payload is ${event.length} bytes; the limit is ${MAX_SYNC_PAYLOAD_BYTES} bytes (6 MB)`);
     }
@@ -102,14 +107,14 @@ export class Invoker {
       // gets the error, and the record says what happened. No room in the node's memory
       // is a 429 too: a throttle as well as a failed invocation.
       if (err instanceof SkyscaleError && err.type === 'NodeMemoryFull') this.observer.throttled(version.functionName);
-      this.recordFailure(requestId, version, event.length, startedAt, err);
+      this.recordFailure(recordId, version, event.length, startedAt, err);
       throw err;
     } finally {
       this.admission.release(version.functionName);
     }
     const cut = outcome.log.length > RECORDED_LOG_MAX;
     this.keep({
-      id: requestId, functionName: version.functionName, version: version.version, status: outcome.status,
+      id: recordId, functionName: version.functionName, version: version.version, status: outcome.status,
       errorType: outcome.errorType, errorMessage: outcome.errorMessage,
       cold: outcome.start !== 'warm', start: outcome.start, initMs: outcome.initMs, durationMs: outcome.durationMs,
       billedMs: outcome.durationMs === null ? null : Math.max(1, Math.ceil(outcome.durationMs)), maxMemoryKb, cpuMs: outcome.cpuMs,
@@ -120,40 +125,10 @@ export class Invoker {
     return outcome;
   }
 
-  /**
-   * An Event (asynchronous) invocation, already answered with 202: retried like
-   * Lambda's (2 more attempts, with backoff) when it could not run (throttled, no
-   * sandbox), and recorded as failed when every attempt could not, so an accepted
-   * invocation is never silently dropped. (Durability across restarts is the async
-   * queue's job.)
-   */
-  async invokeEvent(functionName: string, qualifier: string | undefined, event: Buffer, requestId: string, retryDelaysMs = [1000, 2000]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.invoke(functionName, qualifier, event, requestId);
-        return;
-      } catch (err) {
-        const retriable = err instanceof SkyscaleError && (err.status === 429 || ['SandboxStartFailed', 'InternalError'].includes(err.type));
-        if (retriable && attempt < retryDelaysMs.length) {
-          await new Promise((r) => setTimeout(r, retryDelaysMs[attempt]));
-          continue;
-        }
-        this.log.warn({ err, function: functionName, requestId, attempts: attempt + 1 }, 'an Event invocation could not run');
-        if (err instanceof SkyscaleError && err.type === 'TooManyRequests') {
-          // throttled before admission: no record was written yet
-          let version: VersionRecord | null = null;
-          try { version = this.registry.resolve(functionName, qualifier); } catch { /* deleted meanwhile */ }
-          if (version) this.recordFailure(requestId, version, event.length, new Date(), err);
-        }
-        return;
-      }
-    }
-  }
-
-  private recordFailure(requestId: string, v: VersionRecord, requestBytes: number, startedAt: Date, err: unknown): void {
+  private recordFailure(recordId: string, v: VersionRecord, requestBytes: number, startedAt: Date, err: unknown): void {
     const type = err instanceof SkyscaleError ? err.type : 'InternalError';
     this.keep({
-      id: requestId, functionName: v.functionName, version: v.version, status: 'failed', errorType: type,
+      id: recordId, functionName: v.functionName, version: v.version, status: 'failed', errorType: type,
       errorMessage: withoutHostPaths((err as Error).message ?? String(err)).slice(0, 1024), cold: false, start: null, initMs: null, durationMs: null, billedMs: null,
       maxMemoryKb: null, cpuMs: null, requestBytes, responseBytes: 0, logTruncated: false, startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(), log: '',

@@ -162,6 +162,50 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 9,
+    name: 'durable asynchronous invocations: the accepted events, each attempt to run them, and the per-function retry and age settings',
+    sql: `
+      CREATE TABLE async_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        function_name TEXT NOT NULL,
+        qualifier TEXT,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'retrying', 'succeeded', 'failed', 'expired')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        accepted_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        finished_at TEXT,
+        reason TEXT,
+        CHECK ((finished_at IS NULL) = (state IN ('queued', 'running', 'retrying')))
+      );
+      CREATE INDEX async_events_due ON async_events (next_attempt_at, seq) WHERE state IN ('queued', 'retrying');
+      CREATE INDEX async_events_running ON async_events (state) WHERE state = 'running';
+      CREATE INDEX async_events_finished ON async_events (finished_at) WHERE finished_at IS NOT NULL;
+      CREATE TABLE async_attempts (
+        event_id TEXT NOT NULL REFERENCES async_events(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT NOT NULL,
+        error_type TEXT,
+        duration_ms REAL,
+        record_id TEXT NOT NULL,
+        PRIMARY KEY (event_id, attempt)
+      );
+      CREATE TABLE event_invoke_configs (
+        function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+        qualifier TEXT NOT NULL DEFAULT '',
+        max_retry_attempts INTEGER NOT NULL,
+        max_event_age_s INTEGER NOT NULL,
+        destinations_json TEXT,
+        last_modified TEXT NOT NULL,
+        PRIMARY KEY (function_name, qualifier)
+      );
+    `,
+  },
+  {
     version: 10,
     name: 'metrics: where each invocation started and the CPU it used; per-function per-minute rollups',
     sql: `

@@ -61,16 +61,21 @@ test('a function error is 200 with FunctionError and the error as payload; LogTy
   }
 });
 
-test('Event answers 202 and then runs, recorded under the request id it answered; DryRun answers 204', async () => {
+test('Event answers 202 once queued and then runs, under the request id it answered (its first attempt recorded as <id>.1); DryRun answers 204', async () => {
   const queued = await lambda.send(new InvokeCommand({ FunctionName: 'lam', InvocationType: 'Event', Payload: payload({ n: 42 }) }));
   assert.equal(queued.StatusCode, 202);
   const id = queued.$metadata.requestId!;
-  const record = await eventually(() => t.services.recorder.get(id), 'the Event invocation to run');
+  const done = await eventually(() => t.services.asyncInvocations.get(id)?.event.state === 'succeeded', 'the Event invocation to run');
+  assert.ok(done);
+  const record = await eventually(() => t.services.recorder.get(`${id}.1`), 'its attempt record');
   assert.equal(record.status, 'success');
   assert.equal(record.requestBytes, JSON.stringify({ n: 42 }).length);
   const dry = await lambda.send(new InvokeCommand({ FunctionName: 'lam', InvocationType: 'DryRun' }));
   assert.equal(dry.StatusCode, 204);
   await rejects(lambda.send(new InvokeCommand({ FunctionName: 'nope', InvocationType: 'DryRun' })), 'ResourceNotFoundException');
+  const stored = Object.values(t.services.asyncInvocations.counts()).reduce((a, b) => a + b, 0);
+  await rejects(lambda.send(new InvokeCommand({ FunctionName: 'nope', InvocationType: 'Event' })), 'ResourceNotFoundException');
+  assert.equal(Object.values(t.services.asyncInvocations.counts()).reduce((a, b) => a + b, 0), stored, 'an Event for no function is not queued');
 });
 
 test('payload limits: a body over 6 MB is RequestEntityTooLargeException (413) in AWS words; an Event over 1 MB is RequestTooLargeException', async () => {

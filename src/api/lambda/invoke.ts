@@ -1,11 +1,9 @@
 // Lambda Invoke: POST /2015-03-31/functions/{FunctionName}/invocations. RequestResponse
 // runs the function and answers its result (a function error is a 200 with
-// X-Amz-Function-Error); Event answers 202 and runs it after answering; DryRun checks
-// and answers 204.
-import { randomUUID } from 'node:crypto';
+// X-Amz-Function-Error); Event commits the event to the durable queue and answers 202
+// once it is committed (the queue runs it, with retries); DryRun checks and answers 204.
 import type { FastifyInstance } from 'fastify';
-import { SkyscaleError } from '../../errors.js';
-import { MAX_EVENT_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../../model/limits.js';
 import { LATEST } from '../../model/names.js';
 import type { LambdaServices } from '../deps.js';
 import { needs } from '../gate.js';
@@ -17,7 +15,7 @@ import { invoke } from './schemas.js';
 
 type InvokeReq = { Params: { FunctionName: string }; Querystring: { Qualifier?: string } };
 
-export function lambdaInvokeRoutes(app: FastifyInstance, { invoker, registry }: Pick<LambdaServices, 'invoker' | 'registry'>): void {
+export function lambdaInvokeRoutes(app: FastifyInstance, { invoker, registry, asyncInvocations }: Pick<LambdaServices, 'invoker' | 'registry' | 'asyncInvocations'>): void {
   // the body is the event, passed on as the bytes that came (checked to be JSON)
   app.post<InvokeReq>('/functions/:FunctionName/invocations', { config: needs('functions:invoke', 'path'), bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke }, async (req, reply) => {
     const { name, qualifier } = parseFunctionName(req.params.FunctionName, req.query.Qualifier);
@@ -29,18 +27,7 @@ export function lambdaInvokeRoutes(app: FastifyInstance, { invoker, registry }: 
       const version = registry.resolve(name, qualifier);
       void reply.header('x-amz-executed-version', executed(version.version));
       if (type === 'DryRun') return reply.status(204).send();
-      if (event.length > MAX_EVENT_PAYLOAD_BYTES) {
-        throw new SkyscaleError('PayloadTooLarge', `the payload is ${event.length} bytes; the limit for an Event invocation is ${MAX_EVENT_PAYLOAD_BYTES} bytes`);
-      }
-      const requestId = randomUUID();
-      // Answered first, run after, under the same request id (GET /v1/invocations/{id}
-      // finds it). The invoker retries it and records the outcome, failures included,
-      // but it lives only in this process: a restart before it runs loses it (nothing
-      // is queued durably yet). A fault past the invoker's own handling is logged, not
-      // left to crash the server as an unhandled rejection.
-      setImmediate(() => {
-        invoker.invokeEvent(name, qualifier, event, requestId).catch((err: unknown) => req.log.error({ err, requestId }, 'an Event invocation was lost'));
-      });
+      const requestId = await asyncInvocations.accept(name, qualifier, event);
       return reply.status(202).header('x-amzn-requestid', requestId).send();
     }
 

@@ -1,7 +1,7 @@
 // The Lambda-compatible API (restJson1): one encapsulated plugin per date prefix the
 // AWS clients use (/2015-03-31 for functions, versions, aliases and Invoke;
 // /2016-08-19 for account settings; /2017-03-31 for tags; /2017-10-31 and /2019-09-30
-// for concurrency; /2021-10-31 for function URL configs).
+// for concurrency; /2019-09-25 for event invoke configs; /2021-10-31 for function URL configs).
 // Each takes raw bodies, authenticates with SigV4 (or a Skyscale Bearer key) from the
 // headers before the body is read, and finishes a signature's check once the body is
 // there (it covers the body's hash) when the headers could not; then parses and checks
@@ -20,6 +20,7 @@ import { lambdaAccountRoutes } from './account.js';
 import { lambdaAliasRoutes } from './aliases.js';
 import { inAwsWords } from './aws-words.js';
 import { concurrencyReadRoutes, concurrencyWriteRoutes } from './concurrency.js';
+import { lambdaEventInvokeConfigRoutes } from './event-invoke-configs.js';
 import { parseFunctionName } from './function-name.js';
 import { lambdaFunctionRoutes } from './functions.js';
 import { lambdaInvokeRoutes } from './invoke.js';
@@ -34,6 +35,7 @@ const DATE_PREFIXES: [string, LambdaRoutes[], string][] = [
   ['/2016-08-19', [lambdaAccountRoutes], 'FunctionName'],
   ['/2017-03-31', [lambdaTagRoutes], 'Resource'],
   ['/2017-10-31', [concurrencyWriteRoutes], 'FunctionName'],
+  ['/2019-09-25', [lambdaEventInvokeConfigRoutes], 'FunctionName'],
   ['/2019-09-30', [concurrencyReadRoutes], 'FunctionName'],
   ['/2021-10-31', [lambdaUrlConfigRoutes], 'FunctionName'],
 ];

@@ -8,13 +8,17 @@ import { callerMayAct, needs } from '../gate.js';
 import { UPLOAD_LIMIT_BYTES } from '../../model/limits.js';
 import { rawBody } from '../request-body.js';
 import { deploySettings, wantsServerBuild } from './settings-header.js';
-import { createFunction, functionByName, putFunction, rollback, type CreateFunctionBody, type PutFunctionBody, type RollbackBody } from './schemas.js';
+import { asyncSettingsProblems } from '../../model/async-invocation.js';
+import { createFunction, functionByName, putFunction, rollback, type AsyncSettingsBody, type CreateFunctionBody, type PutFunctionBody, type RollbackBody } from './schemas.js';
 import { aliasView, buildView, functionView, versionView } from './views.js';
 import type { BuiltDependencies } from '../../model/dependency-build.js';
 
 type NameParams = { Params: { name: string } };
 
-export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): FastifyPluginAsync {
+export function functionRoutes({ registry, asyncInvocations }: Pick<NativeServices, 'registry' | 'asyncInvocations'>): FastifyPluginAsync {
+  const setAsync = (name: string, change: AsyncSettingsBody | undefined) => {
+    if (change) asyncInvocations.configs.put(name, undefined, change, false);
+  };
   return async (app) => {
     app.get('/functions', { config: needs('functions:read', 'listing') }, async (req) => ({
       functions: registry.list().filter((fn) => callerMayAct(req, fn.name)).map(functionView),
@@ -26,16 +30,17 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
     });
 
     app.put<NameParams & { Body: PutFunctionBody }>('/functions/:name', { config: needs('functions:write', 'path', 'function.put'), schema: putFunction }, async (req, reply) => {
-      const { minWarm, settings } = splitPut(req.params.name, req.body, 'the body');
+      const { minWarm, async, settings } = splitPut(req.params.name, req.body, 'the body');
       let { fn, created } = await registry.upsert(req.params.name, settings);
       if (minWarm !== undefined) fn = registry.setMinWarm(fn.name, minWarm);
-      return reply.status(created ? 201 : 200).send({ function: functionView(fn) });
+      setAsync(fn.name, async);
+      return reply.status(created ? 201 : 200).send({ function: functionView(fn), async: asyncInvocations.configs.settingsFor(fn.name, null) });
     });
 
     app.get<NameParams>('/functions/:name', { config: needs('functions:read', 'path'), schema: functionByName }, async (req) => {
       const { fn, snapshot } = registry.latest(req.params.name);
       return {
-        function: functionView(fn), latest: snapshot ? versionView(snapshot) : null, versions: registry.versions(fn.name).length,
+        function: functionView(fn), async: asyncInvocations.configs.settingsFor(fn.name, null), latest: snapshot ? versionView(snapshot) : null, versions: registry.versions(fn.name).length,
         aliases: registry.aliases.list(fn.name).map(aliasView),
       };
     });
@@ -50,12 +55,13 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
     // function is created if need be; without, the snapshot takes the current settings.
     app.post<NameParams>('/functions/:name/versions', { config: needs('functions:write', 'path', 'function.deploy'), bodyLimit: UPLOAD_LIMIT_BYTES, schema: functionByName }, async (req, reply) => {
       const sent = deploySettings(req);
-      const { minWarm, settings } = sent ? splitPut(req.params.name, sent, 'the Skyscale-Settings header') : { minWarm: undefined, settings: undefined };
+      const { minWarm, async, settings } = sent ? splitPut(req.params.name, sent, 'the Skyscale-Settings header') : { minWarm: undefined, async: undefined, settings: undefined };
       const bytes = rawBody(req.body);
       if (bytes.length === 0) throw new SkyscaleError('InvalidCodePackage', 'the request body is empty: send a zip or tar.gz package');
       let build: BuiltDependencies | null = null;
       const version = await registry.deploy(req.params.name, bytes, { settings, build: wantsServerBuild(req), onBuild: (b) => { build = b; } });
       if (minWarm !== undefined) registry.setMinWarm(req.params.name, minWarm);
+      setAsync(req.params.name, async);
       req.log.info({ function: version.functionName, version: version.version, sha256: version.codeSha256 }, 'deployed');
       return reply.status(201).send({ version: versionView(version), ...(build ? { build: buildView(build) } : {}) });
     });
@@ -76,12 +82,17 @@ export function functionRoutes({ registry }: Pick<NativeServices, 'registry'>): 
 }
 
 /**
- * A PUT body (or a deploy's settings): the settings to store, and minWarm, which is
- * the function's and not a version's, checked before anything is written.
+ * A PUT body (or a deploy's settings): the settings to store, and minWarm and async
+ * (the retry and age settings of asynchronous invocations), which are the function's
+ * and not a version's, checked before anything is written.
  */
-function splitPut(pathName: string, body: PutFunctionBody, where: string): { minWarm: number | undefined; settings: Omit<PutFunctionBody, 'name' | 'minWarm'> } {
-  const { name, minWarm, ...settings } = body;
+function splitPut(pathName: string, body: PutFunctionBody, where: string): {
+  minWarm: number | undefined; async: AsyncSettingsBody | undefined; settings: Omit<PutFunctionBody, 'name' | 'minWarm' | 'async'>;
+} {
+  const { name, minWarm, async, ...settings } = body;
   if (name !== undefined && name !== pathName) throw new SkyscaleError('ValidationError', `${where} names "${name}" but the path names "${pathName}"`);
   if (minWarm !== undefined) validateMinWarm(minWarm);
-  return { minWarm, settings };
+  const problems = async ? asyncSettingsProblems(async) : [];
+  if (problems.length) throw new SkyscaleError('InvalidFunctionConfig', `${where} is invalid: ${problems.join('; ')}`, { details: { problems } });
+  return { minWarm, async, settings };
 }

@@ -1,5 +1,7 @@
-// Invoking a function (POST /v1/functions/{name}/invocations), one invocation record
-// (GET /v1/invocations/{id}) and a function's invocations with their logs, newest
+// Invoking a function (POST /v1/functions/{name}/invocations; with ?async=true the
+// event is committed to the durable queue and answered 202 with its request id), one
+// invocation (GET /v1/invocations/{id}: a record, or an asynchronous invocation with its
+// state and attempts) and a function's invocations with their logs, newest
 // first, in pages streamed as they are read (GET /v1/functions/{name}/logs).
 import type { FastifyPluginAsync } from 'fastify';
 import { SkyscaleError } from '../../errors.js';
@@ -10,16 +12,21 @@ import { eventBytes, tail } from '../invocation-payload.js';
 import { rawBody } from '../request-body.js';
 import { invocationById, invoke, logs } from './schemas.js';
 import { logPageStream, PageGate, pageStart } from './log-pages.js';
+import { asyncView } from './views.js';
 
-export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeServices, 'invoker' | 'recorder' | 'registry'>): FastifyPluginAsync {
+export function invocationRoutes({ invoker, recorder, registry, asyncInvocations }: Pick<NativeServices, 'invoker' | 'recorder' | 'registry' | 'asyncInvocations'>): FastifyPluginAsync {
   const pages = new PageGate();
   return async (app) => {
-    app.post<{ Params: { name: string }; Querystring: { version?: string } }>(
+    app.post<{ Params: { name: string }; Querystring: { version?: string; async?: boolean } }>(
       '/functions/:name/invocations',
       // the body is the event, passed on as the bytes that came (checked to be JSON)
       { config: needs('functions:invoke', 'path'), bodyLimit: MAX_SYNC_PAYLOAD_BYTES, schema: invoke },
       async (req, reply) => {
         const event = eventBytes(rawBody(req.body));
+        if (req.query.async) {
+          const requestId = await asyncInvocations.accept(req.params.name, req.query.version, event);
+          return reply.status(202).header('x-skyscale-request-id', requestId).send({ requestId, state: 'queued' });
+        }
         const outcome = await invoker.invoke(req.params.name, req.query.version, event);
         void reply
           .header('x-skyscale-request-id', outcome.requestId)
@@ -38,6 +45,11 @@ export function invocationRoutes({ invoker, recorder, registry }: Pick<NativeSer
     );
 
     app.get<{ Params: { id: string } }>('/invocations/:id', { config: needs('invocations:read', 'record'), schema: invocationById }, async (req) => {
+      const queued = asyncInvocations.get(req.params.id);
+      if (queued) {
+        requireCallerScope(req, queued.event.functionName);
+        return { async: asyncView(queued) };
+      }
       const record = recorder.get(req.params.id);
       if (!record) throw new SkyscaleError('InvocationNotFound', `no invocation with id "${req.params.id}"`);
       requireCallerScope(req, record.functionName);

@@ -38,8 +38,12 @@ export const functionByName = { params: NAME } as const;
 export const createFunction = { body: { type: 'object', required: ['name'], properties: { name: text, ...SETTINGS } } } as const;
 export type CreateFunctionBody = SettingsBody & { name: string };
 
-export const putFunction = { params: NAME, body: { type: 'object', properties: { name: text, ...SETTINGS, minWarm: whole } } } as const;
-export type PutFunctionBody = SettingsBody & { name?: string; minWarm?: number };
+/** The retry and age settings of a function's asynchronous invocations (AsyncSettings in the contract). */
+const ASYNC = { type: 'object', properties: { maxRetryAttempts: whole, maxEventAgeSeconds: whole }, additionalProperties: false } as const;
+export type AsyncSettingsBody = { maxRetryAttempts?: number; maxEventAgeSeconds?: number };
+
+export const putFunction = { params: NAME, body: { type: 'object', properties: { name: text, ...SETTINGS, minWarm: whole, async: ASYNC } } } as const;
+export type PutFunctionBody = SettingsBody & { name?: string; minWarm?: number; async?: AsyncSettingsBody };
 
 export const rollback = { params: NAME, body: { type: 'object', properties: { alias: text } } } as const;
 export type RollbackBody = { alias?: string };
@@ -49,7 +53,7 @@ export const aliasByName = { params: NAME_AND_ALIAS } as const;
 export const putAlias = { params: NAME_AND_ALIAS, body: { type: 'object', required: ['version'], properties: { version: whole, description: text } } } as const;
 export type PutAliasBody = { version: number; description?: string };
 
-export const invoke = { params: NAME, querystring: { type: 'object', properties: { version: text } } } as const;
+export const invoke = { params: NAME, querystring: { type: 'object', properties: { version: text, async: { type: 'boolean' } } } } as const;
 
 export const logs = {
   params: NAME,

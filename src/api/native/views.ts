@@ -5,6 +5,7 @@ import type { BuiltDependencies } from '../../model/dependency-build.js';
 import { SECRET_MASK } from '../../model/function-config.js';
 import type { AliasRecord, FunctionRecord, FunctionSettings, VersionRecord } from '../../model/function.js';
 import type { InvocationStatus, InvocationWithLog } from '../../model/invocation.js';
+import type { AsyncAttempt, AsyncEvent, AsyncState } from '../../model/async-invocation.js';
 import { runtimeNote } from '../../model/runtimes.js';
 
 /** Env as read: plain values as they are, secret ones masked. */
@@ -99,4 +100,28 @@ export function logEntryView(r: InvocationWithLog): LogEntryView {
 /** A deploy's dependency build: served from the cache or run now, and the installer's log. */
 export function buildView(b: BuiltDependencies): { cached: boolean; key: string; log: string } {
   return { cached: b.cached, key: b.key, log: b.log };
+}
+
+/** An asynchronous invocation: where it is in the queue and each attempt to run it. */
+export interface AsyncInvocationWire {
+  id: string;
+  function: string;
+  qualifier: string | null;
+  state: AsyncState;
+  acceptedAt: string;
+  /** when the next attempt is due (queued and retrying only) */
+  nextAttemptAt: string | null;
+  finishedAt: string | null;
+  /** why it failed or expired */
+  reason: string | null;
+  payloadBytes: number;
+  attempts: AsyncAttempt[];
+}
+
+export function asyncView({ event: e, attempts }: { event: Omit<AsyncEvent, 'payload'> & { payloadBytes: number }; attempts: AsyncAttempt[] }): AsyncInvocationWire {
+  return {
+    id: e.id, function: e.functionName, qualifier: e.qualifier, state: e.state, acceptedAt: e.acceptedAt,
+    nextAttemptAt: e.state === 'queued' || e.state === 'retrying' ? e.nextAttemptAt : null, finishedAt: e.finishedAt, reason: e.reason,
+    payloadBytes: e.payloadBytes, attempts,
+  };
 }

@@ -29,6 +29,7 @@ export const deployCommand: Command = {
       runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, description: s.description,
       env: { ...s.env, ...Object.fromEntries(Object.entries(s.secretEnv).map(([k, v]) => [k, { secret: v }])) },
       ...(folder.raw.minWarm !== undefined ? { minWarm: folder.raw.minWarm } : {}),
+      ...(folder.raw.async !== undefined ? { async: folder.raw.async } : {}),
       // unset: a new function gets the server's default, an existing one keeps its own
       ...(folder.raw.network !== undefined ? { network: s.network } : {}),
       ...(folder.raw.allow !== undefined ? { allow: s.allow } : {}),

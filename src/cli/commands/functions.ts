@@ -25,7 +25,8 @@ export const infoCommand: Command = {
   options: { ...NAME_OPTION },
   async run(values, positionals, ctx) {
     const name = requireName(values, positionals, this.usage);
-    const info = await ctx.client().json<{ function: FnView; latest: VersionView | null; versions: number }>('GET', `/v1/functions/${encodeURIComponent(name)}`);
+    const info = await ctx.client().json<{ function: FnView; async?: { maxRetryAttempts: number; maxEventAgeSeconds: number }; latest: VersionView | null; versions: number }>(
+      'GET', `/v1/functions/${encodeURIComponent(name)}`);
     if (ctx.json) {
       ctx.out(JSON.stringify(info));
       return 0;
@@ -36,6 +37,7 @@ export const infoCommand: Command = {
       ['timeout', `${f.timeout} s`], ['env', Object.entries(f.env).map(([k, v]) => (typeof v === 'string' ? k : `${k} (secret)`)).join(', ') || '-'], ['versions', info.versions],
       ['network', f.network ? `${f.network}${f.allow?.length ? ` (allow ${f.allow.join(', ')})` : ''}` : '-'],
       ['min warm', f.minWarm ?? 0], ['concurrency', f.reservedConcurrency ?? 'unreserved'],
+      ['async', info.async ? `${info.async.maxRetryAttempts} retries, events kept ${info.async.maxEventAgeSeconds} s` : '-'],
       ['latest', info.latest ? `${info.latest.version} (sha256 ${info.latest.codeSha256.slice(0, 12)}, ${info.latest.codeSize} bytes, ${info.latest.createdAt})` : 'not deployed'],
     ]));
     return 0;

@@ -1,16 +1,28 @@
 // skyscale invoke --name N --payload JSON: runs the function and prints its result.
-// A handler error prints the error and exits 1; --tail also prints the log.
+// A handler error prints the error and exits 1; --tail also prints the log. --async
+// queues the event instead (durably, with retries) and prints its request id, which
+// `skyscale invocation ID` follows.
 import { NAME_OPTION, PAYLOAD_OPTIONS, formatPayload, readPayload, requireName, type Command } from '../command.js';
 
 export const invokeCommand: Command = {
   name: 'invoke',
   summary: 'invoke a deployed function and print its result',
-  usage: "skyscale invoke --name NAME [--payload '{...}' | --payload-file F | --payload -] [--version N] [--tail]",
-  options: { ...NAME_OPTION, ...PAYLOAD_OPTIONS, version: { type: 'string' }, tail: { type: 'boolean' } },
+  usage: "skyscale invoke --name NAME [--payload '{...}' | --payload-file F | --payload -] [--version N] [--tail | --async]",
+  options: { ...NAME_OPTION, ...PAYLOAD_OPTIONS, version: { type: 'string' }, tail: { type: 'boolean' }, async: { type: 'boolean' } },
   async run(values, positionals, ctx) {
     const name = requireName(values, positionals, this.usage);
     const payload = await readPayload(values, ctx);
     const query = values.version ? `?version=${encodeURIComponent(values.version as string)}` : '';
+    if (values.async) {
+      const path = `/v1/functions/${encodeURIComponent(name)}/invocations${query}${query ? '&' : '?'}async=true`;
+      const { requestId } = await ctx.client().json<{ requestId: string; state: string }>('POST', path, payload);
+      if (ctx.json) ctx.out(JSON.stringify({ requestId, state: 'queued' }));
+      else {
+        ctx.out(requestId);
+        ctx.err(`(queued; follow it with \`skyscale invocation ${requestId}\`)`);
+      }
+      return 0;
+    }
     const res = await ctx.client().request('POST', `/v1/functions/${encodeURIComponent(name)}/invocations${query}`, payload, { 'x-skyscale-log-type': 'Tail' });
     const h = (k: string) => res.headers.get(k);
     const failed = h('x-skyscale-function-error') !== null;

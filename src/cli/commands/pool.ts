@@ -1,6 +1,7 @@
 // skyscale pool: the node's sandboxes — pre-warmed generic ones and warm instances —
 // with their state (frozen while idle, where the node freezes), age and memory, how
-// many invocations run and wait, and how full the node's sandbox budget is.
+// many invocations run and wait, how full the node's sandbox budget is, and the
+// asynchronous invocations per state.
 import { table, type Command } from '../command.js';
 
 interface PoolView {
@@ -9,6 +10,8 @@ interface PoolView {
   freeze?: { method: string | null; afterMs: number };
   budget?: { sandboxes: number; maxSandboxes: number; memoryMb: number; maxMemoryMb: number };
   generic: { id: string | null; runtime: string; memoryMb: number; network?: string; state: string; frozen?: boolean; ageMs: number; memoryKb: number | null }[];
+  /** asynchronous invocations per state */
+  async?: Partial<Record<'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'expired', number>>;
   instances: { id: string; function: string; version: number; state: string; frozen?: boolean; ageMs: number; idleMs: number; invocations: number; initMs: number | null; maxRssKb: number | null; memoryKb: number | null }[];
 }
 
@@ -36,6 +39,10 @@ export const poolCommand: Command = {
     }
     ctx.out(`driver ${p.sandbox.driver}; ${p.admission.inFlight} running, ${p.admission.queued} waiting, limit ${p.admission.nodeLimit}${freezing(p.freeze)}`);
     if (p.budget) ctx.out(`budget: ${p.budget.sandboxes} of ${p.budget.maxSandboxes} sandboxes; memory limits ${p.budget.memoryMb} of ${p.budget.maxMemoryMb} MB`);
+    if (p.async) {
+      const a = p.async;
+      ctx.out(`asynchronous invocations: ${a.queued ?? 0} queued, ${a.running ?? 0} running, ${a.retrying ?? 0} retrying; kept: ${a.succeeded ?? 0} succeeded, ${a.failed ?? 0} failed, ${a.expired ?? 0} expired`);
+    }
     ctx.out(`\npre-warmed (no code yet): ${p.generic.length}`);
     if (p.generic.length) ctx.out(table([['SANDBOX', 'RUNTIME', 'LIMIT', 'NETWORK', 'STATE', 'AGE', 'HOST MEMORY'], ...p.generic.map((g) => [g.id ?? '-', g.runtime, `${g.memoryMb} MB`, g.network ?? '-', state(g), seconds(g.ageMs), mb(g.memoryKb)])]));
     ctx.out(`\nwarm instances: ${p.instances.length}`);
