@@ -19,12 +19,13 @@ import { metricsCommand } from './commands/metrics.js';
 import { poolCommand } from './commands/pool.js';
 import { runtimesCommand } from './commands/runtimes.js';
 import { keysCommand } from './commands/keys.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { auditCommand } from './commands/audit.js';
 import { VERSION } from '../version.js';
 import { jsonSafe, terminalSafe } from './terminal-text.js';
 
 export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, invocationCommand, logsCommand, listCommand, infoCommand,
-  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, metricsCommand, runtimesCommand, keysCommand, auditCommand, loginCommand, serverCommand];
+  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, metricsCommand, runtimesCommand, scheduleCommand, keysCommand, auditCommand, loginCommand, serverCommand];
 const NOUN_ALIASES: Record<string, string> = { create: 'init' };
 
 export function usage(): string {
