@@ -148,3 +148,18 @@ test('latestDueSlot: after days of downtime, one slot, the latest', () => {
   assert.equal(iso(latestDueSlot(daily, 'Europe/Berlin', 0, at('2026-11-01T00:00:00Z'), at('2026-12-05T07:42:31Z'))), '2026-12-04T08:00:00.000Z');
   assert.equal(latestDueSlot(daily, 'UTC', 0, at('2026-12-05T09:00:00Z'), at('2026-12-05T10:00:00Z')), null);
 });
+
+test('a year of hourly slots in Europe/Berlin: every local hour once, the missing 02:00 merged into 03:00, one two-hour step in October', () => {
+  const e = parseScheduleExpression('0 * * * *');
+  const start = at('2025-12-31T23:00:00Z'); // 2026-01-01T00:00 in Berlin
+  const end = at('2026-12-31T23:00:00Z');
+  const steps = new Map<number, number>();
+  let count = 0;
+  for (let t = start, next = nextSlot(e, 'Europe/Berlin', 0, t); next !== null && next <= end; t = next, next = nextSlot(e, 'Europe/Berlin', 0, t)) {
+    steps.set(next - t, (steps.get(next - t) ?? 0) + 1);
+    assert.equal(new Date(next).getUTCMinutes(), 0);
+    count++;
+  }
+  assert.equal(count, 8759);
+  assert.deepEqual([...steps.entries()].sort(), [[3_600_000, 8758], [7_200_000, 1]]);
+});

@@ -299,6 +299,12 @@ export function nextSlot(e: ScheduleExpression, tz: string, anchorMs: number, af
   const a = wallTime(afterMs, tz);
   const floor = Date.UTC(a.y, a.mo - 1, a.d, a.h, a.mi) - 3 * 3_600_000;
   const day0 = Date.UTC(a.y, a.mo - 1, a.d) - DAY_MS;
+  // The common case: no clock change from 3 h before afterMs to 2 days after it. Every
+  // wall time in that stretch is then one instant, its wall time less that offset, with
+  // no Intl call (zones change their clocks at most twice a year, never twice in 2 days).
+  const steadyFrom = afterMs - 3 * 3_600_000, steadyTo = afterMs + 2 * DAY_MS;
+  const steadyOffset = offsetAt(steadyFrom, tz);
+  const steady = steadyOffset === offsetAt(steadyTo, tz);
   for (let i = 0; i < SEARCH_DAYS; i++) {
     const dayStart = day0 + i * DAY_MS;
     if (dayStart + DAY_MS <= floor) continue;
@@ -309,6 +315,11 @@ export function nextSlot(e: ScheduleExpression, tz: string, anchorMs: number, af
       if (!e.hours[h] || dayStart + (h + 1) * 3_600_000 <= floor) continue;
       for (let mi = 0; mi < 60; mi++) {
         if (!e.minutes[mi] || dayStart + h * 3_600_000 + mi * 60_000 < floor) continue;
+        const estimate = dayStart + h * 3_600_000 + mi * 60_000 - steadyOffset;
+        if (steady && estimate >= steadyFrom && estimate <= steadyTo) {
+          if (estimate > afterMs) return estimate;
+          continue;
+        }
         const t = localToInstant({ y, mo, d, h, mi }, tz);
         if (t > afterMs) return t;
       }

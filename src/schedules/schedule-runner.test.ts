@@ -188,3 +188,44 @@ test('a schedule in a time zone fires at local time across a DST change', async 
     n.close();
   });
 });
+
+test("the intake's alongside runs in the events' transaction: both are committed or neither; a slot only moves forward", async () => {
+  await withDb(async (db) => {
+    const table = new SchedulesTable(db);
+    const intake = new EventIntake({ store: new AsyncEventsTable(db), windowMs: 0, maxGroup: 512, onCommitted: () => {} });
+    const count = () => db.prepare('SELECT COUNT(*) FROM async_events').pluck().get();
+    const event = (id: string) => ({ id, functionName: 'f', qualifier: null, payload: Buffer.from('{}'), acceptedAt: new Date(T0).toISOString() });
+    await assert.rejects(intake.accept(event('a'), () => { throw new Error('disk full'); }), /could not be stored: disk full/);
+    assert.equal(count(), 0, 'the event was rolled back with the failed row');
+    new Schedules(table, { rearm: () => {}, nextFor: () => null }, { get: () => ({}) }, { now: () => T0 }, 60).create('f', { name: 's', expression: '5 minutes' });
+    await intake.accept(event('b'), () => { table.markFired('f', 's', T0 + 300_000, new Date(T0).toISOString()); });
+    assert.equal(count(), 1);
+    assert.equal(table.get('f', 's')!.lastSlotMs, T0 + 300_000);
+    assert.equal(table.markFired('f', 's', T0 + 300_000, ''), false, 'the same slot again changes nothing');
+    assert.equal(table.markFired('f', 's', T0, ''), false, 'nor an earlier one');
+    assert.equal(table.get('f', 's')!.fired, 1);
+    intake.close();
+  });
+});
+
+test('a firing that could not be queued is not recorded: it is tried again, and a restart fires it', async () => {
+  await withDb(async (db) => {
+    const first = node(db, new FakeClock(T0));
+    first.schedules.create('f', { name: 'r', expression: '1 minute' });
+    first.close(); // the intake refuses from now on, as during shutdown
+    const stalled = new ScheduleRunner({ table: new SchedulesTable(db), intake: { accept: () => Promise.reject(new Error('closing')) }, clock: first.clock, log });
+    first.clock.advanceTo(T0 + 60_000);
+    stalled.start();
+    await stalled.settled();
+    assert.equal(first.events().length, 0);
+    assert.equal(new SchedulesTable(db).get('f', 'r')!.lastSlotMs, null, 'nothing recorded');
+    assert.equal(stalled.nextWake, T0 + 65_000, 'tried again in 5 s');
+    stalled.close();
+    const next = node(db, new FakeClock(T0 + 70_000));
+    next.runner.start();
+    await next.runner.settled();
+    assert.equal(next.events().length, 1);
+    assert.equal(next.schedules.get('f', 'r').lastSlot, new Date(T0 + 60_000).toISOString());
+    next.close();
+  });
+});
