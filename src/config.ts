@@ -98,6 +98,8 @@ export interface ServerConfig {
   asyncRetryBaseMs: number;
   /** how long an accepted event waits for others to share its commit (0: those that arrive in the same turn of the event loop) */
   asyncCommitWindowMs: number;
+  /** the shortest schedule rate, in seconds: 60 (a minute, EventBridge's); lower only for tests */
+  scheduleMinIntervalS: number;
 }
 
 /**
@@ -165,6 +167,7 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
   { key: 'asyncConcurrency', env: ['SKYSCALE_ASYNC_CONCURRENCY'], flag: 'async-concurrency', describe: 'asynchronous invocations running at once at most (default: the number of CPU cores, at most half of --max-sandboxes)' },
   { key: 'asyncRetryBaseMs', env: ['SKYSCALE_ASYNC_RETRY_BASE_MS'], flag: 'async-retry-base-ms', describe: 'milliseconds before a failed asynchronous invocation\'s first retry; the second waits twice this (default 60000)' },
+  { key: 'scheduleMinIntervalS', env: ['SKYSCALE_SCHEDULE_MIN_INTERVAL_S'], flag: 'schedule-min-interval-s', describe: 'the shortest schedule rate in seconds (default 60, a minute); lower it only for tests, to make a schedule fire quickly' },
   { key: 'asyncCommitWindowMs', env: ['SKYSCALE_ASYNC_COMMIT_WINDOW_MS'], flag: 'async-commit-window-ms', describe: 'milliseconds an accepted event waits for others to share its commit; 0: the same turn of the event loop (default 0)' },
 ];
 
@@ -274,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     asyncConcurrency: 0,
     asyncRetryBaseMs: int('asyncRetryBaseMs', 60_000, 1, 3_600_000),
     asyncCommitWindowMs: int('asyncCommitWindowMs', 0, 0, 1000),
+    scheduleMinIntervalS: int('scheduleMinIntervalS', 60, 1, 86_400),
   };
   for (const p of parseAllowlist(config.buildHosts).problems) problems.push(`build hosts: ${p}`);
   // Draining a burst with more sandboxes than cores mostly adds cold starts that take CPU from accepting

@@ -51,6 +51,9 @@ export const ERRORS = {
   RateLimitExceeded: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'An API key (or, on a public function URL, a client address) sent more requests per second, or ran more invocations at once, than its limit; Retry-After says when to try again.' },
   EventInvokeConfigNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'The function (or the version or alias named) has no event invoke config of its own.' },
   KeyNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'No API key with that id.' },
+  InvalidSchedule: { status: 400, lambda: 'ValidationException', kind: 'user', summary: 'A schedule expression (rate or cron, naming the field at fault), its time zone or its payload is invalid, or the rate is shorter than a minute.' },
+  ScheduleNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'The function has no schedule with that name.' },
+  ScheduleExists: { status: 409, lambda: 'ResourceConflictException', kind: 'user', summary: 'The function already has a schedule with that name.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorType = keyof typeof ERRORS;

@@ -23,6 +23,9 @@ import { lockDataDir } from './data-dir-lock.js';
 import { availabilityProbe, createDriver } from './sandbox/factory.js';
 import { createAsyncQueue, type AsyncInvocations } from './queue/async-invocations.js';
 import { SandboxDependencyBuilder } from './dependencies/dependency-builder.js';
+import { ScheduleRunner, systemClock } from './schedules/schedule-runner.js';
+import { Schedules } from './schedules/schedules.js';
+import { SchedulesTable } from './store/schedules-table.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
 import { createScheduler } from './scheduler/assembly.js';
@@ -70,6 +73,8 @@ export interface Services {
   invoker: Invoker;
   /** the durable queue of asynchronous (Event) invocations, and their event invoke configs */
   asyncInvocations: AsyncInvocations;
+  /** rate and cron schedules, each firing an asynchronous invocation */
+  schedules: Schedules;
   recorder: InvocationRecorder;
   /** keeps invocation records and logs within their age and size limits */
   retention: LogRetention;
@@ -150,6 +155,9 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
   const queue = createAsyncQueue({ db, functions: registry, runner: invoker, capacity: () => admission.stats(), settings: config, log });
   queue.start();
+  const scheduleRunner = new ScheduleRunner({ table: new SchedulesTable(db), intake: queue.intake, clock: systemClock, log });
+  const schedules = new Schedules(new SchedulesTable(db), scheduleRunner, registry, systemClock, config.scheduleMinIntervalS);
+  scheduleRunner.start();
   registry.onChange((e) => {
     if (e.kind === 'deleted') {
       recorder.forgetFunction(e.name);
@@ -179,6 +187,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     drivers: availabilityProbe(config) });
   const close = async () => {
     clearInterval(sweeper);
+    scheduleRunner.close();
     queue.close();
     provisioner.shutdown();
     await scheduler.shutdown();
@@ -189,7 +198,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     audit.close();
     db.close();
   };
-  return { log, keys, registry, invoker, asyncInvocations: queue.invocations, recorder, retention, status, metrics, rollups, limits, audit, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, asyncInvocations: queue.invocations, schedules, recorder, retention, status, metrics, rollups, limits, audit, driver, generatedAdminKey, close };
 }
 
 /** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */

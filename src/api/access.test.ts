@@ -104,7 +104,7 @@ test('every registered route declares its access', () => {
 
 test('docs/auth.md lists every route with the permission, scope and audit action it declares', () => {
   const doc = readFileSync(repoPath('docs/auth.md'), 'utf8');
-  const documented = doc.split('\n').map((l) => /^\| (GET|POST|PUT|DELETE|ANY) \| `([^`]+)` \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$/.exec(l)).filter((m) => m !== null)
+  const documented = doc.split('\n').map((l) => /^\| (GET|POST|PUT|PATCH|DELETE|ANY) \| `([^`]+)` \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$/.exec(l)).filter((m) => m !== null)
     .map((m) => `${m[1]} ${m[2]} | ${m[3]!.trim()} | ${m[4]!.trim()} | ${m[5]!.trim()}`).sort();
   const declared = rows().map((r) => `${r.method} ${r.url} | ${render(r.access).join(' | ')}`).sort();
   assert.deepEqual(documented, declared);

@@ -12,6 +12,7 @@ import type { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { AsyncInvocations } from '../queue/async-invocations.js';
 import type { Invoker } from '../scheduler/invoker.js';
+import type { Schedules } from '../schedules/schedules.js';
 
 export interface ApiServices {
   log: Logger;
@@ -19,6 +20,7 @@ export interface ApiServices {
   registry: Registry;
   invoker: Invoker;
   asyncInvocations: AsyncInvocations;
+  schedules: Schedules;
   recorder: InvocationRecorder;
   status: NodeStatus;
   metrics: Pick<PrometheusMetrics, 'scrape' | 'contentType'>;
@@ -31,7 +33,7 @@ export interface ApiServices {
 type GateServices = Pick<ApiServices, 'limits'> & { audit: Pick<AuditLog, 'record'> };
 
 /** The native API (/v1, /healthz): Bearer keys (and managing them), the registry, invokes (synchronous and queued), records, node status, the audit log. */
-export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'metrics' | 'rollups' | 'limits' | 'asyncInvocations'> & {
+export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'metrics' | 'rollups' | 'limits' | 'asyncInvocations' | 'schedules'> & {
   keys: Pick<ApiKeys, 'authenticate' | 'create' | 'list' | 'revoke'>;
   invoker: Pick<Invoker, 'invoke'>;
   audit: Pick<AuditLog, 'record' | 'recent'>;

@@ -5,8 +5,8 @@ import { SkyscaleError } from '../errors.js';
 import { inScope, type ApiKey, type Role } from '../model/api-key.js';
 
 export const PERMISSIONS = {
-  'functions:read': 'read functions, versions, aliases, URL configs, concurrency and logs',
-  'functions:write': 'create, change and delete functions, versions, aliases, URL configs and concurrency; deploy, publish, roll back',
+  'functions:read': 'read functions, versions, aliases, URL configs, concurrency, schedules and logs',
+  'functions:write': 'create, change and delete functions, versions, aliases, URL configs, concurrency and schedules; deploy, publish, roll back',
   'functions:invoke': 'invoke functions (the native and Lambda APIs, AWS_IAM function URLs)',
   'invocations:read': 'read one invocation record by its id',
   'node:read': "read the node's sandboxes and admission (the pool) and the node-wide metrics",

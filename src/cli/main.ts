@@ -21,12 +21,13 @@ import { imagesCommand } from './commands/images.js';
 import { runtimesCommand } from './commands/runtimes.js';
 import { templatesCommand } from './commands/templates.js';
 import { keysCommand } from './commands/keys.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { auditCommand } from './commands/audit.js';
 import { VERSION } from '../version.js';
 import { jsonSafe, terminalSafe } from './terminal-text.js';
 
 export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, invocationCommand, logsCommand, listCommand, infoCommand,
-  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, imagesCommand, metricsCommand, runtimesCommand, templatesCommand, keysCommand, auditCommand, loginCommand, serverCommand];
+  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, imagesCommand, metricsCommand, runtimesCommand, templatesCommand, scheduleCommand, keysCommand, auditCommand, loginCommand, serverCommand];
 const NOUN_ALIASES: Record<string, string> = { create: 'init' };
 
 export function usage(): string {

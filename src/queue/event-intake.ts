@@ -7,12 +7,13 @@ import type { NewAsyncEvent } from '../store/async-events-table.js';
 
 interface Pending {
   event: NewAsyncEvent;
+  alongside: (() => void) | undefined;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
 export interface EventIntakeOptions {
-  store: { insertMany(events: NewAsyncEvent[]): void };
+  store: { insertMany(events: NewAsyncEvent[], alongside?: () => void): void };
   /** how long the first event of a group waits for others; 0: those that arrive in the same turn of the event loop */
   windowMs: number;
   /** a group is committed at once when it reaches this size */
@@ -30,11 +31,15 @@ export class EventIntake {
 
   constructor(private readonly o: EventIntakeOptions) {}
 
-  /** Resolves once the event is committed to the database. */
-  accept(event: NewAsyncEvent): Promise<void> {
+  /**
+   * Resolves once the event is committed to the database. `alongside` runs inside the
+   * group's transaction (a schedule records the slot it fired with its event: both or
+   * neither); it must not throw, or the whole group fails.
+   */
+  accept(event: NewAsyncEvent, alongside?: () => void): Promise<void> {
     if (this.closed) return Promise.reject(new SkyscaleError('ServerUnavailable', 'the server is shutting down: the event was not accepted', { hint: 'send it again once the server is back' }));
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ event, resolve, reject });
+      this.pending.push({ event, alongside, resolve, reject });
       if (this.pending.length >= this.o.maxGroup) this.commit();
       else if (!this.timer) this.timer = this.o.windowMs > 0 ? setTimeout(() => this.commit(), this.o.windowMs) : setImmediate(() => this.commit());
     });
@@ -51,7 +56,9 @@ export class EventIntake {
     if (!group.length) return;
     this.pending = [];
     try {
-      this.o.store.insertMany(group.map((p) => p.event));
+      this.o.store.insertMany(group.map((p) => p.event), () => {
+        for (const p of group) p.alongside?.();
+      });
     } catch (err) {
       const failure = new SkyscaleError('InternalError', `the event could not be stored: ${(err as Error).message}`, { cause: err });
       for (const p of group) p.reject(failure);

@@ -71,9 +71,11 @@ export class AsyncEventsTable {
   }
 
   /** All of them in one transaction: one commit for a group of accepted requests. */
-  insertMany(events: NewAsyncEvent[]): void {
+  /** Inserts the events, and runs `alongside` (other rows that go with them) in the same transaction. */
+  insertMany(events: NewAsyncEvent[], alongside?: () => void): void {
     this.db.transaction(() => {
       for (const e of events) this.insertStmt.run(e.id, e.functionName, e.qualifier, e.payload, e.acceptedAt, e.acceptedAt);
+      alongside?.();
     })();
   }
 

@@ -262,4 +262,24 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       CREATE INDEX audit_log_by_time ON audit_log (at);
     `,
   },
+  {
+    version: 18,
+    name: 'schedules: a rate or cron expression per function, and the last slot each has fired, moved in the transaction that queues its event',
+    sql: `
+      CREATE TABLE schedules (
+        function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        expression TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        payload BLOB,
+        state TEXT NOT NULL CHECK (state IN ('enabled', 'paused')),
+        created_at TEXT NOT NULL,
+        anchor_ms INTEGER NOT NULL,
+        last_slot_ms INTEGER,
+        last_fired_at TEXT,
+        fired INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (function_name, name)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 // The native API: /healthz and /v1/openapi.yaml without a key, and under /v1 the
-// functions, versions, aliases, invocations, logs, the pool, the runtimes, API keys and
+// functions, versions, aliases, invocations, schedules, logs, the pool, the runtimes, API keys and
 // the audit log, each route taking `Authorization: Bearer <id>.<secret>` with the role and scope
 // its config declares (checked by the gate before the body is read). Errors answer
 // `{error: {type, message, hint?}}`.
@@ -20,6 +20,7 @@ import { metricRoutes, scrapeRoute } from './metrics.js';
 import { poolRoutes } from './pool.js';
 import { publicRoutes } from './public.js';
 import { runtimeRoutes } from './runtimes.js';
+import { scheduleRoutes } from './schedules.js';
 
 const nameInBody = (body: unknown): string | undefined => {
   const name = (body as { name?: unknown } | null)?.name;
@@ -47,6 +48,7 @@ export function nativeApi(deps: NativeServices): FastifyPluginAsync {
       await v1.register(functionRoutes(deps));
       await v1.register(aliasRoutes(deps));
       await v1.register(invocationRoutes(deps));
+      await v1.register(scheduleRoutes(deps));
       await v1.register(poolRoutes(deps));
       await v1.register(metricRoutes(deps));
       await v1.register(runtimeRoutes(deps));

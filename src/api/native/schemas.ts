@@ -77,3 +77,19 @@ export const auditLog = { querystring: { type: 'object', properties: { limit: { 
 const METRIC_RANGE = { type: 'object', properties: { from: text, to: text, step: text } } as const;
 export const functionMetrics = { params: NAME, querystring: METRIC_RANGE } as const;
 export const nodeMetrics = { querystring: METRIC_RANGE } as const;
+
+const SCHEDULE = { type: 'object', required: ['name', 'schedule'], properties: { name: text, schedule: text } } as const;
+export const createSchedule = {
+  params: NAME,
+  body: {
+    type: 'object', required: ['expression'], additionalProperties: false,
+    properties: { expression: text, name: text, timezone: text, payload: {} },
+  },
+} as const;
+/** payload: the event each firing sends (any JSON value) */
+export type CreateScheduleBody = { expression: string; name?: string; timezone?: string; payload?: unknown };
+export const scheduleByName = { params: SCHEDULE } as const;
+export const patchSchedule = {
+  params: SCHEDULE,
+  body: { type: 'object', required: ['state'], additionalProperties: false, properties: { state: { type: 'string', enum: ['enabled', 'paused'] } } },
+} as const;
