@@ -1,5 +1,6 @@
-// One function: what $LATEST runs, invoke it, its recent invocations and logs, deploy
-// new code, its settings, versions and aliases, and deleting it (confirmed in the page).
+// One function: what $LATEST runs, invoke it, its recent invocations and logs, its
+// metrics over a chosen range, deploy new code, its settings, versions and aliases, and
+// deleting it (confirmed in the page).
 // The invoke and log panels stay as they are when the rest is redrawn after a change.
 import { call, fnPath, getJson } from '../api.js';
 import { codeSource } from '../code-source.js';
@@ -19,7 +20,8 @@ export function functionPage(ctx: PageContext, name: string): HTMLElement {
   const settings = h('div');
   const versions = h('div');
   const logs = logsPanel(name);
-  const invoke = invokePanel(name, () => { void logs.refresh(); });
+  const charts = functionCharts(name, ctx.signal);
+  const invoke = invokePanel(name, () => { void logs.refresh(); void charts.refresh(); });
   /** redraws all but the invoke and log panels; a panel that caused it shows its notice */
   const refresh = async (notices: { settings?: string; versions?: string } = {}): Promise<void> => {
     try {
@@ -42,7 +44,7 @@ export function functionPage(ctx: PageContext, name: string): HTMLElement {
   void refresh();
   return h('div', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', null, name), h('a', { href: '#/functions' }, '← Functions')),
-    summary, functionCharts(name, ctx.signal),
+    summary, charts.node,
     h('div', { class: 'columns' }, invoke.node, deployCard(name, () => refresh())),
     logs.node, settings, versions, deleteCard(ctx, name));
 }
