@@ -7,6 +7,7 @@ import type { RateLimits } from '../auth/rate-limits.js';
 import type { NodeStatus } from '../model/node-status.js';
 import type { AuditLog } from '../observe/audit-log.js';
 import type { InvocationRecorder } from '../observe/invocation-recorder.js';
+import type { LiveLogs } from '../observe/live-logs.js';
 import type { MetricRollups } from '../observe/metric-rollups.js';
 import type { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import type { Registry } from '../registry/registry.js';
@@ -21,6 +22,7 @@ export interface ApiServices {
   status: NodeStatus;
   metrics: Pick<PrometheusMetrics, 'scrape' | 'contentType'>;
   rollups: Pick<MetricRollups, 'series' | 'breakdown'>;
+  liveLogs: Pick<LiveLogs, 'follow'>;
   limits: RateLimits;
   audit: AuditLog;
 }
@@ -29,7 +31,7 @@ export interface ApiServices {
 type GateServices = Pick<ApiServices, 'limits'> & { audit: Pick<AuditLog, 'record'> };
 
 /** The native API (/v1, /healthz): Bearer keys (and managing them), the registry, synchronous invokes, records, node status, the audit log. */
-export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'metrics' | 'rollups' | 'limits'> & {
+export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'metrics' | 'rollups' | 'liveLogs' | 'limits'> & {
   keys: Pick<ApiKeys, 'authenticate' | 'create' | 'list' | 'revoke'>;
   invoker: Pick<Invoker, 'invoke'>;
   audit: Pick<AuditLog, 'record' | 'recent'>;
