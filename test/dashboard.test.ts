@@ -10,7 +10,8 @@
 // the system page, delete, sign out, and back to sign in when the key stops working.
 // Metrics: the function page's charts count the invocation made from the page, the
 // list's sparkline and the system page's throughput count what the API counts, and a
-// key that may not read node metrics sees the API's refusal in their place.
+// key that may not read node metrics sees the API's refusal in their place. The live
+// log panel shows a line printed by an invocation made from the page, and its end.
 // The function page is saved as docs/dashboard.png (the README shows it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,8 +94,12 @@ test('the dashboard in chromium: sign in, create, deploy, invoke, settings, alia
     await page.getByRole('heading', { name: 'greeter' }).waitFor({ timeout: SLOW });
     await textOf(page.locator('.summary'), 'version 1');
 
-    // Invoke: the result, the start kind and the log line.
+    // Invoke: the result, the start kind and the log line; the live log shows the line and the end.
+    const liveLog = page.getByRole('region', { name: 'Live log' });
+    await liveLog.getByText('Following').waitFor({ timeout: SLOW });
     await invoke(page, '{"name": "dashboard"}');
+    await textOf(liveLog.getByLabel('Live log'), 'greeting dashboard');
+    assert.match(await textOf(liveLog.getByLabel('Live log'), 'success'), /greeting dashboard\n── [0-9a-f-]{36} success, \d/);
     const invokeCard = page.getByRole('region', { name: 'Invoke' });
     assert.match(await textOf(invokeCard.getByLabel('Result'), 'Hello, dashboard!'), /"message": "Hello, dashboard!"/);
     assert.match(await textOf(invokeCard.getByLabel('Log'), 'greeting dashboard'), /greeting dashboard/);

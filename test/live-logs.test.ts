@@ -103,9 +103,12 @@ test('skyscale logs --follow prints the first line while the invocation runs, ea
   child.stdout.on('data', (c) => (out += c));
   try {
     await eventually(async () => out.includes('second line'), 'the history', 30_000);
-    await eventually(async () => server.api('GET', '/v1/pool').then(() => true), 'the server');
-    // the stream is open once the CLI follows (it prints nothing for that): wait for the follower
-    await new Promise((r) => setTimeout(r, 500));
+    // the CLI follows the stream once an invocation shows as running (not only read from the pages)
+    await eventually(async () => {
+      const probe = (await server.invoke(name)).headers.get('x-skyscale-request-id')!;
+      await eventually(async () => out.includes(`── ${probe} success`), 'the probe printed', 30_000);
+      return out.includes(`${probe} running\n`);
+    }, 'the CLI following the stream', 120_000, 100);
     const before = out.length;
     let endedAt = 0;
     let firstAt = 0;

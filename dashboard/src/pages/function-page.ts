@@ -1,4 +1,4 @@
-// One function: what $LATEST runs, invoke it, its recent invocations and logs, its
+// One function: what $LATEST runs, invoke it, its log live, its recent invocations and logs, its
 // metrics over a chosen range, deploy new code, its settings, versions and aliases, and
 // deleting it (confirmed in the page).
 // The invoke and log panels stay as they are when the rest is redrawn after a change.
@@ -7,6 +7,7 @@ import { codeSource } from '../code-source.js';
 import { fill, h } from '../dom.js';
 import { ago, bytes, localTime } from '../format.js';
 import { invokePanel } from '../function/invoke-panel.js';
+import { liveLogPanel } from '../function/live-log-panel.js';
 import { logsPanel } from '../function/logs-panel.js';
 import { settingsPanel } from '../function/settings-panel.js';
 import { versionsPanel } from '../function/versions-panel.js';
@@ -46,7 +47,7 @@ export function functionPage(ctx: PageContext, name: string): HTMLElement {
     h('div', { class: 'page-head' }, h('h1', null, name), h('a', { href: '#/functions' }, '← Functions')),
     summary, charts.node,
     h('div', { class: 'columns' }, invoke.node, deployCard(name, () => refresh())),
-    logs.node, settings, versions, deleteCard(ctx, name));
+    liveLogPanel(name, ctx.signal), logs.node, settings, versions, deleteCard(ctx, name));
 }
 
 /** Deploy new code as a new version, with the function's current settings. */
