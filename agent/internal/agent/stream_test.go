@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,4 +77,22 @@ func TestStreamedLogSaysWhatTheCapDropped(t *testing.T) {
 	if len(chunks) == 0 || bodies[0] != strings.Repeat("x", 1000) || chunks[0].Dropped != 2006 {
 		t.Fatalf("chunks %+v", chunks)
 	}
+}
+
+// BenchmarkRoundTripStreamed is BenchmarkRoundTrip with logStream asked for: a
+// short invocation sends no `log` frame, so the cost is its timer's.
+func BenchmarkRoundTripStreamed(b *testing.B) {
+	h := startAgent(b, agentOpts{})
+	h.initFake("serve", nil)
+	var agentMs float64
+	i := 0
+	for b.Loop() {
+		id := "rts-" + strconv.Itoa(i)
+		h.send(map[string]any{"type": "invoke", "requestId": id, "timeoutMs": 3000, "logStream": true}, []byte(`{"action":"quiet"}`))
+		var r hostapi.Result
+		mustDecode(b, h.expect(hostapi.TypeResult), &r)
+		agentMs += r.DurationMs
+		i++
+	}
+	b.ReportMetric(agentMs/float64(i), "agent-ms/op")
 }
