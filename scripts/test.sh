@@ -24,7 +24,7 @@ echo "== integration and end-to-end tests (gVisor)"
 node --test --test-concurrency=1 --test-timeout=300000 $(find dist/test -name '*.test.js' | sort)
 
 echo "== core integration tests on the namespace (bubblewrap) driver"
-SKYSCALE_TEST_SANDBOX=namespace node --test --test-concurrency=1 --test-timeout=300000 dist/test/invoke.test.js dist/test/failures.test.js dist/test/isolation.test.js dist/test/network.test.js dist/test/freeze.test.js dist/test/metrics.test.js dist/test/node-runtime.test.js dist/test/async-queue.test.js
+SKYSCALE_TEST_SANDBOX=namespace node --test --test-concurrency=1 --test-timeout=300000 dist/test/invoke.test.js dist/test/failures.test.js dist/test/isolation.test.js dist/test/network.test.js dist/test/freeze.test.js dist/test/metrics.test.js dist/test/node-runtime.test.js dist/test/async-queue.test.js dist/test/live-logs.test.js
 
 echo "== core integration tests on the docker driver (runc), then docker-runsc (gVisor in the engine)"
 SKYSCALE_TEST_SANDBOX=docker node --test --test-concurrency=1 --test-timeout=300000 dist/test/invoke.test.js dist/test/failures.test.js dist/test/isolation.test.js

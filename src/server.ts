@@ -15,6 +15,7 @@ import { AuditLog } from './observe/audit-log.js';
 import { DEFAULT_SETTINGS } from './model/function-config.js';
 import { InvocationRecorder } from './observe/invocation-recorder.js';
 import { LogRetention } from './observe/log-retention.js';
+import { LiveLogs } from './observe/live-logs.js';
 import { MetricRollups } from './observe/metric-rollups.js';
 import { PrometheusMetrics } from './observe/prometheus-metrics.js';
 import { CodeStore } from './registry/code-store.js';
@@ -83,6 +84,8 @@ export interface Services {
   metrics: PrometheusMetrics;
   /** per-function per-minute rollups (GET /v1/metrics, /v1/functions/{name}/metrics) */
   rollups: MetricRollups;
+  /** who follows which function's logs (GET /v1/functions/{name}/logs/stream) */
+  liveLogs: LiveLogs;
   limits: RateLimits;
   audit: AuditLog;
   driver: SandboxDriver;
@@ -142,10 +145,12 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   // which runtime families (and network modes) deployed functions use: the pre-warmed
   // pool keeps its Node.js classes only for those
   let poolClassesInUse = classesInUse(registry);
+  const liveLogs = new LiveLogs();
   const scheduler = createScheduler({
     driver, log, settings: config, versions: registry, readCode: (v) => registry.readCode(v), records: recorder, limitFor: (name) => registry.reservedConcurrency(name),
     openSecrets: (v) => registry.openSecrets(v),
     poolInUse: () => poolClassesInUse,
+    live: liveLogs,
     observer: {
       invoked: (r) => { metrics.invoked(r); rollups.invoked(r); },
       throttled: (name) => { metrics.throttled(name); rollups.throttled(name); },
@@ -198,7 +203,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     audit.close();
     db.close();
   };
-  return { log, keys, registry, invoker, asyncInvocations: queue.invocations, schedules, recorder, retention, status, metrics, rollups, limits, audit, driver, generatedAdminKey, close };
+  return { log, keys, registry, invoker, asyncInvocations: queue.invocations, schedules, recorder, retention, status, metrics, rollups, liveLogs, limits, audit, driver, generatedAdminKey, close };
 }
 
 /** Starts the services (on the configured driver, or one handed in) and listens: HTTPS when given a certificate and key. */

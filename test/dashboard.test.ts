@@ -8,6 +8,10 @@
 // dialog, no element made from it), an alias pointed at it and rolled back, code
 // changed through the Lambda API published, a bad package refused next to the upload,
 // the system page, delete, sign out, and back to sign in when the key stops working.
+// Metrics: the function page's charts count the invocation made from the page, the
+// list's sparkline and the system page's throughput count what the API counts, and a
+// key that may not read node metrics sees the API's refusal in their place. The live
+// log panel shows a line printed by an invocation made from the page, and its end.
 // The function page is saved as docs/dashboard.png (the README shows it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,8 +94,12 @@ test('the dashboard in chromium: sign in, create, deploy, invoke, settings, alia
     await page.getByRole('heading', { name: 'greeter' }).waitFor({ timeout: SLOW });
     await textOf(page.locator('.summary'), 'version 1');
 
-    // Invoke: the result, the start kind and the log line.
+    // Invoke: the result, the start kind and the log line; the live log shows the line and the end.
+    const liveLog = page.getByRole('region', { name: 'Live log' });
+    await liveLog.getByText('Following').waitFor({ timeout: SLOW });
     await invoke(page, '{"name": "dashboard"}');
+    await textOf(liveLog.getByLabel('Live log'), 'greeting dashboard');
+    assert.match(await textOf(liveLog.getByLabel('Live log'), 'success'), /greeting dashboard\n── [0-9a-f-]{36} success, \d/);
     const invokeCard = page.getByRole('region', { name: 'Invoke' });
     assert.match(await textOf(invokeCard.getByLabel('Result'), 'Hello, dashboard!'), /"message": "Hello, dashboard!"/);
     assert.match(await textOf(invokeCard.getByLabel('Log'), 'greeting dashboard'), /greeting dashboard/);
@@ -99,6 +107,14 @@ test('the dashboard in chromium: sign in, create, deploy, invoke, settings, alia
     assert.match((await invokeCard.locator('[data-fact="duration"]').textContent()) ?? '', /\d+(\.\d+)? m?s/);
     // and the recent invocations list has it with its log
     await textOf(page.getByRole('list', { name: 'Recent invocations' }).locator('li'), 'greeting dashboard');
+    // the metrics charts were redrawn after the invoke: the invocation is counted and drawn
+    const metricsCard = page.getByRole('region', { name: 'Metrics' });
+    await metricsCard.locator('[data-series="invocations"]').filter({ hasText: /^invocations 1$/ }).waitFor({ timeout: SLOW });
+    assert.match((await metricsCard.locator('svg.chart').first().getAttribute('aria-label')) ?? '', /invocations: 1, highest step 1/);
+    assert.equal(await metricsCard.locator('svg.chart').first().locator('.series-0 path, .series-0 circle').count() > 0, true, 'the invocations line is drawn');
+    assert.match(await textOf(metricsCard.locator('figure'), 'cold starts'), /cold starts [01]/);
+    await metricsCard.getByLabel('Range').selectOption('15m');
+    await textOf(metricsCard.locator('p.note'), 'last 15 min');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: repoPath('docs/dashboard.png') });
 
@@ -183,11 +199,36 @@ test('the dashboard in chromium: sign in, create, deploy, invoke, settings, alia
     assert.match(await textOf(deploy.getByRole('alert'), 'InvalidCodePackage'), /InvalidCodePackage/);
     problems.splice(0, problems.length, ...problems.filter((p) => !/400/.test(p)));
 
-    // The system page: the node's driver and its budget.
+    // The list's sparkline counts greeter's invocations as the metrics API does.
+    const counted = (await server.api('GET', '/v1/metrics')).json().functions.find((f: { name: string }) => f.name === 'greeter').totals.invocations as number;
+    assert.ok(counted >= 2, `greeter ran at least twice (${counted})`);
+    await page.getByRole('link', { name: 'Functions', exact: true }).click();
+    const spark = page.locator('.spark-cell[data-invocations]');
+    await spark.first().waitFor();
+    assert.equal(await spark.first().getAttribute('data-invocations'), String(counted));
+    assert.equal(await spark.first().locator('svg[aria-label="greeter: ' + counted + ' invocations in the last hour"] polyline').count(), 1);
+
+    // The system page: the node's driver and its budget, its throughput and figures.
     await page.getByRole('link', { name: 'System' }).click();
     await page.getByRole('region', { name: 'Budget and admission' }).waitFor();
     const driver = (await server.api('GET', '/healthz')).json().driver as string;
     await textOf(page.getByRole('region', { name: 'Node' }).locator('dd'), driver);
+    const throughput = page.getByRole('region', { name: 'Throughput' });
+    await throughput.locator('[data-series="invocations"]').filter({ hasText: new RegExp(`^invocations ${counted}$`) }).waitFor();
+    await textOf(throughput.getByRole('table', { name: 'Busiest functions' }).locator('tr'), 'greeter');
+    await textOf(throughput.locator('dl dt'), 'Warm instances');
+
+    // A key limited to greeter may not read the node's metrics: the list shows the API's
+    // refusal, type and message, where the sparklines would be; its function's charts draw.
+    const scoped = (await server.api('POST', '/v1/keys', { role: 'viewer', functions: ['greeter'] })).json().secret as string;
+    const viewer = await context.newPage();
+    await viewer.goto(`${server.url}/`);
+    await viewer.getByLabel('API key').fill(scoped);
+    await viewer.getByRole('button', { name: 'Sign in' }).click();
+    assert.match(await textOf(viewer.getByRole('alert'), 'Forbidden'), /cannot use node-wide routes/);
+    await viewer.getByRole('link', { name: 'greeter' }).click();
+    await viewer.getByRole('region', { name: 'Metrics' }).locator('[data-series="invocations"]').filter({ hasText: new RegExp(`^invocations ${counted}$`) }).waitFor();
+    await viewer.close();
 
     // Delete, confirmed in the page.
     await page.getByRole('link', { name: 'Functions' }).click();

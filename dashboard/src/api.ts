@@ -69,6 +69,27 @@ export async function call(method: string, path: string, opts: CallOptions = {})
   return { status: res.status, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
 }
 
+/**
+ * A GET whose body is read as it arrives (an event stream), with the key as a Bearer
+ * header like every call (EventSource cannot send one; the key never goes in a URL).
+ */
+export async function openStream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  const key = session.key;
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), accept: 'text/event-stream' }, credentials: 'omit', cache: 'no-store', signal });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new ApiError('NetworkError', `the server could not be reached: ${(err as Error).message}`, 0);
+  }
+  if (res.status >= 400 || !res.body) {
+    const error = errorOf(res, await res.text());
+    if (res.status === 401) unauthorized(error);
+    throw error;
+  }
+  return res.body;
+}
+
 export async function getJson<T>(path: string): Promise<T> {
   return (await call('GET', path)).json<T>();
 }

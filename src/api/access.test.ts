@@ -65,7 +65,7 @@ function render(access: RouteAccess): string[] {
 }
 
 /** A request for the row naming `fn` (in its path, or its body for create routes). */
-function send(row: Row, fn: string, key: string | null): Promise<LightMyRequestResponse> {
+async function send(row: Row, fn: string, key: string | null): Promise<LightMyRequestResponse> {
   const url = row.url.replace(/\{(name|FunctionName|target)\}/, fn).replace('{Resource}', encodeURIComponent(`arn:aws:lambda:local:000000000000:function:${fn}`)).replace(/\{(alias|Name)\}/, 'live').replace(/\{id\}/, 'nosuchid').replace('*', 'x')
     .replace('{file}', () => dashboardAsset());
   const method = row.method === 'ANY' ? 'POST' : row.method;
@@ -74,11 +74,19 @@ function send(row: Row, fn: string, key: string | null): Promise<LightMyRequestR
     body = JSON.stringify(row.access.scope !== 'body' ? {} : row.url.startsWith('/v1') ? { name: fn } : { FunctionName: fn, Role: 'arn:aws:iam::000000000000:role/r', Code: { ZipFile: '' } });
   }
   // from another host: routes open on loopback take a key from there
-  return t.app.inject({
+  const request = {
     method: method as 'GET', url, remoteAddress: REMOTE,
     headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { payload: body } : {}),
-  });
+  };
+  if (!row.url.endsWith('/logs/stream')) return t.app.inject(request);
+  // an event stream does not end: an accepted one is its status and headers, a refusal is read whole
+  const res = await t.app.inject({ ...request, payloadAsStream: true });
+  const stream = res.stream();
+  let text = '';
+  if (res.statusCode === 200) stream.destroy();
+  else for await (const chunk of stream) text += String(chunk);
+  return { statusCode: res.statusCode, headers: res.headers, body: text, json: () => JSON.parse(text) } as unknown as LightMyRequestResponse;
 }
 
 /** A file of the built dashboard (scripts/check.sh builds it before the unit tests run). */

@@ -7,6 +7,7 @@ import type { RateLimits } from '../auth/rate-limits.js';
 import type { NodeStatus } from '../model/node-status.js';
 import type { AuditLog } from '../observe/audit-log.js';
 import type { InvocationRecorder } from '../observe/invocation-recorder.js';
+import type { LiveLogs } from '../observe/live-logs.js';
 import type { MetricRollups } from '../observe/metric-rollups.js';
 import type { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import type { Registry } from '../registry/registry.js';
@@ -25,6 +26,7 @@ export interface ApiServices {
   status: NodeStatus;
   metrics: Pick<PrometheusMetrics, 'scrape' | 'contentType'>;
   rollups: Pick<MetricRollups, 'series' | 'breakdown'>;
+  liveLogs: Pick<LiveLogs, 'follow'>;
   limits: RateLimits;
   audit: AuditLog;
 }
@@ -32,8 +34,8 @@ export interface ApiServices {
 /** What every surface's gate uses: per-key limits and the audit log of changes. */
 type GateServices = Pick<ApiServices, 'limits'> & { audit: Pick<AuditLog, 'record'> };
 
-/** The native API (/v1, /healthz): Bearer keys (and managing them), the registry, invokes (synchronous and queued), records, node status, the audit log. */
-export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'metrics' | 'rollups' | 'limits' | 'asyncInvocations' | 'schedules'> & {
+/** The native API (/v1, /healthz): Bearer keys (and managing them), the registry, invokes (synchronous and queued), live logs, records, node status, the audit log. */
+export type NativeServices = Pick<ApiServices, 'registry' | 'recorder' | 'status' | 'metrics' | 'rollups' | 'liveLogs' | 'limits' | 'asyncInvocations' | 'schedules'> & {
   keys: Pick<ApiKeys, 'authenticate' | 'create' | 'list' | 'revoke'>;
   invoker: Pick<Invoker, 'invoke'>;
   audit: Pick<AuditLog, 'record' | 'recent'>;

@@ -75,6 +75,20 @@ export class ApiClient {
   constructor(private readonly s: ClientSettings) {}
 
   async request(method: string, path: string, body?: Buffer | string | object, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    const res = await this.send(method, path, body, headers);
+    const out = { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+    if (res.status >= 400) throw errorFrom(out);
+    return out;
+  }
+
+  /** A GET whose body is read as it comes (an event stream); a refusal is thrown as for request(). */
+  async stream(path: string, signal: AbortSignal): Promise<Response> {
+    const res = await this.send('GET', path, undefined, { accept: 'text/event-stream' }, signal);
+    if (res.status >= 400) throw errorFrom({ status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) });
+    return res;
+  }
+
+  private async send(method: string, path: string, body: Buffer | string | object | undefined, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
     if (!this.s.apiKey) {
       throw new CliError('NoApiKey', 'no API key is configured', 'set SKYSCALE_API_KEY, or run `skyscale login --api-key <id>.<secret>`');
     }
@@ -86,8 +100,10 @@ export class ApiClient {
         method,
         headers: { authorization: `Bearer ${this.s.apiKey}`, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         ...(payload !== undefined ? { body: typeof payload === "string" ? payload : new Uint8Array(payload) } : {}),
+        ...(signal ? { signal } : {}),
       });
     } catch (err) {
+      if (signal?.aborted) throw err;
       const cause = (err as Error & { cause?: Error & { code?: string } }).cause;
       if (cause?.code && CERTIFICATE_ERRORS.test(cause.code)) {
         throw new CliError('ServerUntrusted', `the certificate of ${this.s.endpoint} is not trusted: ${cause.message}`,
@@ -96,9 +112,7 @@ export class ApiClient {
       throw new CliError('ServerUnreachable', `cannot reach the Skyscale server at ${this.s.endpoint}: ${cause?.message ?? (err as Error).message}`,
         'start it with `bin/skyscale server` (or scripts/start.sh), or set SKYSCALE_ENDPOINT');
     }
-    const out = { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
-    if (res.status >= 400) throw errorFrom(out);
-    return out;
+    return res;
   }
 
   async json<T>(method: string, path: string, body?: Buffer | string | object, headers?: Record<string, string>): Promise<T> {

@@ -4,7 +4,7 @@
 // survives (a result or a handler error), retired otherwise (timeout, crash, refusal).
 import type { VersionRecord } from '../model/function.js';
 import type { InstanceSummary } from '../model/node-status.js';
-import type { InitResult, InvokeRequest, InvokeResult } from '../sandbox/agent-channel.js';
+import type { InitResult, InvokeRequest, InvokeResult, LogChunk } from '../sandbox/agent-channel.js';
 import type { Sandbox } from '../sandbox/driver.js';
 import { initRequestFor } from '../sandbox/init-request.js';
 
@@ -53,9 +53,9 @@ export class Instance {
     return result;
   }
 
-  async invoke(req: InvokeRequest, event: Buffer, backstopMs: number): Promise<InvokeResult> {
+  async invoke(req: InvokeRequest, event: Buffer, backstopMs: number, onLog?: (chunk: LogChunk) => void): Promise<InvokeResult> {
     try {
-      const result = await this.sandbox.channel.invoke(req, event, backstopMs);
+      const result = await this.sandbox.channel.invoke(req, event, backstopMs, onLog);
       if (result.maxRssKb !== null) this.peakRssKb = Math.max(this.peakRssKb ?? 0, result.maxRssKb);
       return result;
     } finally {
@@ -100,9 +100,9 @@ export class Lease {
 
   constructor(readonly instance: Instance, private readonly onRelease: (instance: Instance, end: LeaseEnd) => void) {}
 
-  async invoke(req: InvokeRequest, event: Buffer, backstopMs: number): Promise<InvokeResult> {
+  async invoke(req: InvokeRequest, event: Buffer, backstopMs: number, onLog?: (chunk: LogChunk) => void): Promise<InvokeResult> {
     this.ending = { keep: false, reason: 'the invocation did not complete' };
-    const result = await this.instance.invoke(req, event, backstopMs);
+    const result = await this.instance.invoke(req, event, backstopMs, onLog);
     this.ending = result.status === 'ok' || result.status === 'error' ? { keep: true } : { keep: false, reason: `the invocation ended with ${result.status}` };
     return result;
   }

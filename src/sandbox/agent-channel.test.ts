@@ -165,3 +165,28 @@ test('the schema checker refuses what the schema refuses', () => {
   }
   assert.notDeepEqual(schemaProblems('host-to-agent.init', { ...INIT, type: 'init', env: { K: 1 } }), []);
 });
+
+test('a streamed invoke asks for log frames and hands them to its listener; one that did not ask never sends the field, and stray log frames are ignored', async () => {
+  const w = wire();
+  const chunks: { offset: number; dropped: number; text: string }[] = [];
+  w.answer((f) => {
+    const requestId = f.header.requestId as string;
+    w.send({ type: 'log', requestId: 'someone-else', offset: 0, dropped: 0 }, Buffer.from('not mine\n'));
+    w.send({ type: 'log', requestId, offset: 0, dropped: 0 }, Buffer.from('first\n'));
+    w.send({ type: 'log', requestId, offset: 6, dropped: 3 }, Buffer.from('sec'));
+    w.send({ type: 'result', requestId, status: 'ok', durationMs: 1, log: 'first\nsec\n[skyscale] log truncated: 3 bytes dropped\n', logTruncated: true }, Buffer.from('{}'));
+  });
+  const r = await w.channel.invoke({ ...INVOKE, logStream: true }, Buffer.from('{}'), 1000, (c) => chunks.push({ offset: c.offset, dropped: c.dropped, text: c.bytes.toString() }));
+  assert.equal(w.received[0]!.header.logStream, true);
+  assert.deepEqual(chunks, [{ offset: 0, dropped: 0, text: 'first\n' }, { offset: 6, dropped: 3, text: 'sec' }]);
+  assert.equal(r.logTruncated, true);
+  // without a listener the field is not sent, and a late log frame changes nothing
+  w.answer((f) => w.send({ type: 'result', requestId: f.header.requestId as string, status: 'ok', durationMs: 1, log: '', logTruncated: false }, Buffer.from('{}')));
+  await w.channel.invoke({ ...INVOKE, requestId: 'r2', logStream: true }, Buffer.from('{}'), 1000);
+  assert.equal('logStream' in w.received[1]!.header, false);
+  w.send({ type: 'log', requestId: 'r2', offset: 0, dropped: 0 }, Buffer.from('late\n'));
+  w.answer(() => w.send({ type: 'pong' }));
+  await w.channel.ping(1000);
+  assert.equal(w.channel.isClosed, false);
+  assert.deepEqual(schemaProblems('agent-to-host.log', { type: 'log', requestId: 'r', offset: 0, dropped: 0 }), []);
+});

@@ -59,6 +59,15 @@ export interface InvokeRequest {
   timeoutMs: number;
   invokedFunctionArn: string;
   clientContext?: string | null;
+  /** ask for `log` frames while the invocation runs (give invoke() an onLog) */
+  logStream?: boolean;
+}
+
+/** Output a streamed invocation wrote, from `offset` bytes of its log on; `dropped`: bytes the log cap cut so far. */
+export interface LogChunk {
+  offset: number;
+  dropped: number;
+  bytes: Buffer;
 }
 
 export type InvokeStatus = 'ok' | 'error' | 'timeout' | 'crash';
@@ -87,6 +96,8 @@ interface Pending {
   resolve: (f: Frame) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout | null;
+  /** a streamed invocation's request id and where its `log` frames go */
+  onLog?: { requestId: string; deliver: (chunk: LogChunk) => void };
 }
 
 export class AgentChannel {
@@ -137,8 +148,11 @@ export class AgentChannel {
     return { ok: h.ok === true, initMs: Number(h.initMs ?? 0), log: String(h.log ?? ''), ...(h.error ? { error: h.error } : {}) };
   }
 
-  async invoke(req: InvokeRequest, event: Buffer, timeoutMs: number): Promise<InvokeResult> {
-    const f = await this.request({ type: 'invoke', ...req }, event, 'result', timeoutMs);
+  /** `onLog` receives the invocation's output while it runs, when `req.logStream` asked for it. */
+  async invoke(req: InvokeRequest, event: Buffer, timeoutMs: number, onLog?: (chunk: LogChunk) => void): Promise<InvokeResult> {
+    const header: FrameHeader = { type: 'invoke', ...req };
+    if (!req.logStream || !onLog) delete header.logStream;
+    const f = await this.request(header, event, 'result', timeoutMs, onLog && req.logStream ? { requestId: req.requestId, deliver: onLog } : undefined);
     const h = f.header as FrameHeader & { status?: string; durationMs?: number; maxRssKb?: number; cpuMs?: number; log?: string; logTruncated?: boolean };
     const status = (['ok', 'error', 'timeout', 'crash'] as const).find((s) => s === h.status);
     if (!status) throw new ChannelClosedError(`the agent answered with an unknown status ${JSON.stringify(h.status)}`);
@@ -166,12 +180,12 @@ export class AgentChannel {
     this.markClosed(reason);
   }
 
-  private request(header: FrameHeader, body: Buffer | undefined, expect: string, timeoutMs: number): Promise<Frame> {
+  private request(header: FrameHeader, body: Buffer | undefined, expect: string, timeoutMs: number, onLog?: Pending['onLog']): Promise<Frame> {
     if (this.closeReason !== null) return Promise.reject(new ChannelClosedError(this.closeReason));
     if (this.pending) return Promise.reject(new Error(`agent channel is busy with ${this.pending.expect}`));
     return new Promise<Frame>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(null, new AgentTimeoutError(`the agent did not answer ${header.type} within ${timeoutMs} ms`)), timeoutMs);
-      this.pending = { expect, resolve, reject, timer };
+      this.pending = { expect, resolve, reject, timer, ...(onLog ? { onLog } : {}) };
       this.output.write(encodeFrame(header, body));
     });
   }
@@ -201,6 +215,19 @@ export class AgentChannel {
     if (type === 'ready') return this.onReady(f.header);
     if (type === 'runtime_exit') {
       for (const l of this.exitListeners) l(f.header);
+      return;
+    }
+    if (type === 'log') {
+      // only an invocation that asked for them gets any; a late one (its result came) is dropped
+      const h = f.header as FrameHeader & { requestId?: unknown; offset?: unknown; dropped?: unknown };
+      const to = this.pending?.onLog;
+      if (to && h.requestId === to.requestId) {
+        try {
+          to.deliver({ offset: Number(h.offset ?? 0), dropped: Number(h.dropped ?? 0), bytes: f.body });
+        } catch {
+          // a listener's failure is not the invocation's
+        }
+      }
       return;
     }
     if (type === 'error') {

@@ -12,7 +12,7 @@ import { InstanceStarter } from '../pool/instance-starter.js';
 import { SandboxBudget } from '../pool/sandbox-budget.js';
 import type { SandboxDriver } from '../sandbox/driver.js';
 import { Admission } from './admission.js';
-import { Invoker, type InvocationLog, type InvocationObserver, type VersionResolver } from './invoker.js';
+import { Invoker, type InvocationLog, type InvocationObserver, type LiveLogTaps, type VersionResolver } from './invoker.js';
 import { Placement } from './placement.js';
 
 /** `memoryBudgetMb` unset: no memory rule (`skyscale test` runs one instance) */
@@ -40,6 +40,8 @@ export function createScheduler(o: {
   records: InvocationLog;
   /** the metrics, told of every invocation and throttle */
   observer?: InvocationObserver;
+  /** live logs: taps for invocations of followed functions */
+  live?: LiveLogTaps;
   /** a function's reserved concurrency, null when unset */
   limitFor?: (functionName: string) => number | null;
   /** the plaintext of a version's secret env values, for its init request only */
@@ -58,7 +60,7 @@ export function createScheduler(o: {
   const starter = new InstanceStarter({ generic, instances, log, maxInFlight: s.maxColdStarts, ...(o.openSecrets ? { openSecrets: o.openSecrets } : {}) });
   const placement = new Placement({ instances, starter, readCode: o.readCode, log, maxColdStarts: s.maxColdStarts, budget, roomWaitMs: s.queueWaitMs });
   const admission = new Admission({ nodeLimit: s.maxSandboxes, queueWaitMs: s.queueWaitMs, maxQueued: s.maxQueued, limitFor: o.limitFor ?? (() => null) });
-  const invoker = new Invoker(o.versions, placement, admission, o.records, log, o.observer);
+  const invoker = new Invoker(o.versions, placement, admission, o.records, log, o.observer, o.live ?? null);
   return {
     budget, instances, generic, freezer, starter, placement, admission, invoker,
     async shutdown() {

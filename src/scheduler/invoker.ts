@@ -12,6 +12,7 @@ import { withoutHostPaths } from '../model/host-paths.js';
 import { functionArn } from '../model/names.js';
 import type { Instance, Lease } from '../pool/instance.js';
 import { AgentTimeoutError, ChannelClosedError, type InvokeResult } from '../sandbox/agent-channel.js';
+import type { LiveLogTap } from '../observe/live-logs.js';
 import type { Admission } from './admission.js';
 import type { Placement } from './placement.js';
 
@@ -35,6 +36,11 @@ export interface InvocationObserver {
 }
 
 const NO_OBSERVER: InvocationObserver = { invoked: () => {}, throttled: () => {} };
+
+/** Live logs: a tap for an invocation whose function someone follows, else null (then nothing is streamed). */
+export interface LiveLogTaps {
+  open(functionName: string, requestId: string): LiveLogTap | null;
+}
 
 /** How long past the function's timeout the host waits before it gives up on the agent. */
 const BACKSTOP_MS = 1000;
@@ -73,6 +79,7 @@ export class Invoker {
     private readonly recorder: InvocationLog,
     private readonly log: Logger,
     private readonly observer: InvocationObserver = NO_OBSERVER,
+    private readonly live: LiveLogTaps | null = null,
   ) {}
 
   /**
@@ -94,10 +101,12 @@ export class Invoker {
     }
     let outcome: InvocationOutcome;
     let maxMemoryKb: number | null;
+    const tap = this.live?.open(version.functionName, recordId) ?? null; // the id its record will have
     try {
       const { lease, start, init } = await this.placement.acquire(version);
+      if (tap && init?.log) tap.text(init.log);
       try {
-        outcome = init && !init.ok ? this.initFailure(requestId, version, init, start) : await this.run(lease, version, requestId, event, start, init);
+        outcome = init && !init.ok ? this.initFailure(requestId, version, init, start) : await this.run(lease, version, requestId, event, start, init, tap);
       } finally {
         lease.release();
       }
@@ -108,6 +117,7 @@ export class Invoker {
       // is a 429 too: a throttle as well as a failed invocation.
       if (err instanceof SkyscaleError && err.type === 'NodeMemoryFull') this.observer.throttled(version.functionName);
       this.recordFailure(recordId, version, event.length, startedAt, err);
+      tap?.end('', { status: 'failed', durationMs: null, logTruncated: false });
       throw err;
     } finally {
       this.admission.release(version.functionName);
@@ -122,6 +132,7 @@ export class Invoker {
       startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
       log: cut ? `${outcome.log.slice(0, RECORDED_LOG_MAX)}\n[skyscale] log truncated: ${outcome.log.length - RECORDED_LOG_MAX} characters dropped\n` : outcome.log,
     });
+    tap?.end(outcome.log, { status: outcome.status, durationMs: outcome.durationMs, logTruncated: outcome.logTruncated || cut });
     return outcome;
   }
 
@@ -141,11 +152,12 @@ export class Invoker {
   }
 
   private async run(lease: Lease, v: VersionRecord, requestId: string, event: Buffer, start: InvocationStart,
-    init: { initMs: number; log: string } | null): Promise<InvocationOutcome> {
+    init: { initMs: number; log: string } | null, tap: LiveLogTap | null): Promise<InvocationOutcome> {
     const timeoutMs = v.timeoutS * 1000;
     let result: InvokeResult;
     try {
-      result = await lease.invoke({ requestId, deadlineMs: Date.now() + timeoutMs, timeoutMs, invokedFunctionArn: functionArn(v.functionName) }, event, timeoutMs + BACKSTOP_MS);
+      const req = { requestId, deadlineMs: Date.now() + timeoutMs, timeoutMs, invokedFunctionArn: functionArn(v.functionName), ...(tap ? { logStream: true } : {}) };
+      result = await lease.invoke(req, event, timeoutMs + BACKSTOP_MS, tap ? (c) => tap.chunk(c) : undefined);
     } catch (err) {
       if (err instanceof AgentTimeoutError) result = timedOut(requestId, v.timeoutS);
       else if (err instanceof ChannelClosedError) result = await this.sandboxDied(lease.instance, requestId, err);

@@ -27,6 +27,12 @@ export interface FakeAnswer {
   durationMs?: number;
   cpuMs?: number;
   maxRssKb?: number;
+  /** with invoke's logStream: `log` frames sent at once, before the answer (which waits invokeMs), as the agent's for a running invocation */
+  streamed?: string[];
+  /** with streamed: the bytes the log cap dropped, as the last frame says */
+  dropped?: number;
+  /** the answer waits for this (a handler still running while a test looks) */
+  hold?: Promise<void>;
 }
 
 export type FakeHandler = (call: FakeInvocation) => FakeAnswer;
@@ -48,7 +54,7 @@ export class FakeSandbox implements Sandbox {
   /** false: freeze() fails, as for a sandbox whose cgroup cannot be found */
   freezable = true;
   /** invoke headers as the agent received them */
-  readonly invokes: { deadlineMs: number; timeoutMs: number; receivedAt: number }[] = [];
+  readonly invokes: { deadlineMs: number; timeoutMs: number; receivedAt: number; logStream: boolean }[] = [];
   /** invokes are answered after this long (a handler that runs past its timeout, say) */
   invokeMs = 0;
   /** the init requests this sandbox was sent (their headers: settings, env …) */
@@ -91,21 +97,31 @@ export class FakeSandbox implements Sandbox {
     }
     if (f.header.type === 'invoke' && this.dieOnNextInvoke) this.die();
     else if (f.header.type === 'invoke') {
-      this.invokes.push({ deadlineMs: f.header.deadlineMs as number, timeoutMs: f.header.timeoutMs as number, receivedAt: Date.now() });
+      this.invokes.push({ deadlineMs: f.header.deadlineMs as number, timeoutMs: f.header.timeoutMs as number, receivedAt: Date.now(), logStream: f.header.logStream === true });
       // Like the agent, the fake answers `timeout` once the invocation's time is up.
       const timeoutMs = f.header.timeoutMs as number;
       const late = this.invokeMs > timeoutMs;
+      const requestId = f.header.requestId as string;
+      const given = late ? {} : this.handler()?.({ ...this.loaded, requestId, event: f.body }) ?? {};
+      if (f.header.logStream === true && given.streamed) {
+        let offset = 0;
+        given.streamed.forEach((text, i) => {
+          const bytes = Buffer.from(text);
+          this.send({ type: 'log', requestId, offset, dropped: i === given.streamed!.length - 1 ? given.dropped ?? 0 : 0 }, bytes);
+          offset += bytes.length;
+        });
+      }
       const answer = () => late
-        ? this.send({ type: 'result', requestId: f.header.requestId as string, status: 'timeout', durationMs: timeoutMs, log: '' }, Buffer.from('{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out"}'))
-        : this.answer(f);
-      if (this.invokeMs) setTimeout(answer, late ? timeoutMs : this.invokeMs);
+        ? this.send({ type: 'result', requestId, status: 'timeout', durationMs: timeoutMs, log: '' }, Buffer.from('{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out"}'))
+        : this.answer(f, given);
+      if (given.hold) void given.hold.then(answer);
+      else if (this.invokeMs) setTimeout(answer, late ? timeoutMs : this.invokeMs);
       else answer();
     }
   }
 
-  private answer(f: Frame): void {
+  private answer(f: Frame, answer: FakeAnswer): void {
     const requestId = f.header.requestId as string;
-    const answer = this.handler()?.({ ...this.loaded, requestId, event: f.body }) ?? {};
     const payload = answer.payload === undefined ? f.body : Buffer.from(answer.payload);
     this.send({ type: 'result', requestId, status: answer.status ?? 'ok', durationMs: answer.durationMs ?? 0.1,
       cpuMs: answer.cpuMs ?? 2, maxRssKb: answer.maxRssKb ?? 20480, log: answer.log ?? '' }, payload);

@@ -164,6 +164,8 @@ func (a *Agent) Run(ctx context.Context, in io.Reader, out io.Writer) int {
 			a.initTimedOut()
 		case <-a.invokeDeadline():
 			a.invocationTimedOut()
+		case <-a.streamTick():
+			a.streamLog()
 		}
 	}
 	a.log.Info("host went away")
@@ -303,6 +305,13 @@ func (a *Agent) initDeadline() <-chan time.Time {
 		return nil
 	}
 	return a.initing.timer.C
+}
+
+func (a *Agent) streamTick() <-chan time.Time {
+	if a.inv == nil || a.inv.stream == nil {
+		return nil
+	}
+	return a.inv.stream.C
 }
 
 func (a *Agent) invokeDeadline() <-chan time.Time {

@@ -85,6 +85,13 @@ func fakeRuntime(mode string) int {
 			fmt.Print(strings.Repeat("x", ev.Bytes))
 			end()
 			fakePost(base+"/invocation/"+id+"/response", "{}", nil)
+		case "slowlog":
+			fmt.Print(strings.Repeat("x", ev.Bytes))
+			fmt.Println("first")
+			time.Sleep(600 * time.Millisecond)
+			fmt.Println("second")
+			end()
+			fakePost(base+"/invocation/"+id+"/response", "{}", nil)
 		case "big":
 			end()
 			fakePost(base+"/invocation/"+id+"/response", strings.Repeat("x", 6*1024*1024+1), nil)

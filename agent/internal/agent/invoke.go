@@ -22,11 +22,25 @@ import (
 // of its memory limit is reported as out of memory.
 const oomShare = 0.9
 
+// A streamed invocation (invoke's logStream) sends its output in `log` frames
+// once it has run streamAfter, then every streamEvery while there is news: an
+// invocation shorter than that sends none, so the fast path stays one frame
+// each way.
+const (
+	streamAfter = 150 * time.Millisecond
+	streamEvery = 200 * time.Millisecond
+)
+
 type invocation struct {
 	id         string
 	dispatched time.Time
 	timeout    time.Duration
 	timer      *time.Timer
+	// streaming only: the next send, the bytes of the log sent and the drops told
+	stream   *time.Timer
+	nextSend time.Time
+	sent     int
+	dropped  int
 }
 
 func (a *Agent) handleInvoke(f hostapi.Frame) {
@@ -58,6 +72,10 @@ func (a *Agent) handleInvoke(f hostapi.Frame) {
 	}
 	a.logs.Expect(msg.RequestID)
 	a.inv = &invocation{id: msg.RequestID, dispatched: now, timeout: timeout, timer: time.NewTimer(timeout)}
+	if msg.LogStream {
+		a.inv.nextSend = now.Add(streamAfter)
+		a.inv.stream = time.NewTimer(streamAfter)
+	}
 	dispatch := a.api.Dispatch
 	if a.channel == overPipe {
 		dispatch = a.dispatchPipe
@@ -162,8 +180,29 @@ func (a *Agent) endInvocation(ev lifecycle.Event) *invocation {
 	inv := a.inv
 	a.inv = nil
 	inv.timer.Stop()
+	if inv.stream != nil {
+		inv.stream.Stop()
+	}
 	a.api.Retire(inv.id)
 	return inv
+}
+
+// streamLog sends what the runtime wrote since the last `log` frame, if
+// anything (or news of more bytes dropped), and sets the next send.
+func (a *Agent) streamLog() {
+	inv := a.inv
+	if inv == nil || inv.stream == nil {
+		return
+	}
+	inv.nextSend = time.Now().Add(streamEvery)
+	inv.stream.Reset(streamEvery)
+	chunk, dropped, ok := a.logs.Since(inv.sent)
+	if !ok || (len(chunk) == 0 && dropped == inv.dropped) {
+		return
+	}
+	a.send(hostapi.LogChunk{Type: hostapi.TypeLog, RequestID: inv.id, Offset: inv.sent, Dropped: dropped}, chunk)
+	inv.sent += len(chunk)
+	inv.dropped = dropped
 }
 
 // looksOutOfMemory is a best effort: the kernel or gVisor SIGKILLs a runtime

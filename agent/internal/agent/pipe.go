@@ -53,7 +53,11 @@ func (a *Agent) pollDeadline() (time.Time, bool) {
 	}
 	switch {
 	case a.inv != nil && a.channel == overPipe:
-		return a.inv.dispatched.Add(a.inv.timeout), true
+		deadline := a.inv.dispatched.Add(a.inv.timeout)
+		if a.inv.stream != nil && a.inv.nextSend.Before(deadline) {
+			deadline = a.inv.nextSend // back to the select for the stream's tick
+		}
+		return deadline, true
 	case a.initing != nil && a.initing.timer != nil:
 		return a.initing.deadline, true
 	}

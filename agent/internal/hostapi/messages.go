@@ -21,6 +21,7 @@ const (
 	TypeRuntimeExit = "runtime_exit"
 	TypePong        = "pong"
 	TypeError       = "error"
+	TypeLog         = "log"
 )
 
 // Result statuses.
@@ -53,6 +54,20 @@ type Invoke struct {
 	InvokedFunctionArn string          `json:"invokedFunctionArn"`
 	ClientContext      json.RawMessage `json:"clientContext"`
 	TraceID            string          `json:"traceId"`
+	// LogStream asks for `log` frames while the invocation runs (optional: an
+	// agent that does not know it ignores it, and a host that does not set it
+	// never receives one).
+	LogStream bool `json:"logStream,omitempty"`
+}
+
+// LogChunk carries output the runtime wrote during a streamed invocation, past
+// Offset bytes of its log already sent. Body: the bytes. Dropped counts the
+// bytes cut so far by the log cap.
+type LogChunk struct {
+	Type      string `json:"type"`
+	RequestID string `json:"requestId"`
+	Offset    int    `json:"offset"`
+	Dropped   int    `json:"dropped"`
 }
 
 type Ready struct {

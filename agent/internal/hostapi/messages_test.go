@@ -39,6 +39,7 @@ func TestMessagesTheAgentSendsMatchTheContract(t *testing.T) {
 		{"agent-to-host.result", Result{Type: TypeResult, RequestID: "r", Status: StatusError}},
 		{"agent-to-host.runtime_exit", RuntimeExit{Type: TypeRuntimeExit, ExitCode: -1, Signal: "SIGKILL"}},
 		{"agent-to-host.pong", Pong{Type: TypePong}},
+		{"agent-to-host.log", LogChunk{Type: TypeLog, RequestID: "r", Offset: 6, Dropped: 0}},
 		{"agent-to-host.error", Error{Type: TypeError, ErrorType: "Agent.InvalidState", ErrorMessage: "no"}},
 		{"agent-to-host.error", Error{Type: TypeError, ErrorType: "Agent.InvalidMessage", ErrorMessage: "no", RequestID: "r"}},
 		{"errorObject", ErrorObject{ErrorType: "Sandbox.Timedout", ErrorMessage: "late", StackTrace: json.RawMessage(`[]`)}},
@@ -68,7 +69,7 @@ func TestMessagesTheAgentReadsAreTheContracts(t *testing.T) {
 			Type string `json:"type"`
 			Invoke
 		}{TypeInvoke, Invoke{RequestID: "r", DeadlineMs: 1763900000000, TimeoutMs: 3000, InvokedFunctionArn: "arn",
-			ClientContext: json.RawMessage(cc), TraceID: "Root=1-x"}}
+			ClientContext: json.RawMessage(cc), TraceID: "Root=1-x", LogStream: true}}
 		if err := s.Check("host-to-agent.invoke", invoke); err != nil {
 			t.Error(err)
 		}

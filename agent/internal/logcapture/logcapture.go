@@ -199,6 +199,18 @@ func (c *Capture) TakeMarked(wait time.Duration) Log {
 	return c.cutLocked()
 }
 
+// Since returns a copy of what the current segment kept past offset bytes, and
+// how many bytes the cap dropped so far; ok is false once the expected marker
+// ended the segment (its log is about to be taken whole).
+func (c *Capture) Since(offset int) (chunk []byte, dropped int, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended != nil || offset > len(c.cur.kept) {
+		return nil, 0, false
+	}
+	return append([]byte(nil), c.cur.kept[offset:]...), c.cur.dropped, true
+}
+
 // Take cuts the current segment now (end of init, timeout, crash).
 func (c *Capture) Take() Log {
 	c.mu.Lock()

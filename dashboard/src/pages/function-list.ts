@@ -1,6 +1,6 @@
 // The functions the key may see: name, runtime, memory, the version $LATEST runs, and
-// when each was last changed. The column metrics/slots.ts fills is added once the
-// control plane serves metrics.
+// when each was last changed, and a sparkline of each one's invocations over the last
+// hour (metrics/slots.ts).
 import { getJson } from '../api.js';
 import { fill, h } from '../dom.js';
 import { ago, localTime } from '../format.js';
@@ -18,7 +18,7 @@ export function functionListPage(ctx: PageContext): HTMLElement {
       return;
     }
     const metrics = functionListColumn(functions.map((f) => f.name), ctx.signal);
-    fill(body, h('div', { class: 'table-wrap' }, h('table', { class: 'list' },
+    fill(body, metrics?.note, h('div', { class: 'table-wrap' }, h('table', { class: 'list' },
       h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Runtime'), h('th', { class: 'num' }, 'Memory'),
         h('th', { class: 'num' }, 'Latest version'), h('th', null, 'Last modified'), metrics ? h('th', null, metrics.title) : null)),
       h('tbody', null, functions.map((f) => h('tr', null,

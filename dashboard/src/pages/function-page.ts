@@ -1,11 +1,13 @@
-// One function: what $LATEST runs, invoke it, its recent invocations and logs, deploy
-// new code, its settings, versions and aliases, and deleting it (confirmed in the page).
+// One function: what $LATEST runs, invoke it, its log live, its recent invocations and logs, its
+// metrics over a chosen range, deploy new code, its settings, versions and aliases, and
+// deleting it (confirmed in the page).
 // The invoke and log panels stay as they are when the rest is redrawn after a change.
 import { call, fnPath, getJson } from '../api.js';
 import { codeSource } from '../code-source.js';
 import { fill, h } from '../dom.js';
 import { ago, bytes, localTime } from '../format.js';
 import { invokePanel } from '../function/invoke-panel.js';
+import { liveLogPanel } from '../function/live-log-panel.js';
 import { logsPanel } from '../function/logs-panel.js';
 import { settingsPanel } from '../function/settings-panel.js';
 import { versionsPanel } from '../function/versions-panel.js';
@@ -19,7 +21,8 @@ export function functionPage(ctx: PageContext, name: string): HTMLElement {
   const settings = h('div');
   const versions = h('div');
   const logs = logsPanel(name);
-  const invoke = invokePanel(name, () => { void logs.refresh(); });
+  const charts = functionCharts(name, ctx.signal);
+  const invoke = invokePanel(name, () => { void logs.refresh(); void charts.refresh(); });
   /** redraws all but the invoke and log panels; a panel that caused it shows its notice */
   const refresh = async (notices: { settings?: string; versions?: string } = {}): Promise<void> => {
     try {
@@ -42,9 +45,9 @@ export function functionPage(ctx: PageContext, name: string): HTMLElement {
   void refresh();
   return h('div', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', null, name), h('a', { href: '#/functions' }, '← Functions')),
-    summary, functionCharts(name, ctx.signal),
+    summary, charts.node,
     h('div', { class: 'columns' }, invoke.node, deployCard(name, () => refresh())),
-    logs.node, settings, versions, deleteCard(ctx, name));
+    liveLogPanel(name, ctx.signal), logs.node, settings, versions, deleteCard(ctx, name));
 }
 
 /** Deploy new code as a new version, with the function's current settings. */

@@ -1,7 +1,8 @@
 // The node: health (version, driver), the sandbox driver's facts, the sandbox budget
 // (sandboxes and memory against the node's limits), admission (in flight and queued,
 // sampled while the page is open), the pre-warmed sandboxes and the warm instances
-// with their memory (GET /v1/pool: a key with node:read, not limited to some functions).
+// with their memory (GET /v1/pool: a key with node:read, not limited to some functions),
+// and the node's throughput over a chosen range (metrics/slots.ts, kept across redraws).
 import { getJson } from '../api.js';
 import { fill, h } from '../dom.js';
 import { duration, kb, ms } from '../format.js';
@@ -26,6 +27,7 @@ function value(v: unknown): string {
 export function systemPage(ctx: PageContext): HTMLElement {
   const body = h('div', { class: 'stack' }, loading());
   const inFlight: number[] = [];
+  const throughput = systemCharts(ctx.signal);
   const load = async () => {
     const [health, pool] = await Promise.all([getJson<Health>('/healthz'), getJson<PoolReport>('/v1/pool')]);
     if (ctx.signal.aborted) return;
@@ -49,7 +51,7 @@ export function systemPage(ctx: PageContext): HTMLElement {
           h('div', { class: 'samples' },
             h('span', { class: 'muted' }, `in flight, last ${inFlight.length} samples (every ${REFRESH_MS / 1000} s while this page is open)`),
             sparkline(inFlight, { label: 'invocations in flight', max: 1 })))),
-      systemCharts(ctx.signal),
+      throughput,
       card(`Pre-warmed sandboxes (${pool.generic.length})`, pool.generic.length === 0 ? h('p', { class: 'muted' }, 'None.') : h('div', { class: 'table-wrap' }, h('table', { class: 'list' },
         h('thead', null, h('tr', null, ['Id', 'Runtime', 'Network', 'State', 'Frozen', 'Age'].map((c) => h('th', null, c)), ['Limit', 'Host memory'].map((c) => h('th', { class: 'num' }, c)))),
         h('tbody', null, pool.generic.map((s) => h('tr', null,

@@ -16,6 +16,7 @@ import { auditRoutes } from './audit.js';
 import { functionRoutes } from './functions.js';
 import { invocationRoutes } from './invocations.js';
 import { keyRoutes } from './keys.js';
+import { logStreamRoutes } from './log-stream.js';
 import { metricRoutes, scrapeRoute } from './metrics.js';
 import { poolRoutes } from './pool.js';
 import { publicRoutes } from './public.js';
@@ -51,6 +52,7 @@ export function nativeApi(deps: NativeServices): FastifyPluginAsync {
       await v1.register(scheduleRoutes(deps));
       await v1.register(poolRoutes(deps));
       await v1.register(metricRoutes(deps));
+      await v1.register(logStreamRoutes(deps));
       await v1.register(runtimeRoutes(deps));
       await v1.register(keyRoutes(deps));
       await v1.register(auditRoutes(deps));

@@ -60,6 +60,8 @@ export const logs = {
   querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: LOG_PAGE_MAX_ENTRIES }, cursor: text, before: text } },
 } as const;
 
+export const logStream = { params: NAME } as const;
+
 export const invocationById = { params: { type: 'object', required: ['id'], properties: { id: text } } } as const;
 
 export const createKey = {

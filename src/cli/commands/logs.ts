@@ -1,14 +1,14 @@
 // skyscale logs --name N [--limit 20] [--before TIME] [--follow]: what the newest
 // invocations printed, oldest first, read page by page (the server sends at most 1000
-// invocations and 4 MB a page); --follow keeps printing new invocations as they finish
-// (Ctrl-C stops).
+// invocations and 4 MB a page); --follow then prints new invocations' lines as they
+// arrive, from the live log stream (log-follow.ts; Ctrl-C stops).
 import { CliError } from '../cli-error.js';
 import { NAME_OPTION, requireName, type Command, type CommandContext } from '../command.js';
+import { followLive } from './log-follow.js';
 
 interface LogEntry { id: string; version: number; status: string; startedAt: string; durationMs: number | null; cold: boolean; log: string }
 interface LogPage { invocations: LogEntry[]; nextCursor: string | null }
 
-const FOLLOW_POLL_MS = 1000;
 /** what the server sends in one page at most */
 const PAGE_MAX = 1000;
 /** how far back --follow looks for what it has not printed yet */
@@ -16,7 +16,7 @@ const FOLLOW_LOOKBACK = 1000;
 
 export const logsCommand: Command = {
   name: 'logs',
-  summary: "show the function's logs, newest invocations (--follow for new ones as they come)",
+  summary: "show the function's logs, newest invocations (--follow: new ones' lines live, as they are printed)",
   usage: 'skyscale logs --name NAME [--limit 20] [--before 2026-12-01T12:00:00Z] [--follow]',
   options: { ...NAME_OPTION, limit: { type: 'string' }, before: { type: 'string' }, follow: { type: 'boolean', short: 'f' } },
   async run(values, positionals, ctx) {
@@ -33,12 +33,13 @@ export const logsCommand: Command = {
     const seen = new Set<string>();
     print([...invocations].reverse(), ctx, seen);
     if (!values.follow) return 0;
-    let stop = false;
-    process.once('SIGINT', () => { stop = true; });
-    while (!stop) {
-      await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
-      print((await newest(ctx, name, FOLLOW_LOOKBACK, { until: (e) => seen.has(e.id) })).reverse(), ctx, seen);
-    }
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    await followLive(ctx, name, seen, {
+      finishedSince: (known) => newest(ctx, name, FOLLOW_LOOKBACK, { until: (e) => known(e.id) }),
+      printEntry: (e) => print([e], ctx, seen),
+      stop: stop.signal,
+    });
     return 0;
   },
 };
