@@ -5,7 +5,7 @@
 import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
-import { NETWORK_MODES, type NetworkMode } from './model/egress-policy.js';
+import { NETWORK_MODES, parseAllowlist, type NetworkMode } from './model/egress-policy.js';
 import { parseCidr } from './model/ip-address.js';
 import { IMAGE_RUNTIMES, runtimeFamily } from './model/runtimes.js';
 import { repoPath } from './paths.js';
@@ -78,6 +78,14 @@ export interface ServerConfig {
   asyncRetryBaseMs: number;
   /** how long an accepted event waits for others to share its commit (0: those that arrive in the same turn of the event loop) */
   asyncCommitWindowMs: number;
+  /** private addresses, ranges or hosts webhook destinations may reach (the egress policy's allow entries; loopback, link-local and this host never) */
+  webhookAllow: string[];
+  /** attempts of a webhook delivery before it is dead-lettered */
+  webhookAttempts: number;
+  /** how long a webhook has to answer */
+  webhookTimeoutMs: number;
+  /** days a dead letter is kept */
+  deadLetterRetentionDays: number;
 }
 
 /**
@@ -137,6 +145,10 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
   { key: 'asyncConcurrency', env: ['SKYSCALE_ASYNC_CONCURRENCY'], flag: 'async-concurrency', describe: 'asynchronous invocations running at once at most (default: the number of CPU cores, at most half of --max-sandboxes)' },
   { key: 'asyncRetryBaseMs', env: ['SKYSCALE_ASYNC_RETRY_BASE_MS'], flag: 'async-retry-base-ms', describe: 'milliseconds before a failed asynchronous invocation\'s first retry; the second waits twice this (default 60000)' },
+  { key: 'webhookAllow', env: ['SKYSCALE_WEBHOOK_ALLOW'], flag: 'webhook-allow', describe: 'private addresses, CIDR ranges or host[:port] webhook destinations may reach, comma-separated (default none: public addresses only)' },
+  { key: 'webhookAttempts', env: ['SKYSCALE_WEBHOOK_ATTEMPTS'], flag: 'webhook-attempts', describe: 'attempts of a webhook delivery before it is dead-lettered, retried after the async retry base, then twice that, ... (default 3)' },
+  { key: 'webhookTimeoutMs', env: ['SKYSCALE_WEBHOOK_TIMEOUT_MS'], flag: 'webhook-timeout-ms', describe: 'milliseconds a webhook destination has to answer (default 10000)' },
+  { key: 'deadLetterRetentionDays', env: ['SKYSCALE_DEAD_LETTER_RETENTION_DAYS'], flag: 'dead-letter-retention-days', describe: 'days a dead letter is kept before it is deleted (default 14)' },
   { key: 'asyncCommitWindowMs', env: ['SKYSCALE_ASYNC_COMMIT_WINDOW_MS'], flag: 'async-commit-window-ms', describe: 'milliseconds an accepted event waits for others to share its commit; 0: the same turn of the event loop (default 0)' },
 ];
 
@@ -234,7 +246,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     asyncConcurrency: 0,
     asyncRetryBaseMs: int('asyncRetryBaseMs', 60_000, 1, 3_600_000),
     asyncCommitWindowMs: int('asyncCommitWindowMs', 0, 0, 1000),
+    webhookAllow: raw('webhookAllow')?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
+    webhookAttempts: int('webhookAttempts', 3, 1, 20),
+    webhookTimeoutMs: int('webhookTimeoutMs', 10_000, 100, 300_000),
+    deadLetterRetentionDays: int('deadLetterRetentionDays', 14, 1, 3650),
   };
+  for (const p of parseAllowlist(config.webhookAllow).problems) problems.push(`webhook ${p}`);
   // Draining a burst with more sandboxes than cores mostly adds cold starts that take CPU from accepting
   config.asyncConcurrency = int('asyncConcurrency', Math.max(1, Math.min(Math.floor(config.maxSandboxes / 2), availableParallelism())), 1, 10_000);
   // Node refuses a headers timeout longer than the whole request's

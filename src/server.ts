@@ -22,6 +22,7 @@ import { Registry } from './registry/registry.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createDriver } from './sandbox/factory.js';
 import { createAsyncQueue, type AsyncInvocations } from './queue/async-invocations.js';
+import { PolicedWebhookSender, webhookPolicy } from './queue/webhook.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
 import { createScheduler } from './scheduler/assembly.js';
@@ -142,7 +143,8 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   });
   const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
-  const queue = createAsyncQueue({ db, functions: registry, runner: invoker, capacity: () => admission.stats(), settings: config, log });
+  const webhooks = new PolicedWebhookSender({ policy: await webhookPolicy(config.webhookAllow), timeoutMs: config.webhookTimeoutMs });
+  const queue = createAsyncQueue({ db, functions: registry, runner: invoker, capacity: () => admission.stats(), settings: config, log, webhooks });
   queue.start();
   registry.onChange((e) => {
     if (e.kind === 'deleted') {
@@ -165,6 +167,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     try {
       // finished asynchronous invocations are kept as long as invocation records
       queue.invocations.prune(new Date(Date.now() - config.logRetentionMs).toISOString());
+      queue.invocations.pruneDeadLetters(new Date(Date.now() - config.deadLetterRetentionDays * 86_400_000).toISOString());
     } catch (err) {
       log.warn({ err }, 'pruning finished asynchronous invocations failed; will try again');
     }

@@ -126,7 +126,7 @@ test('JSON request bodies have the same required fields and field types; open bo
     assert.deepEqual(shape(declared), shape(json), `${key}: required fields and field types`);
     compared++;
   }
-  assert.equal(compared, 5, 'create, configure, roll back, set an alias, create a key');
+  assert.equal(compared, 6, 'create, configure, roll back, set an alias, create a key, redrive dead letters');
 });
 
 test('each operation names the permission its route declares (x-skyscale-permission)', () => {
