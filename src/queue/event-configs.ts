@@ -28,7 +28,7 @@ export class EventInvokeConfigs {
    */
   put(functionName: string, qualifier: string | undefined, change: EventConfigChange, replace: boolean): EventInvokeConfig {
     this.check(functionName, qualifier);
-    const problems = [...asyncSettingsProblems(change), ...(change.destinations ? this.destinationProblems(change.destinations) : [])];
+    const problems = [...asyncSettingsProblems(change), ...(change.destinations ? this.destinationProblems(functionName, change.destinations) : [])];
     if (problems.length) throw new SkyscaleError('InvalidFunctionConfig', `the event invoke config is invalid: ${problems.join('; ')}`, { details: { problems } });
     const base = replace ? null : this.table.get(functionName, qualifier ?? '');
     const config: EventInvokeConfig = {
@@ -74,7 +74,7 @@ export class EventInvokeConfigs {
   }
 
   /** Each destination set must be a function that exists now, or an http(s) URL. */
-  private destinationProblems(config: Record<string, unknown>): string[] {
+  private destinationProblems(functionName: string, config: Record<string, unknown>): string[] {
     const problems: string[] = [];
     for (const key of Object.keys(config)) {
       if (key !== 'OnSuccess' && key !== 'OnFailure') problems.push(`DestinationConfig has no member ${key} (OnSuccess and OnFailure are)`);
@@ -84,7 +84,9 @@ export class EventInvokeConfigs {
       if (text === null) continue;
       const d = parseDestination(text);
       if (typeof d === 'string') problems.push(`${key}: ${d}`);
-      else if (d.kind === 'function') {
+      else if (d.kind === 'function' && d.name === functionName) {
+        problems.push(`${key}: a function cannot be its own destination (each record would invoke it again)`);
+      } else if (d.kind === 'function') {
         try {
           this.functions.resolve(d.name, d.qualifier ?? undefined);
         } catch (err) {

@@ -118,3 +118,15 @@ test('a destination function deleted after it was configured, and a webhook to a
   const a = await show(bad);
   assert.deepEqual(a.deliveries!.map((d) => [d.state, d.attempts]), [['dead', 1]], 'a refused address is not retried');
 });
+
+test('a function cannot be its own destination, and dead letters past their retention are deleted', async () => {
+  const self = await put('source', { onSuccess: 'source' });
+  assert.equal(self.statusCode, 400);
+  assert.match(self.json().error.message, /a function cannot be its own destination/);
+  broken.add('failing');
+  const id = await accept('failing', { old: true });
+  await eventually(async () => (await deadLetters('failing')).deadLetters.some((d) => d.requestId === id), 'a dead letter');
+  assert.equal(t.services.asyncInvocations.pruneDeadLetters(new Date(Date.now() - 86_400_000).toISOString()), 0, 'a fresh one is kept');
+  assert.ok(t.services.asyncInvocations.pruneDeadLetters(new Date(Date.now() + 1000).toISOString()) >= 1);
+  assert.equal((await deadLetters('failing')).total, 0);
+});
