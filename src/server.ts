@@ -22,7 +22,8 @@ import { Registry } from './registry/registry.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createDriver } from './sandbox/factory.js';
 import { createAsyncQueue, type AsyncInvocations } from './queue/async-invocations.js';
-import { PolicedWebhookSender, webhookPolicy } from './queue/webhook.js';
+import { hostWalls, PolicedWebhookSender, webhookPolicy } from './queue/webhook.js';
+import { parseCidr } from './model/ip-address.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
 import { createScheduler } from './scheduler/assembly.js';
@@ -143,7 +144,10 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   });
   const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
-  const webhooks = new PolicedWebhookSender({ policy: await webhookPolicy(config.webhookAllow), timeoutMs: config.webhookTimeoutMs });
+  // webhooks never reach this host (its addresses, and the sandbox network's gateways on it), whatever the allowlist says
+  const sandboxNetwork = parseCidr(config.sandboxNetwork);
+  const webhookWalls = [...hostWalls(), ...(sandboxNetwork ? [{ range: sandboxNetwork, why: 'the sandbox network' }] : [])];
+  const webhooks = new PolicedWebhookSender({ policy: await webhookPolicy(config.webhookAllow, undefined, webhookWalls), timeoutMs: config.webhookTimeoutMs });
   const queue = createAsyncQueue({ db, functions: registry, runner: invoker, capacity: () => admission.stats(), settings: config, log, webhooks });
   queue.start();
   registry.onChange((e) => {
