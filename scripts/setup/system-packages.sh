@@ -9,6 +9,8 @@
 #                          build cannot be fetched (scripts/setup/runsc.sh)
 #   nftables iproute2      outbound network for sandboxes: the host's egress rules (nft)
 #                          and each sandbox's network namespace and veth pair (ip)
+#   docker.io              the Docker engine (dockerd, containerd, runc) and CLI for the
+#                          docker and docker-runsc drivers (scripts/setup/docker.sh)
 #   ca-certificates        TLS for npm / PyPI / the Go proxy
 #   python3 make g++       building native npm modules from source (node-gyp)
 #   chromium               the dashboard's browser tests (test/dashboard.test.ts drive it
@@ -19,7 +21,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/cache-paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cache-paths.sh"
 
-PACKAGES=(debootstrap debian-archive-keyring bubblewrap runsc nftables iproute2 ca-certificates python3 make g++ chromium)
+PACKAGES=(debootstrap debian-archive-keyring bubblewrap runsc nftables iproute2 docker.io ca-certificates python3 make g++ chromium)
 # shellcheck disable=SC2206
 [[ -n "${SKYSCALE_EXTRA_PACKAGES:-}" ]] && PACKAGES+=(${SKYSCALE_EXTRA_PACKAGES})
 

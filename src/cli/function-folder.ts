@@ -12,6 +12,7 @@ import { CliError } from './cli-error.js';
 import { METADATA_FILES } from './function-here.js';
 import { normalizeSettings, validateFunctionName, type RawFunctionConfig, type SecretSealer } from '../model/function-config.js';
 import type { FunctionSettings } from '../model/function.js';
+import { dependencyManifest } from '../model/dependency-build.js';
 
 const SKIP = new Set(['__pycache__', '.git', '.skyscale', 'node_modules', '.venv', '.DS_Store']);
 /** A Node.js function's dependencies travel in its package, as on Lambda. */
@@ -64,17 +65,29 @@ export function requirements(dir: string): string[] {
   return readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
 }
 
+/** Does the folder carry dependencies to install (requirements.txt, or package.json with dependencies)? */
+export function dependencyManifestHere(dir: string, runtime: string): boolean {
+  const top = new Map<string, Buffer>();
+  for (const f of ['requirements.txt', 'package.json', 'package-lock.json']) if (existsSync(join(dir, f))) top.set(f, readFileSync(join(dir, f)));
+  return dependencyManifest(runtime, top) !== null;
+}
+
 /**
- * Zips the folder; with requirements, installs them (pip --target) into the zip too.
- * The metadata file stays out: its settings travel with the deploy, and secret values
- * written in it must not end up in the code.
+ * Zips the folder. The metadata file stays out: its settings travel with the deploy,
+ * and secret values written in it must not end up in the code. Dependencies:
+ * `local` (skyscale test, which runs here) installs requirements.txt with this
+ * machine's pip into the zip and keeps a Node.js folder's node_modules; `server`
+ * (deploy) leaves them to the server's build, which installs them for the sandbox's
+ * own interpreter and libc (node_modules stays out when package.json lists
+ * dependencies).
  */
-export async function packageFolder(dir: string, progress: (msg: string) => void = () => {}, runtime = 'python3.11'): Promise<Buffer> {
+export async function packageFolder(dir: string, progress: (msg: string) => void = () => {}, runtime = 'python3.11', deps: 'local' | 'server' = 'local'): Promise<Buffer> {
   const zip = new yazl.ZipFile();
-  const skip = runtime.startsWith('nodejs') ? SKIP_FOR_NODE : SKIP;
+  const serverBuilds = deps === 'server' && dependencyManifestHere(dir, runtime);
+  const skip = runtime.startsWith('nodejs') && !serverBuilds ? SKIP_FOR_NODE : SKIP;
   addTree(zip, dir, dir, new Set(METADATA_FILES), skip);
   let depsDir: string | null = null;
-  if (requirements(dir).length) {
+  if (deps === 'local' && !runtime.startsWith('nodejs') && requirements(dir).length) {
     depsDir = mkdtempSync(join(tmpdir(), 'skyscale-deps-'));
     progress(`installing ${requirements(dir).length} requirement(s) from requirements.txt`);
     const pip = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-compile', '--target', depsDir, '-r', join(dir, 'requirements.txt')], { encoding: 'utf8' });

@@ -18,14 +18,16 @@ import { loginCommand } from './commands/login.js';
 import { aliasCommand, publishCommand, rollbackCommand } from './commands/aliases.js';
 import { metricsCommand } from './commands/metrics.js';
 import { poolCommand } from './commands/pool.js';
+import { imagesCommand } from './commands/images.js';
 import { runtimesCommand } from './commands/runtimes.js';
+import { templatesCommand } from './commands/templates.js';
 import { keysCommand } from './commands/keys.js';
 import { auditCommand } from './commands/audit.js';
 import { VERSION } from '../version.js';
 import { jsonSafe, terminalSafe } from './terminal-text.js';
 
 export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, invocationCommand, dlqCommand, logsCommand, listCommand, infoCommand,
-  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, metricsCommand, runtimesCommand, keysCommand, auditCommand, loginCommand, serverCommand];
+  versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, imagesCommand, metricsCommand, runtimesCommand, templatesCommand, keysCommand, auditCommand, loginCommand, serverCommand];
 const NOUN_ALIASES: Record<string, string> = { create: 'init' };
 
 export function usage(): string {

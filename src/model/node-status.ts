@@ -45,8 +45,16 @@ export interface InstanceSummary {
   memoryKb: number | null;
 }
 
+/** Whether this node could run a sandbox driver, and if not, why (checked when asked: binaries, the Docker engine). */
+export interface DriverAvailability {
+  available: boolean;
+  reason: string | null;
+}
+
 export interface PoolReport {
   sandbox: Record<string, unknown>;
+  /** every driver this build has, available here or not (with the reason) */
+  drivers: Record<string, DriverAvailability>;
   admission: { inFlight: number; queued: number; nodeLimit: number };
   /** the node's sandbox budget: sandboxes held and their memory limits added up, against the limits */
   budget: { sandboxes: number; maxSandboxes: number; memoryMb: number; maxMemoryMb: number };
@@ -56,9 +64,21 @@ export interface PoolReport {
   instances: InstanceSummary[];
 }
 
+/** A sandbox image the node's engine holds (the docker drivers; other drivers have none). */
+export interface SandboxImage {
+  /** skyscale/runtime:<root filesystem recipe hash> */
+  tag: string;
+  created: string;
+  sizeBytes: number;
+  /** the engine runtimes that can run it: runc (driver docker), runsc (driver docker-runsc) */
+  runtimes: string[];
+}
+
 export interface NodeStatus {
   health(): HealthReport;
   pool(): Promise<PoolReport>;
   /** invocations this node runs at once at most (its admission limit) */
   concurrencyLimit(): number;
+  /** the driver's images; empty for drivers without any */
+  images(): Promise<SandboxImage[]>;
 }

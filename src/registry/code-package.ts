@@ -39,8 +39,10 @@ export interface PackageLimits {
 const DEFAULT_LIMITS: PackageLimits = { maxUnpackedBytes: UNPACKED_LIMIT_BYTES, maxEntries: MAX_ENTRIES };
 
 /** `runtime` says which files the handler may name (module.py for Python, module.js|mjs|cjs for Node.js). */
-export async function canonicalizePackage(bytes: Buffer, handler: string, limits: PackageLimits = DEFAULT_LIMITS, runtime = 'python3.11'): Promise<CanonicalPackage> {
-  const raw = await readArchive(bytes, limits);
+export async function canonicalizePackage(bytes: Buffer, handler: string, limits: PackageLimits = DEFAULT_LIMITS, runtime = 'python3.11', deps?: DependencyStep): Promise<CanonicalPackage> {
+  let raw = await readArchive(bytes, limits);
+  const built = deps && await deps(new Map(raw.filter((e) => e.kind === 'file' && !e.path.includes('/')).map((e) => [e.path, e.content])));
+  if (built) raw = await withDependencies(raw, built, runtime, limits);
   const entries = resolveLinks(raw);
   checkHandlerFile(entries, handler, runtime);
   const files = entries.filter((e) => e.kind === 'file');
@@ -49,6 +51,28 @@ export async function canonicalizePackage(bytes: Buffer, handler: string, limits
     files: files.length,
     unpackedBytes: files.reduce((n, e) => n + (e.content?.length ?? 0), 0),
   };
+}
+
+/**
+ * Given a package's top-level files, builds its dependencies (a tar.gz rooted at the
+ * package root), or answers null when there is nothing to build.
+ */
+export type DependencyStep = (topFiles: ReadonlyMap<string, Buffer>) => Promise<Buffer | null>;
+
+/**
+ * The package with its built dependencies: a Node.js package's own node_modules gives
+ * way to the built one; otherwise a file of the package wins over a dependency's file
+ * of the same path. The whole stays within the unpacked limit.
+ */
+async function withDependencies(raw: RawEntry[], archive: Buffer, runtime: string, limits: PackageLimits): Promise<RawEntry[]> {
+  const own = runtime.startsWith('nodejs') ? raw.filter((e) => e.path !== 'node_modules' && !e.path.startsWith('node_modules/')) : raw;
+  const deps = await readArchive(archive, limits);
+  const ownBytes = own.reduce((n, e) => n + e.content.length, 0);
+  const depBytes = deps.reduce((n, e) => n + e.content.length, 0);
+  if (ownBytes + depBytes > limits.maxUnpackedBytes) throw invalid(`the package with its dependencies unpacks to ${mb(ownBytes + depBytes)}, over the limit of ${mb(limits.maxUnpackedBytes)}`);
+  if (own.length + deps.length > limits.maxEntries) throw invalid(`the package with its dependencies holds ${own.length + deps.length} entries, over the limit of ${limits.maxEntries}`);
+  const ownPaths = new Set(own.map((e) => e.path));
+  return [...deps.filter((e) => !ownPaths.has(e.path)), ...own];
 }
 
 function invalid(message: string, hint?: string): SkyscaleError {

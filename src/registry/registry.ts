@@ -15,7 +15,8 @@ import type { TagsTable } from '../store/tags-table.js';
 import { tagsAfter, validateTags } from '../model/tags.js';
 import { Aliases, FunctionUrls } from './aliases.js';
 import { Catalog, functionNotFound } from './catalog.js';
-import { canonicalizePackage } from './code-package.js';
+import { canonicalizePackage, type DependencyStep } from './code-package.js';
+import { dependencyManifest, type BuiltDependencies, type DependencyBuilder } from '../model/dependency-build.js';
 import { CodeStore } from './code-store.js';
 import { EnvSecrets, type SecretBox } from './env-secrets.js';
 import { FunctionLocks } from './function-locks.js';
@@ -45,6 +46,10 @@ export interface DeployOptions {
   dryRun?: boolean;
   /** checked against the function before anything changes, in turn with other changes */
   precondition?: (fn: FunctionRecord) => void;
+  /** build the package's requirements.txt / package.json on the server (the native deploy; the Lambda API takes packages as they come) */
+  build?: boolean;
+  /** told of the dependency build the package needed (its log for the deploy's answer) */
+  onBuild?: (built: BuiltDependencies) => void;
 }
 
 export class Registry {
@@ -64,6 +69,8 @@ export class Registry {
   private readonly catalog: Catalog;
   private readonly locks = new FunctionLocks();
   private readonly tagsTable: TagsTable;
+  /** builds a deploy's requirements.txt / package.json on the server (none: packages are taken as they come) */
+  private builder: DependencyBuilder | null = null;
 
   constructor(private readonly functions: FunctionsTable, private readonly code: CodeStore, opts: RegistryOptions) {
     this.now = opts.now ?? (() => new Date());
@@ -75,6 +82,24 @@ export class Registry {
     this.tags = new FunctionTags(opts.tags, this.catalog, this.locks);
     this.aliases = new Aliases(opts.aliases, this.catalog, this.now, (name) => this.forget(name));
     this.urls = new FunctionUrls(opts.aliases, this.catalog, this.aliases, this.now);
+  }
+
+  /** The server's dependency builds (set once the sandbox driver is up). */
+  useDependencyBuilder(builder: DependencyBuilder): void {
+    this.builder = builder;
+  }
+
+  /** The deploy step that builds a package's dependencies, when this registry has a builder. */
+  private dependencyStep(runtime: string, onBuild?: (b: BuiltDependencies) => void): DependencyStep | undefined {
+    const builder = this.builder;
+    if (!builder) return undefined;
+    return async (top) => {
+      const manifest = dependencyManifest(runtime, top);
+      if (!manifest) return null;
+      const built = await builder.build(runtime, manifest);
+      onBuild?.(built);
+      return built.archive;
+    };
   }
 
   onChange(listener: (e: FunctionChange) => void): void {
@@ -162,7 +187,8 @@ export class Registry {
       if (!existing && !opts.settings) throw functionNotFound(fnName);
       if (existing) opts.precondition?.(existing);
       const settings = opts.settings ? this.settings(fnName, opts.settings, existing) : existing!;
-      const pkg = await canonicalizePackage(packageBytes, settings.handler, undefined, settings.runtime);
+      const deps = opts.dryRun || !opts.build ? undefined : this.dependencyStep(settings.runtime, opts.onBuild);
+      const pkg = await canonicalizePackage(packageBytes, settings.handler, undefined, settings.runtime, deps);
       if (opts.dryRun) {
         const base = (existing && this.latestOf(existing)) ?? dryRunSnapshot(fnName, settings, this.now().toISOString());
         return { ...base, codeSha256: CodeStore.digest(pkg.tar), codeSize: pkg.tar.length };

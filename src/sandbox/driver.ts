@@ -1,13 +1,14 @@
 // The sandbox driver interface: one small contract, several isolation technologies
-// (gvisor, namespace and process today; docker and microvm later). A driver starts a
+// (gvisor, namespace, docker (runc or runsc) and process today; microvm later). A driver starts a
 // sandbox with the agent running inside and hands back its AgentChannel; a sandbox can
 // be frozen while idle where the driver says it can; everything above (the pools, the
 // invoker) is driver-agnostic.
 import type { NetworkMode } from '../model/egress-policy.js';
+import type { SandboxImage } from '../model/node-status.js';
 import type { AgentChannel } from './agent-channel.js';
 import type { FreezeMethod } from './freezer.js';
 
-export type DriverName = 'gvisor' | 'namespace' | 'process';
+export type DriverName = 'gvisor' | 'namespace' | 'process' | 'docker' | 'docker-runsc';
 
 export interface DriverCapabilities {
   /** function code cannot reach the host, other sandboxes or the network */
@@ -43,6 +44,8 @@ export interface SandboxEgress {
   readonly address: string;
   /** Opens a function's allow entries for this sandbox (done when the code is assigned). */
   allow(entries: readonly string[]): Promise<void>;
+  /** Holds the sandbox to these entries alone: the public internet is refused too (a dependency build's). */
+  restrict(entries: readonly string[]): Promise<void>;
 }
 
 export interface SandboxExit {
@@ -82,6 +85,8 @@ export interface SandboxDriver {
   start(spec: SandboxSpec): Promise<Sandbox>;
   /** facts for GET /v1/pool, which takes a key (binaries, their versions and paths, platform) */
   describe(): Record<string, unknown>;
+  /** the images its sandboxes are made from (the docker drivers); absent: none */
+  images?(): Promise<SandboxImage[]>;
   /** stops every sandbox this driver started and removes leftovers of earlier runs */
   shutdown(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 // Picks and builds the sandbox driver: the one the configuration names, or with
 // `auto` gVisor where it is set up (runsc, root filesystem and agent present), else a
-// clear error — the server never silently falls back to running code unisolated. It
-// also finds the host's freezer cgroups, which the gvisor and namespace drivers freeze
+// clear error — the server never silently falls back to running code unisolated. The
+// docker drivers need an engine answering on DOCKER_HOST (and, for docker-runsc, its
+// runsc runtime) and import their image when the engine lacks it. It also finds the host's freezer cgroups, which the gvisor and namespace drivers freeze
 // idle sandboxes with.
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, realpathSync } from 'node:fs';
@@ -9,11 +10,14 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import { SkyscaleError } from '../errors.js';
-import type { SandboxDriver } from './driver.js';
+import type { DriverName, SandboxDriver } from './driver.js';
 import { GvisorDriver, runscVersion } from './gvisor/gvisor-driver.js';
 import { ProcessDriver } from './process/process-driver.js';
 import { bwrapVersion, NamespaceDriver } from './namespace/namespace-driver.js';
 import { prepareKit, type KitSources } from './kit.js';
+import { DockerDriver } from './docker/docker-driver.js';
+import { ensureImage } from './docker/image.js';
+import { Engine, engineSocket } from './docker/engine.js';
 import type { NetworkSupport } from './network/egress-link.js';
 import { hostResolvers, parseUpstream } from './network/dns-forwarder.js';
 import { SandboxNetwork } from './network/sandbox-network.js';
@@ -43,6 +47,19 @@ export async function createDriver(config: ServerConfig, log: Logger): Promise<S
     const leftovers = hierarchy ? await removeGroup(hierarchy, group) : 0;
     if (leftovers) log.info({ leftovers }, 'removed namespace sandboxes left by an earlier run');
     return new NamespaceDriver({ bwrap, rootfs, kitDir: await prepareKit(kit), freezer: hierarchy ? { hierarchy, group } : null, log, network: await openNetwork(config, log) }, version);
+  }
+  if (config.sandbox === 'docker' || config.sandbox === 'docker-runsc') {
+    const runtime = config.sandbox === 'docker-runsc' ? 'runsc' : 'runc';
+    const { engine, host, version } = await openEngine(runtime, config.dockerHost);
+    const { tag, built } = await ensureImage(engine, rootfs, log);
+    if (built) log.info({ image: tag }, 'sandbox image built');
+    const driver = new DockerDriver({ engine, host, runtime, image: tag, kitDir: join(config.dataDir, 'kit'), dataDir: config.dataDir, log, engineVersion: version });
+    // Before the kit is replaced: under runc a leftover container still runs the kit's
+    // agent binary, which cannot be overwritten while it does (ETXTBSY).
+    const leftovers = await driver.removeLeftovers();
+    if (leftovers) log.info({ leftovers }, 'removed Docker sandboxes left by an earlier run');
+    if (await prepareKit(kit) !== join(config.dataDir, 'kit')) throw new Error('the kit is not where the docker driver mounts it from');
+    return driver;
   }
   const runsc = findRunsc(config);
   const version = await runscVersion(runsc).catch((err: Error) => {
@@ -93,6 +110,68 @@ function usableFreezer(log: Logger, group?: string): FreezerHierarchy | null {
     log.warn({ err: (err as Error).message }, 'idle sandboxes will not be frozen: the freezer cgroup cannot be used');
     return null;
   }
+}
+
+/**
+ * Which drivers this node could run, and why not (for GET /v1/pool): the binaries
+ * they need, and for the docker ones an engine that answers (with runsc registered
+ * for docker-runsc). Cheap checks, made when asked; never starts a sandbox.
+ */
+export async function driverAvailability(config: ServerConfig): Promise<Record<DriverName, { available: boolean; reason: string | null }>> {
+  const yes = { available: true, reason: null };
+  const no = (reason: string) => ({ available: false, reason });
+  const rootfs = existsSync(config.rootfs) ? null : 'the sandbox root filesystem is missing (scripts/setup.sh builds it)';
+  let gvisor: { available: boolean; reason: string | null };
+  try {
+    await runscVersion(findRunsc(config));
+    gvisor = rootfs ? no(rootfs) : yes;
+  } catch (err) {
+    gvisor = no((err as Error).message);
+  }
+  const bwrap = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].some((b) => existsSync(b));
+  const docker = async (runtime: 'runc' | 'runsc') => {
+    try {
+      await openEngine(runtime, config.dockerHost);
+      return rootfs ? no(rootfs) : yes;
+    } catch (err) {
+      return no((err as Error).message);
+    }
+  };
+  return {
+    gvisor, namespace: !bwrap ? no('bubblewrap (bwrap) was not found') : rootfs ? no(rootfs) : yes,
+    docker: await docker('runc'), 'docker-runsc': await docker('runsc'),
+    process: { available: true, reason: 'it runs function code unisolated: development only' },
+  };
+}
+
+/** driverAvailability, checked at most every 30 s (GET /v1/pool is polled; each check runs runsc and asks the engine). */
+export function availabilityProbe(config: ServerConfig, maxAgeMs = 30_000): () => Promise<Record<DriverName, { available: boolean; reason: string | null }>> {
+  let last: { at: number; value: ReturnType<typeof driverAvailability> } | null = null;
+  return () => {
+    if (!last || Date.now() - last.at > maxAgeMs) last = { at: Date.now(), value: driverAvailability(config) };
+    return last.value;
+  };
+}
+
+/** The engine on DOCKER_HOST (or the default socket), answering, with the runtime asked for registered. */
+export async function openEngine(runtime: 'runc' | 'runsc', dockerHost: string): Promise<{ engine: Engine; host: string; version: string }> {
+  const { socketPath, host } = engineSocket(dockerHost);
+  const hint = 'start one with scripts/setup.sh (it starts dockerd when no engine answers), or point DOCKER_HOST at a running engine (unix:///path/to/docker.sock)';
+  if (!socketPath) throw new SkyscaleError('SandboxEngineUnavailable', `DOCKER_HOST=${host} is not a unix socket; the docker driver talks only to a local engine`, { hint });
+  const engine = new Engine(socketPath);
+  let info: Awaited<ReturnType<Engine['info']>>;
+  try {
+    await engine.ping();
+    info = await engine.info();
+  } catch (err) {
+    throw new SkyscaleError('SandboxEngineUnavailable', `no Docker engine answers on ${host} (DOCKER_HOST): ${(err as Error).message}`, { hint, cause: err });
+  }
+  if (runtime === 'runsc' && !info.Runtimes?.runsc) {
+    throw new SkyscaleError('SandboxEngineUnavailable', `the Docker engine on ${host} has no runtime "runsc" registered (it has ${Object.keys(info.Runtimes ?? {}).join(', ') || 'none'})`, {
+      hint: 'register gVisor\'s runsc in the engine\'s daemon.json "runtimes" (scripts/setup.sh does for the engine it starts), or use SKYSCALE_SANDBOX=docker',
+    });
+  }
+  return { engine, host, version: info.ServerVersion };
 }
 
 function findRunsc(config: ServerConfig): string {

@@ -8,7 +8,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { FREEZE_VALUES, type CgroupFreezerKind } from './cgroups.js';
 
-export type FreezeMethod = CgroupFreezerKind | 'sigstop';
+/** docker-pause: the Docker engine's pause/unpause (its cgroup freezer) */
+export type FreezeMethod = CgroupFreezerKind | 'sigstop' | 'docker-pause';
 
 export interface Freezer {
   readonly frozen: boolean;

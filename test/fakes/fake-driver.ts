@@ -64,7 +64,7 @@ export class FakeSandbox implements Sandbox {
   constructor(readonly id: string, readonly spec: SandboxSpec, initDelayMs = 0,
     private readonly handler: () => FakeHandler | null = () => null, private readonly initFails: () => boolean = () => false) {
     const toAgent = new PassThrough();
-    if (spec.network === 'outbound') this.egress = { address: '10.211.0.2', allow: async (entries) => { this.allowed.push(...entries); } };
+    if (spec.network === 'outbound') this.egress = { address: '10.211.0.2', allow: async (entries) => { this.allowed.push(...entries); }, restrict: async (entries) => { this.allowed.push(...entries); } };
     this.channel = new AgentChannel(this.toHost, toAgent);
     this.exited = new Promise((r) => { this.exit = r; });
     const decoder = new FrameDecoder();

@@ -7,11 +7,12 @@ import type { NativeServices } from '../deps.js';
 import { callerMayAct, needs } from '../gate.js';
 import { UPLOAD_LIMIT_BYTES } from '../../model/limits.js';
 import { rawBody } from '../request-body.js';
-import { deploySettings } from './settings-header.js';
+import { deploySettings, wantsServerBuild } from './settings-header.js';
 import { asyncSettingsProblems } from '../../model/async-invocation.js';
 import { destinationConfigOf } from '../../model/destinations.js';
 import { createFunction, functionByName, putFunction, rollback, type AsyncSettingsBody, type CreateFunctionBody, type PutFunctionBody, type RollbackBody } from './schemas.js';
-import { aliasView, functionView, versionView } from './views.js';
+import { aliasView, buildView, functionView, versionView } from './views.js';
+import type { BuiltDependencies } from '../../model/dependency-build.js';
 
 type NameParams = { Params: { name: string } };
 
@@ -62,11 +63,12 @@ export function functionRoutes({ registry, asyncInvocations }: Pick<NativeServic
       const { minWarm, async, settings } = sent ? splitPut(req.params.name, sent, 'the Skyscale-Settings header') : { minWarm: undefined, async: undefined, settings: undefined };
       const bytes = rawBody(req.body);
       if (bytes.length === 0) throw new SkyscaleError('InvalidCodePackage', 'the request body is empty: send a zip or tar.gz package');
-      const version = await registry.deploy(req.params.name, bytes, { settings });
+      let build: BuiltDependencies | null = null;
+      const version = await registry.deploy(req.params.name, bytes, { settings, build: wantsServerBuild(req), onBuild: (b) => { build = b; } });
       if (minWarm !== undefined) registry.setMinWarm(req.params.name, minWarm);
       setAsync(req.params.name, async);
       req.log.info({ function: version.functionName, version: version.version, sha256: version.codeSha256 }, 'deployed');
-      return reply.status(201).send({ version: versionView(version) });
+      return reply.status(201).send({ version: versionView(version), ...(build ? { build: buildView(build) } : {}) });
     });
 
     app.get<NameParams>('/functions/:name/versions', { config: needs('functions:read', 'path'), schema: functionByName }, async (req) => ({ versions: registry.versions(req.params.name).map(versionView) }));

@@ -56,3 +56,10 @@ test('/v1/pool reports admission, the pre-warmed sandboxes and the warm instance
   assert.equal(instance.state, 'idle');
   assert.equal(instance.invocations, 1);
 });
+
+test('/v1/images lists the driver\'s sandbox images, none for a driver without any, and needs a key', async () => {
+  const res = await t.request('GET', '/v1/images');
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), { driver: (await t.request('GET', '/healthz')).json().driver, images: [] });
+  assert.equal((await t.request('GET', '/v1/images', undefined, { authorization: '' })).statusCode, 401);
+});

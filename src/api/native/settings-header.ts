@@ -47,3 +47,17 @@ function asUtf8(value: string): string {
 function invalid(message: string): SkyscaleError {
   return new SkyscaleError('ValidationError', message);
 }
+
+export const DEPENDENCIES_HEADER = 'skyscale-dependencies';
+
+/**
+ * Does the deploy want its dependencies built by the server? `Skyscale-Dependencies:
+ * included` says the package already holds them (`skyscale deploy --local-deps`), so
+ * it is taken as it comes; without the header, or with `build`, the server builds.
+ */
+export function wantsServerBuild(req: FastifyRequest): boolean {
+  const raw = req.headers[DEPENDENCIES_HEADER];
+  if (raw === undefined || raw === 'build') return true;
+  if (raw === 'included') return false;
+  throw invalid('the Skyscale-Dependencies header is "build" (the default: the server installs requirements.txt / package.json) or "included" (the package holds its dependencies)');
+}

@@ -1,6 +1,7 @@
 // The native API's wire shapes built from registry and invocation records (the
 // Lambda API has its own in lambda/shapes.ts). contracts/openapi.yaml describes them.
 // A secret env value is shown as {"secret": "********"}, never its value.
+import type { BuiltDependencies } from '../../model/dependency-build.js';
 import { SECRET_MASK } from '../../model/function-config.js';
 import type { AliasRecord, FunctionRecord, FunctionSettings, VersionRecord } from '../../model/function.js';
 import type { InvocationStatus, InvocationWithLog } from '../../model/invocation.js';
@@ -94,6 +95,11 @@ export function aliasView(a: AliasRecord): AliasView {
 
 export function logEntryView(r: InvocationWithLog): LogEntryView {
   return { id: r.id, version: r.version, status: r.status, startedAt: r.startedAt, durationMs: r.durationMs, cold: r.cold, log: r.log };
+}
+
+/** A deploy's dependency build: served from the cache or run now, and the installer's log. */
+export function buildView(b: BuiltDependencies): { cached: boolean; key: string; log: string } {
+  return { cached: b.cached, key: b.key, log: b.log };
 }
 
 /** An asynchronous invocation: where it is in the queue and each attempt to run it. */

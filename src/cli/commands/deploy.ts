@@ -4,21 +4,26 @@
 // if it does not exist yet. `--secret NAME` adds NAME as a secret env value taken from
 // the deploying shell's environment, so the value need not be written in a file.
 import { CliError } from '../cli-error.js';
-import { readFunctionFolder, packageFolder } from '../function-folder.js';
+import { dependencyManifestHere, readFunctionFolder, packageFolder } from '../function-folder.js';
+import { terminalSafe } from '../terminal-text.js';
 import { folderOf } from '../function-here.js';
 import { NAME_OPTION, requireName, type Command, type Values } from '../command.js';
 
 export const deployCommand: Command = {
   name: 'deploy',
   summary: 'package a function folder and deploy it as a new version',
-  usage: 'skyscale deploy --name NAME [--dir PATH] [--secret ENV_NAME ...]',
-  options: { ...NAME_OPTION, dir: { type: 'string' }, secret: { type: 'string', multiple: true } },
+  usage: 'skyscale deploy --name NAME [--dir PATH] [--secret ENV_NAME ...] [--local-deps]',
+  options: { ...NAME_OPTION, dir: { type: 'string' }, secret: { type: 'string', multiple: true }, 'local-deps': { type: 'boolean' } },
   async run(values, positionals, ctx) {
     const name = requireName(values, positionals, this.usage);
     const folder = readFunctionFolder(folderOf(name, values.dir as string | undefined), secretsFromEnvironment(values, ctx.env));
     const progress = (msg: string) => { if (!ctx.json) ctx.err(`… ${msg}`); };
     progress(`packaging ${folder.dir}`);
-    const zip = await packageFolder(folder.dir, progress, folder.settings.runtime);
+    // the server installs requirements.txt / package.json in a sandbox of the runtime;
+    // --local-deps installs them here (pip) or ships node_modules, for a server that cannot build
+    const localDeps = values['local-deps'] === true;
+    const zip = await packageFolder(folder.dir, progress, folder.settings.runtime, localDeps ? 'local' : 'server');
+    if (!localDeps && dependencyManifestHere(folder.dir, folder.settings.runtime)) progress('the server installs the dependencies (cached after the first build)');
     const s = folder.settings;
     const settings = {
       runtime: s.runtime, handler: s.handler, memory: s.memoryMb, timeout: s.timeoutS, description: s.description,
@@ -30,11 +35,14 @@ export const deployCommand: Command = {
       ...(folder.raw.allow !== undefined ? { allow: s.allow } : {}),
     };
     progress(`uploading ${(zip.length / 1024).toFixed(1)} KiB`);
-    const { version } = await ctx.client().json<{ version: { version: number; codeSha256: string; codeSize: number; runtimeNote?: string } }>(
-      'POST', `/v1/functions/${encodeURIComponent(folder.name)}/versions`, zip, { 'content-type': 'application/zip', 'skyscale-settings': headerJson(settings) });
+    const { version, build } = await ctx.client().json<{ version: { version: number; codeSha256: string; codeSize: number; runtimeNote?: string }; build?: { cached: boolean; log: string } }>(
+      'POST', `/v1/functions/${encodeURIComponent(folder.name)}/versions`, zip, {
+        'content-type': 'application/zip', 'skyscale-settings': headerJson(settings), ...(localDeps ? { 'skyscale-dependencies': 'included' } : {}),
+      });
     // a runtime another stands in for (python3.8 on the image's 3.11): said on every deploy
     if (version.runtimeNote && !ctx.json) ctx.err(`warning: ${version.runtimeNote}`);
-    if (ctx.json) ctx.out(JSON.stringify({ function: folder.name, ...version }));
+    if (build && !ctx.json) ctx.err(build.cached ? '… dependencies: the same as a build before (cached)' : `… dependency build (last lines):\n${terminalSafe(build.log.split('\n').filter((l) => l.trim()).slice(-8).join('\n'))}`);
+    if (ctx.json) ctx.out(JSON.stringify({ function: folder.name, ...version, ...(build ? { build } : {}) }));
     else ctx.out(`Deployed ${folder.name} version ${version.version} (sha256 ${version.codeSha256.slice(0, 12)}, ${version.codeSize} bytes)\nInvoke: skyscale invoke --name ${folder.name} --payload '{}'`);
     return 0;
   },

@@ -31,7 +31,7 @@ export async function linkFor(spec: SandboxSpec, support: NetworkSupport, rootfs
   const files = ['resolv.conf', 'hosts']
     .filter((f) => existsSync(join(rootfs, 'etc', f)))
     .map((f) => ({ source: join(etc, f), destination: `/etc/${f}` }));
-  return { link, files, egress: { address: link.address, allow: (entries) => link.allow(entries) } };
+  return { link, files, egress: { address: link.address, allow: (entries) => link.allow(entries), restrict: (entries) => link.restrict(entries) } };
 }
 
 /** For /healthz and `skyscale info`. */

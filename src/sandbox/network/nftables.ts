@@ -8,6 +8,7 @@
 //   forwarded, with a source address other than the link's own → dropped (no spoofing)
 //   to a never-range or the sandbox network → refused (other sandboxes, loopback, metadata)
 //   to an allow entry of that link   → accepted
+//   from a link held to its allow entries (a dependency build's) → refused
 //   to a private range or one of the host's own subnets → refused
 //   anything else (the public internet) → accepted, masqueraded behind the host
 //
@@ -51,6 +52,7 @@ table inet ${t.name} {
   set owner { type ifname . ipv4_addr; }
   set allow_port { type ifname . ipv4_addr . inet_service; flags interval; }
   set allow_any { type ifname . ipv4_addr; flags interval; }
+  set only_allowed { type ifname; }
   set never4 { type ipv4_addr; flags interval; auto-merge; elements = { ${never} } }
   set walled4 { type ipv4_addr; flags interval; auto-merge; elements = { ${walled} } }
   chain dns {
@@ -74,6 +76,7 @@ table inet ${t.name} {
     ip daddr @never4 ${REJECT}
     meta l4proto { tcp, udp } iifname . ip daddr . th dport @allow_port accept
     iifname . ip daddr @allow_any accept
+    iifname @only_allowed ${REJECT}
     ip daddr @walled4 ${REJECT}
     accept
   }

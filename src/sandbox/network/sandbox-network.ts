@@ -35,6 +35,8 @@ export interface SandboxLink {
   readonly address: string;
   /** Opens the function's allow entries (names resolved now) on this link. */
   allow(entries: readonly string[]): Promise<void>;
+  /** Holds the link to these entries alone (names resolved now): nothing else outside is reachable from it. */
+  restrict(entries: readonly string[]): Promise<void>;
   /** Removes the namespace, its veth pair and the link's rules; idempotent. */
   release(): Promise<void>;
 }
@@ -206,6 +208,11 @@ class Link implements SandboxLink {
     if (!entries.length) return;
     const rules = await this.net.resolveAllow(entries);
     await this.addElements(linkElements({ ifname: this.ifname, address: this.address }, rules).filter((e) => e.set.startsWith('allow')));
+  }
+
+  async restrict(entries: readonly string[]): Promise<void> {
+    await this.addElements([{ set: 'only_allowed', element: JSON.stringify(this.ifname) }]);
+    await this.allow(entries);
   }
 
   release(): Promise<void> {
