@@ -100,6 +100,14 @@ export interface ServerConfig {
   asyncCommitWindowMs: number;
   /** the shortest schedule rate, in seconds: 60 (a minute, EventBridge's); lower only for tests */
   scheduleMinIntervalS: number;
+  /** private addresses, ranges or hosts webhook destinations may reach (the egress policy's allow entries; loopback, link-local and this host never) */
+  webhookAllow: string[];
+  /** attempts of a webhook delivery before it is dead-lettered */
+  webhookAttempts: number;
+  /** how long a webhook has to answer */
+  webhookTimeoutMs: number;
+  /** days a dead letter is kept */
+  deadLetterRetentionDays: number;
 }
 
 /**
@@ -168,6 +176,10 @@ export const SETTINGS: Setting<keyof ServerConfig>[] = [
   { key: 'asyncConcurrency', env: ['SKYSCALE_ASYNC_CONCURRENCY'], flag: 'async-concurrency', describe: 'asynchronous invocations running at once at most (default: the number of CPU cores, at most half of --max-sandboxes)' },
   { key: 'asyncRetryBaseMs', env: ['SKYSCALE_ASYNC_RETRY_BASE_MS'], flag: 'async-retry-base-ms', describe: 'milliseconds before a failed asynchronous invocation\'s first retry; the second waits twice this (default 60000)' },
   { key: 'scheduleMinIntervalS', env: ['SKYSCALE_SCHEDULE_MIN_INTERVAL_S'], flag: 'schedule-min-interval-s', describe: 'the shortest schedule rate in seconds (default 60, a minute); lower it only for tests, to make a schedule fire quickly' },
+  { key: 'webhookAllow', env: ['SKYSCALE_WEBHOOK_ALLOW'], flag: 'webhook-allow', describe: 'private addresses, CIDR ranges or host[:port] webhook destinations may reach, comma-separated (default none: public addresses only)' },
+  { key: 'webhookAttempts', env: ['SKYSCALE_WEBHOOK_ATTEMPTS'], flag: 'webhook-attempts', describe: 'attempts of a webhook delivery before it is dead-lettered, retried after the async retry base, then twice that, ... (default 3)' },
+  { key: 'webhookTimeoutMs', env: ['SKYSCALE_WEBHOOK_TIMEOUT_MS'], flag: 'webhook-timeout-ms', describe: 'milliseconds a webhook destination has to answer (default 10000)' },
+  { key: 'deadLetterRetentionDays', env: ['SKYSCALE_DEAD_LETTER_RETENTION_DAYS'], flag: 'dead-letter-retention-days', describe: 'days a dead letter is kept before it is deleted (default 14)' },
   { key: 'asyncCommitWindowMs', env: ['SKYSCALE_ASYNC_COMMIT_WINDOW_MS'], flag: 'async-commit-window-ms', describe: 'milliseconds an accepted event waits for others to share its commit; 0: the same turn of the event loop (default 0)' },
 ];
 
@@ -278,7 +290,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: RawSettings = {}): Ser
     asyncRetryBaseMs: int('asyncRetryBaseMs', 60_000, 1, 3_600_000),
     asyncCommitWindowMs: int('asyncCommitWindowMs', 0, 0, 1000),
     scheduleMinIntervalS: int('scheduleMinIntervalS', 60, 1, 86_400),
+    webhookAllow: raw('webhookAllow')?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
+    webhookAttempts: int('webhookAttempts', 3, 1, 20),
+    webhookTimeoutMs: int('webhookTimeoutMs', 10_000, 100, 300_000),
+    deadLetterRetentionDays: int('deadLetterRetentionDays', 14, 1, 3650),
   };
+  for (const p of parseAllowlist(config.webhookAllow).problems) problems.push(`webhook ${p}`);
   for (const p of parseAllowlist(config.buildHosts).problems) problems.push(`build hosts: ${p}`);
   // Draining a burst with more sandboxes than cores mostly adds cold starts that take CPU from accepting
   config.asyncConcurrency = int('asyncConcurrency', Math.max(1, Math.min(Math.floor(config.maxSandboxes / 2), availableParallelism())), 1, 10_000);

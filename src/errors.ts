@@ -50,6 +50,8 @@ export const ERRORS = {
   Forbidden: { status: 403, lambda: 'AccessDeniedException', kind: 'user', summary: "The API key is valid, but its role does not allow this request, or the function is outside the key's function scope." },
   RateLimitExceeded: { status: 429, lambda: 'TooManyRequestsException', kind: 'user', summary: 'An API key (or, on a public function URL, a client address) sent more requests per second, or ran more invocations at once, than its limit; Retry-After says when to try again.' },
   EventInvokeConfigNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'The function (or the version or alias named) has no event invoke config of its own.' },
+  DeadLetterNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'The function has no dead letter with that id (redriven or purged already, or past its retention).' },
+  EventPayloadTooLarge: { status: 413, lambda: 'RequestEntityTooLargeException', kind: 'user', summary: 'An Event (asynchronous) invocation payload is over 1 MB (1048576 bytes), Lambda\'s limit for asynchronous invocations.' },
   KeyNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'No API key with that id.' },
   InvalidSchedule: { status: 400, lambda: 'ValidationException', kind: 'user', summary: 'A schedule expression (rate or cron, naming the field at fault), its time zone or its payload is invalid, or the rate is shorter than a minute.' },
   ScheduleNotFound: { status: 404, lambda: 'ResourceNotFoundException', kind: 'user', summary: 'The function has no schedule with that name.' },

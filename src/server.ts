@@ -23,6 +23,8 @@ import { Registry } from './registry/registry.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { availabilityProbe, createDriver } from './sandbox/factory.js';
 import { createAsyncQueue, type AsyncInvocations } from './queue/async-invocations.js';
+import { hostWalls, PolicedWebhookSender, webhookPolicy } from './queue/webhook.js';
+import { parseCidr } from './model/ip-address.js';
 import { SandboxDependencyBuilder } from './dependencies/dependency-builder.js';
 import { ScheduleRunner, systemClock } from './schedules/schedule-runner.js';
 import { Schedules } from './schedules/schedules.js';
@@ -158,7 +160,11 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
   });
   const { budget, instances, generic, starter, admission, invoker } = scheduler;
   const provisioner = new Provisioner({ source: registry, instances, starter, budget, log });
-  const queue = createAsyncQueue({ db, functions: registry, runner: invoker, capacity: () => admission.stats(), settings: config, log });
+  // webhooks never reach this host (its addresses, and the sandbox network's gateways on it), whatever the allowlist says
+  const sandboxNetwork = parseCidr(config.sandboxNetwork);
+  const webhookWalls = [...hostWalls(), ...(sandboxNetwork ? [{ range: sandboxNetwork, why: 'the sandbox network' }] : [])];
+  const webhooks = new PolicedWebhookSender({ policy: await webhookPolicy(config.webhookAllow, undefined, webhookWalls), timeoutMs: config.webhookTimeoutMs });
+  const queue = createAsyncQueue({ db, functions: registry, runner: invoker, capacity: () => admission.stats(), settings: config, log, webhooks });
   queue.start();
   const scheduleRunner = new ScheduleRunner({ table: new SchedulesTable(db), intake: queue.intake, clock: systemClock, log });
   const schedules = new Schedules(new SchedulesTable(db), scheduleRunner, registry, systemClock, config.scheduleMinIntervalS);
@@ -184,6 +190,7 @@ async function assembleOn(config: ServerConfig, log: Logger, givenDriver?: Sandb
     try {
       // finished asynchronous invocations are kept as long as invocation records
       queue.invocations.prune(new Date(Date.now() - config.logRetentionMs).toISOString());
+      queue.invocations.pruneDeadLetters(new Date(Date.now() - config.deadLetterRetentionDays * 86_400_000).toISOString());
     } catch (err) {
       log.warn({ err }, 'pruning finished asynchronous invocations failed; will try again');
     }

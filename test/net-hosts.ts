@@ -1,7 +1,8 @@
 // Test hosts for the network tests, all on this machine: each is a network namespace
 // joined to the host by a veth pair, holding one address with a small HTTP server that
 // answers its own name. One stands in for the internet (a documentation address), one
-// holds a private-range address, one the cloud metadata address. A DNS server on the
+// holds a private-range address, one the cloud metadata address. POSTs are kept and
+// GET /posted answers them as JSON (webhook tests read what arrived). A DNS server on the
 // host's loopback answers for their names. Nothing here sends traffic anywhere else:
 // routes to the hosts' addresses point at their veth (and are checked to), and the
 // namespaces have no route but the one back to the host.
@@ -25,11 +26,20 @@ export interface TestHosts {
 }
 
 const SERVER = `
-import http.server, socketserver, sys
+import http.server, json, socketserver, sys, threading
 name = sys.argv[2].encode()
+posted = []
+lock = threading.Lock()
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        self.send_response(200); self.send_header("content-length", str(len(name))); self.end_headers(); self.wfile.write(name)
+        body = name
+        if self.path == "/posted":
+            with lock: body = json.dumps(posted).encode()
+        self.send_response(200); self.send_header("content-length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def do_POST(self):
+        data = self.rfile.read(int(self.headers.get("content-length") or 0))
+        with lock: posted.append({"path": self.path, "contentType": self.headers.get("content-type"), "body": data.decode("utf-8", "replace")})
+        self.send_response(200); self.send_header("content-length", "0"); self.end_headers()
     def log_message(self, *a): pass
 class S(socketserver.ThreadingTCPServer):
     allow_reuse_address = True

@@ -9,6 +9,7 @@ import { initCommand } from './commands/init.js';
 import { deployCommand } from './commands/deploy.js';
 import { invokeCommand } from './commands/invoke.js';
 import { invocationCommand } from './commands/invocation.js';
+import { dlqCommand } from './commands/dlq.js';
 import { logsCommand } from './commands/logs.js';
 import { deleteCommand, infoCommand, listCommand, versionsCommand } from './commands/functions.js';
 import { testCommand } from './commands/test.js';
@@ -26,7 +27,7 @@ import { auditCommand } from './commands/audit.js';
 import { VERSION } from '../version.js';
 import { jsonSafe, terminalSafe } from './terminal-text.js';
 
-export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, invocationCommand, logsCommand, listCommand, infoCommand,
+export const COMMANDS: Command[] = [initCommand, testCommand, deployCommand, invokeCommand, invocationCommand, dlqCommand, logsCommand, listCommand, infoCommand,
   versionsCommand, publishCommand, aliasCommand, rollbackCommand, deleteCommand, poolCommand, imagesCommand, metricsCommand, runtimesCommand, templatesCommand, scheduleCommand, keysCommand, auditCommand, loginCommand, serverCommand];
 const NOUN_ALIASES: Record<string, string> = { create: 'init' };
 

@@ -57,6 +57,9 @@ export interface AsyncSettings {
   maxRetryAttempts: number;
   /** an event older than this is dropped unrun, 60-21600 (Lambda's MaximumEventAgeInSeconds) */
   maxEventAgeSeconds: number;
+  /** where the record goes on success and on failure (a function name or ARN, or a webhook URL); none: a failure is dead-lettered */
+  onSuccess?: string | null;
+  onFailure?: string | null;
 }
 
 export const ASYNC_DEFAULTS: AsyncSettings = { maxRetryAttempts: 2, maxEventAgeSeconds: 21_600 };
@@ -67,14 +70,18 @@ export interface EventInvokeConfig extends AsyncSettings {
   functionName: string;
   /** '' for the function itself (unqualified invocations and every qualifier without a config of its own) */
   qualifier: string;
-  /** Lambda's DestinationConfig, kept as sent: stored and shown, not acted on yet */
+  /** Lambda's DestinationConfig (OnSuccess.Destination, OnFailure.Destination), checked when set */
   destinations: Record<string, unknown> | null;
   lastModified: string;
 }
 
 /** The problems with the retry and age settings written (skyscale.json's "async" or the API's), none when they are usable. */
-export function asyncSettingsProblems(raw: { maxRetryAttempts?: unknown; maxEventAgeSeconds?: unknown }): string[] {
+export function asyncSettingsProblems(raw: { maxRetryAttempts?: unknown; maxEventAgeSeconds?: unknown; onSuccess?: unknown; onFailure?: unknown }): string[] {
   const problems: string[] = [];
+  for (const key of ['onSuccess', 'onFailure'] as const) {
+    const v = raw[key];
+    if (v !== undefined && v !== null && typeof v !== 'string') problems.push(`async.${key} must be a function name, a function ARN or an http(s):// URL (got ${JSON.stringify(v)})`);
+  }
   for (const key of ['maxRetryAttempts', 'maxEventAgeSeconds'] as const) {
     const v = raw[key];
     const { min, max } = ASYNC_LIMITS[key];

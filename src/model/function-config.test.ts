@@ -66,7 +66,7 @@ test('"async" in skyscale.json: in range it passes (the function keeps it, not t
   assert.deepEqual(normalizeSettings({ async: { maxRetryAttempts: 0, maxEventAgeSeconds: 60 } }), DEFAULT_SETTINGS);
   assert.throws(() => normalizeSettings({ async: { maxRetryAttempts: 5, maxEventAgeSeconds: 21601, retries: 1 } }), (err: SkyscaleError) => {
     assert.deepEqual(err.details?.problems, [
-      'async takes maxRetryAttempts and maxEventAgeSeconds (got retries)',
+      'async takes maxRetryAttempts, maxEventAgeSeconds, onSuccess and onFailure (got retries)',
       'async.maxRetryAttempts must be a whole number from 0 to 2 (got 5)',
       'async.maxEventAgeSeconds must be a whole number from 60 to 21600 (got 21601)',
     ]);

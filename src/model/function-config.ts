@@ -32,7 +32,7 @@ export interface RawFunctionConfig {
   description?: unknown;
   /** provisioned concurrency; applied to the function, not snapshotted per version */
   minWarm?: unknown;
-  /** {"maxRetryAttempts": 0-2, "maxEventAgeSeconds": 60-21600} for asynchronous invocations; the function's, not a version's */
+  /** {"maxRetryAttempts": 0-2, "maxEventAgeSeconds": 60-21600, "onSuccess", "onFailure": a function or an http(s) URL} for asynchronous invocations; the function's, not a version's */
   async?: unknown;
   /** "none" | "outbound" */
   network?: unknown;
@@ -97,8 +97,8 @@ export function normalizeSettings(raw: RawFunctionConfig, base: FunctionSettings
   if (raw.async !== undefined) {
     if (typeof raw.async !== 'object' || raw.async === null || Array.isArray(raw.async)) problems.push('async must be an object, e.g. {"maxRetryAttempts": 1, "maxEventAgeSeconds": 600}');
     else {
-      const unknown = Object.keys(raw.async).filter((k) => k !== 'maxRetryAttempts' && k !== 'maxEventAgeSeconds');
-      if (unknown.length) problems.push(`async takes maxRetryAttempts and maxEventAgeSeconds (got ${unknown.join(', ')})`);
+      const unknown = Object.keys(raw.async).filter((k) => !['maxRetryAttempts', 'maxEventAgeSeconds', 'onSuccess', 'onFailure'].includes(k));
+      if (unknown.length) problems.push(`async takes maxRetryAttempts, maxEventAgeSeconds, onSuccess and onFailure (got ${unknown.join(', ')})`);
       problems.push(...asyncSettingsProblems(raw.async as Record<string, unknown>));
     }
   }

@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import { SkyscaleError } from '../errors.js';
 import { attemptRecordId, type AsyncEvent, type AsyncSettings } from '../model/async-invocation.js';
+import { destinationRecord, type DestinationCondition, type FollowUp } from '../model/destinations.js';
 import type { AsyncEventsTable, AttemptEnd, EndedAttempt } from '../store/async-events-table.js';
 import type { InvocationOutcome } from '../scheduler/invoker.js';
 
@@ -20,7 +21,7 @@ export interface EventRunner {
 }
 
 /** Errors that no retry can mend: the function (or its version or alias) is gone, or has no code. */
-const PERMANENT = new Set(['FunctionNotFound', 'AliasNotFound', 'FunctionNotReady', 'PayloadTooLarge']);
+const PERMANENT = new Set(['FunctionNotFound', 'AliasNotFound', 'FunctionNotReady', 'PayloadTooLarge', 'EventPayloadTooLarge']);
 
 export interface DispatcherOptions {
   table: Pick<AsyncEventsTable, 'settleAndClaim' | 'resumeInterrupted' | 'nextDueAt'>;
@@ -36,6 +37,8 @@ export interface DispatcherOptions {
   /** how soon it looks again when events are due but the node is busy */
   busyPollMs?: number;
   now?: () => number;
+  /** told when finished events left deliveries to send (the deliverer wakes) */
+  onFollowUps?: () => void;
 }
 
 export class AsyncDispatcher {
@@ -98,7 +101,9 @@ export class AsyncDispatcher {
     const ended = this.ended;
     this.ended = [];
     try {
-      return this.o.table.settleAndClaim(ended, this.iso(), room);
+      const claimed = this.o.table.settleAndClaim(ended, this.iso(), room);
+      if (ended.some((x) => x.end.followUp?.kind === 'delivery')) this.o.onFollowUps?.();
+      return claimed;
     } catch (err) {
       // not recorded: those events stay running, and run again after a restart
       this.o.log.error({ err, attempts: ended.length }, 'asynchronous invocation attempts could not be recorded');
@@ -122,7 +127,7 @@ export class AsyncDispatcher {
       const settings = this.o.settingsFor(e.functionName, e.qualifier);
       const ageMs = this.now() - Date.parse(e.acceptedAt);
       if (ageMs > settings.maxEventAgeSeconds * 1000) {
-        this.end(e, { outcome: 'expired', errorType: 'EventAgeExceeded', durationMs: null, state: 'expired', failed: false,
+        this.end(e, settings, null, { outcome: 'expired', errorType: 'EventAgeExceeded', durationMs: null, state: 'expired', failed: false,
           reason: `EventAgeExceeded: the event was ${Math.round(ageMs / 1000)} s old, older than its maximum age of ${settings.maxEventAgeSeconds} s, and was dropped unrun` });
         return;
       }
@@ -135,7 +140,7 @@ export class AsyncDispatcher {
       }
       // a stopping server leaves the event running: the next start runs it again
       if (this.closed) return;
-      this.end(e, this.decide(e, settings, outcome, error));
+      this.end(e, settings, outcome, this.decide(e, settings, outcome, error));
     } catch (err) {
       this.o.log.error({ err, requestId: e.id }, 'an asynchronous invocation attempt failed in the dispatcher; it runs again after a restart');
     } finally {
@@ -184,12 +189,32 @@ export class AsyncDispatcher {
   }
 
   /** Notes how the attempt ended; it is recorded with the next claim (an instant later, in the same transaction). */
-  private end(e: AsyncEvent, end: Omit<AttemptEnd, 'finishedAt'>): void {
-    this.ended.push({ id: e.id, attempt: e.attempts, end: { ...end, finishedAt: this.iso() } });
+  private end(e: AsyncEvent, s: AsyncSettings, outcome: InvocationOutcome | null, end: Omit<AttemptEnd, 'finishedAt'>): void {
+    const finishedAt = this.iso();
+    const followUp = end.state === 'succeeded' || end.state === 'failed' || end.state === 'expired' ? followUpOf(e, s, outcome, end, finishedAt) : undefined;
+    this.ended.push({ id: e.id, attempt: e.attempts, end: { ...end, finishedAt, ...(followUp ? { followUp } : {}) } });
     if (end.state === 'failed' || end.state === 'expired') this.o.log.warn({ requestId: e.id, function: e.functionName, reason: end.reason }, `an asynchronous invocation ${end.state === 'failed' ? 'failed' : 'expired'}`);
   }
 
   private iso(): string {
     return new Date(this.now()).toISOString();
   }
+}
+
+/**
+ * What follows a finished event: its record to the on-success or on-failure
+ * destination, or, for a failure with no destination, a dead letter. A success with no
+ * destination leaves nothing.
+ */
+function followUpOf(e: AsyncEvent, s: AsyncSettings, outcome: InvocationOutcome | null, end: Omit<AttemptEnd, 'finishedAt'>, timestamp: string): FollowUp | undefined {
+  const condition: DestinationCondition = end.state === 'succeeded' ? 'Success' : end.state === 'expired' ? 'EventAgeExceeded' : 'RetriesExhausted';
+  const destination = (condition === 'Success' ? s.onSuccess : s.onFailure) ?? null;
+  if (condition === 'Success' && !destination) return undefined;
+  const ran = end.outcome !== 'expired' && end.outcome !== 'throttled';
+  const record = JSON.stringify(destinationRecord({
+    requestId: e.id, functionName: e.functionName, qualifier: e.qualifier, condition, invokeCount: ran ? e.attempts : Math.max(0, e.attempts - 1), payload: e.payload, timestamp,
+    response: outcome ? { executedVersion: e.qualifier ? String(outcome.version) : '$LATEST', functionError: outcome.functionError, payload: outcome.payload } : null,
+  }));
+  if (destination) return { kind: 'delivery', condition, destination, record, reason: null };
+  return { kind: 'dead-letter', condition, destination: null, record, reason: end.reason ?? condition };
 }

@@ -5,6 +5,8 @@
 // Times are ISO 8601 strings in UTC, so they order as text.
 import type { Db } from './database.js';
 import { attemptRecordId, type AsyncAttempt, type AsyncEvent, type AsyncState, type AttemptOutcome } from '../model/async-invocation.js';
+import type { FollowUp } from '../model/destinations.js';
+import { DeliveriesTable } from './deliveries-table.js';
 
 interface EventRow {
   id: string; function_name: string; qualifier: string | null; payload: Buffer; state: string; attempts: number; failures: number;
@@ -34,6 +36,8 @@ export interface AttemptEnd {
   /** the attempt used up a retry (a failure, not a throttle) */
   failed: boolean;
   reason?: string | null;
+  /** a finished event's delivery to its destination, or its dead letter: written in the same transaction */
+  followUp?: FollowUp;
 }
 
 /** An attempt that ended, waiting to be recorded. */
@@ -54,8 +58,10 @@ export class AsyncEventsTable {
   private readonly attemptsStmt;
   private readonly nextDueStmt;
   private readonly countsStmt;
+  private readonly deliveries: DeliveriesTable;
 
   constructor(private readonly db: Db) {
+    this.deliveries = new DeliveriesTable(db);
     this.insertStmt = db.prepare(`INSERT INTO async_events (id, function_name, qualifier, payload, state, accepted_at, next_attempt_at)
       VALUES (?, ?, ?, ?, 'queued', ?, ?)`);
     this.dueStmt = db.prepare(`SELECT * FROM async_events WHERE state IN ('queued', 'retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?`);
@@ -108,6 +114,10 @@ export class AsyncEventsTable {
       id, state: end.state, failed: end.failed ? 1 : 0, nextAttemptAt: end.nextAttemptAt ?? null,
       finishedAt: finished ? end.finishedAt : null, reason: end.reason ?? null,
     });
+    if (finished && end.followUp) {
+      const e = this.get(id);
+      if (e) this.deliveries.addFollowUp(e, end.followUp, end.finishedAt);
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 // Data access for event invoke configs: a function's (qualifier '') or one version's or
 // alias's retry and age settings for asynchronous invocations, with the destinations
-// sent (kept, not acted on yet). They go with their function (ON DELETE CASCADE).
+// (Lambda's DestinationConfig, as sent). They go with their function (ON DELETE CASCADE).
 import type { Db } from './database.js';
 import type { EventInvokeConfig } from '../model/async-invocation.js';
 

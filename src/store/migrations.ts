@@ -263,6 +263,47 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 17,
+    name: 'destinations and dead letters: records on their way to a function or webhook, and the events and deliveries that failed',
+    sql: `
+      CREATE TABLE async_deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        event_id TEXT NOT NULL,
+        function_name TEXT NOT NULL,
+        qualifier TEXT,
+        condition TEXT NOT NULL CHECK (condition IN ('Success', 'RetriesExhausted', 'EventAgeExceeded')),
+        destination TEXT NOT NULL,
+        record TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        CHECK ((finished_at IS NULL) = (state IN ('pending', 'sending')))
+      );
+      CREATE INDEX async_deliveries_due ON async_deliveries (next_attempt_at, seq) WHERE state = 'pending';
+      CREATE INDEX async_deliveries_finished ON async_deliveries (finished_at) WHERE finished_at IS NOT NULL;
+      CREATE TABLE dead_letters (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        function_name TEXT NOT NULL,
+        qualifier TEXT,
+        event_id TEXT NOT NULL,
+        condition TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        destination TEXT,
+        payload BLOB NOT NULL,
+        record TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX dead_letters_by_function ON dead_letters (function_name, seq);
+      CREATE INDEX dead_letters_by_time ON dead_letters (created_at);
+    `,
+  },
+  {
     version: 18,
     name: 'schedules: a rate or cron expression per function, and the last slot each has fired, moved in the transaction that queues its event',
     sql: `

@@ -16,6 +16,7 @@ before(async () => {
   t = await startTestApp();
   lambda = lambdaClient(t.app);
   await t.deploy('lam');
+  await t.deploy('lam-failures');
   await t.request('PUT', '/v1/functions/lam/aliases/live', { version: 1 });
 });
 after(async () => {
@@ -56,10 +57,10 @@ test('put, get, update and delete a function\'s config; the queue runs its event
 test('an alias has a config of its own, listed beside the function\'s; its events run under it, others under the function\'s', async () => {
   await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'lam', MaximumRetryAttempts: 2 }));
   const alias = await lambda.send(new PutFunctionEventInvokeConfigCommand({
-    FunctionName: 'lam', Qualifier: 'live', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:123456789012:dlq' } },
+    FunctionName: 'lam', Qualifier: 'live', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:local:000000000000:function:lam-failures' } },
   }));
   assert.match(alias.FunctionArn!, /:function:lam:live$/);
-  assert.equal(alias.DestinationConfig?.OnFailure?.Destination, 'arn:aws:sqs:us-east-1:123456789012:dlq', 'stored and shown as sent');
+  assert.equal(alias.DestinationConfig?.OnFailure?.Destination, 'arn:aws:lambda:local:000000000000:function:lam-failures', 'stored and shown as sent');
   const listed = await lambda.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'lam' }));
   assert.deepEqual(listed.FunctionEventInvokeConfigs!.map((c) => [c.FunctionArn!.split(':').slice(6).join(':'), c.MaximumRetryAttempts]), [['lam', 2], ['lam:live', 0]]);
   const paged = await lambda.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'lam', MaxItems: 1 }));

@@ -1,7 +1,8 @@
 // Lambda API 2019-09-25: event invoke configs (Put, Update, Get, Delete,
 // ListFunctionEventInvokeConfigs), the retry and age settings of a function's (or a
-// version's or alias's) asynchronous invocations. DestinationConfig is accepted and
-// stored as sent, and shown back, but not acted on yet: no destination is sent to.
+// version's or alias's) asynchronous invocations, and their DestinationConfig: a function
+// ARN (or name) or, as a Skyscale extension, an http(s):// webhook URL, checked when set
+// (a function that does not exist is InvalidParameterValueException) and stored as sent.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ASYNC_LIMITS, type EventInvokeConfig } from '../../model/async-invocation.js';
 import { functionArn } from '../../model/names.js';

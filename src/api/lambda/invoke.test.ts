@@ -78,12 +78,15 @@ test('Event answers 202 once queued and then runs, under the request id it answe
   assert.equal(Object.values(t.services.asyncInvocations.counts()).reduce((a, b) => a + b, 0), stored, 'an Event for no function is not queued');
 });
 
-test('payload limits: a body over 6 MB is RequestEntityTooLargeException (413) in AWS words; an Event over 1 MB is RequestTooLargeException', async () => {
+test('payload limits: a body over 6 MB is RequestEntityTooLargeException (413) in AWS words; so is an Event over 1 MB', async () => {
   const big = payload({ pad: 'x'.repeat(6 * 1024 * 1024) });
   const tooLarge = await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam', Payload: big })), 'RequestEntityTooLargeException');
   assert.equal(tooLarge.$metadata?.httpStatusCode, 413);
   assert.equal(tooLarge.message, 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
-  await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam', InvocationType: 'Event', Payload: payload({ pad: 'x'.repeat(1024 * 1024) }) })), 'RequestTooLargeException');
+  const event = payload({ pad: 'x'.repeat(1024 * 1024) });
+  const eventTooLarge = await rejects(lambda.send(new InvokeCommand({ FunctionName: 'lam', InvocationType: 'Event', Payload: event })), 'RequestEntityTooLargeException');
+  assert.equal(eventTooLarge.$metadata?.httpStatusCode, 413);
+  assert.equal(eventTooLarge.message, `${event.length} byte payload is too large for the Event invocation type (limit 1048576 bytes)`);
 });
 
 test('bad input gets the exception AWS names', async () => {

@@ -120,7 +120,7 @@ test('an event over 1 MB is refused with 413 before it is queued; an unknown fun
   const queued = total();
   const big = await accept('echo', { blob: 'x'.repeat(1024 * 1024) });
   assert.equal(big.statusCode, 413);
-  assert.equal(big.json().error.type, 'PayloadTooLarge');
+  assert.equal(big.json().error.type, 'EventPayloadTooLarge');
   const missing = await accept('nope');
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.json().error.type, 'FunctionNotFound');

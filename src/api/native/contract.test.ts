@@ -126,7 +126,7 @@ test('JSON request bodies have the same required fields and field types; open bo
     assert.deepEqual(shape(declared), shape(json), `${key}: required fields and field types`);
     compared++;
   }
-  assert.equal(compared, 7, 'create, configure, roll back, set an alias, create a key, create a schedule, pause or resume one');
+  assert.equal(compared, 8, 'create, configure, roll back, set an alias, create a key, create a schedule, pause or resume one, redrive dead letters');
 });
 
 test('each operation names the permission its route declares (x-skyscale-permission)', () => {

@@ -9,6 +9,7 @@ import { UPLOAD_LIMIT_BYTES } from '../../model/limits.js';
 import { rawBody } from '../request-body.js';
 import { deploySettings, wantsServerBuild } from './settings-header.js';
 import { asyncSettingsProblems } from '../../model/async-invocation.js';
+import { destinationConfigOf } from '../../model/destinations.js';
 import { createFunction, functionByName, putFunction, rollback, type AsyncSettingsBody, type CreateFunctionBody, type PutFunctionBody, type RollbackBody } from './schemas.js';
 import { aliasView, buildView, functionView, versionView } from './views.js';
 import type { BuiltDependencies } from '../../model/dependency-build.js';
@@ -17,7 +18,11 @@ type NameParams = { Params: { name: string } };
 
 export function functionRoutes({ registry, asyncInvocations }: Pick<NativeServices, 'registry' | 'asyncInvocations'>): FastifyPluginAsync {
   const setAsync = (name: string, change: AsyncSettingsBody | undefined) => {
-    if (change) asyncInvocations.configs.put(name, undefined, change, false);
+    if (!change) return;
+    const { onSuccess, onFailure, ...settings } = change;
+    const destinations = onSuccess !== undefined || onFailure !== undefined
+      ? { destinations: destinationConfigOf(onSuccess, onFailure, asyncInvocations.configs.current(name)?.destinations ?? null) } : {};
+    asyncInvocations.configs.put(name, undefined, { ...settings, ...destinations }, false);
   };
   return async (app) => {
     app.get('/functions', { config: needs('functions:read', 'listing') }, async (req) => ({

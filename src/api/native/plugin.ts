@@ -1,5 +1,5 @@
 // The native API: /healthz and /v1/openapi.yaml without a key, and under /v1 the
-// functions, versions, aliases, invocations, schedules, logs, the pool, the runtimes, API keys and
+// functions, versions, aliases, invocations, schedules, dead letters, logs, the pool, the runtimes, API keys and
 // the audit log, each route taking `Authorization: Bearer <id>.<secret>` with the role and scope
 // its config declares (checked by the gate before the body is read). Errors answer
 // `{error: {type, message, hint?}}`.
@@ -13,6 +13,7 @@ import { acceptRawBodies, parseDeclaredInput } from '../request-body.js';
 import { nativeSchemaError } from '../schema-errors.js';
 import { aliasRoutes } from './aliases.js';
 import { auditRoutes } from './audit.js';
+import { deadLetterRoutes } from './dead-letters.js';
 import { functionRoutes } from './functions.js';
 import { invocationRoutes } from './invocations.js';
 import { keyRoutes } from './keys.js';
@@ -50,6 +51,7 @@ export function nativeApi(deps: NativeServices): FastifyPluginAsync {
       await v1.register(aliasRoutes(deps));
       await v1.register(invocationRoutes(deps));
       await v1.register(scheduleRoutes(deps));
+      await v1.register(deadLetterRoutes(deps));
       await v1.register(poolRoutes(deps));
       await v1.register(metricRoutes(deps));
       await v1.register(logStreamRoutes(deps));

@@ -39,8 +39,9 @@ export const createFunction = { body: { type: 'object', required: ['name'], prop
 export type CreateFunctionBody = SettingsBody & { name: string };
 
 /** The retry and age settings of a function's asynchronous invocations (AsyncSettings in the contract). */
-const ASYNC = { type: 'object', properties: { maxRetryAttempts: whole, maxEventAgeSeconds: whole }, additionalProperties: false } as const;
-export type AsyncSettingsBody = { maxRetryAttempts?: number; maxEventAgeSeconds?: number };
+const DESTINATION = { type: 'string', maxLength: 350 } as const;
+const ASYNC = { type: 'object', properties: { maxRetryAttempts: whole, maxEventAgeSeconds: whole, onSuccess: DESTINATION, onFailure: DESTINATION }, additionalProperties: false } as const;
+export type AsyncSettingsBody = { maxRetryAttempts?: number; maxEventAgeSeconds?: number; onSuccess?: string; onFailure?: string };
 
 export const putFunction = { params: NAME, body: { type: 'object', properties: { name: text, ...SETTINGS, minWarm: whole, async: ASYNC } } } as const;
 export type PutFunctionBody = SettingsBody & { name?: string; minWarm?: number; async?: AsyncSettingsBody };
@@ -95,3 +96,9 @@ export const patchSchedule = {
   params: SCHEDULE,
   body: { type: 'object', required: ['state'], additionalProperties: false, properties: { state: { type: 'string', enum: ['enabled', 'paused'] } } },
 } as const;
+export const deadLetterList = { params: NAME, querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } } } as const;
+export const deadLetterById = { params: { type: 'object', required: ['name', 'id'], properties: { name: text, id: text } } } as const;
+export const deadLetterRedrive = {
+  params: NAME, body: { type: 'object', properties: { ids: { type: 'array', items: text, maxItems: 1000 }, all: { type: 'boolean' } }, additionalProperties: false },
+} as const;
+export const deadLetterPurge = { params: NAME, querystring: { type: 'object', properties: { ids: text, all: { type: 'boolean' } } } } as const;

@@ -116,12 +116,18 @@ export interface AsyncInvocationWire {
   reason: string | null;
   payloadBytes: number;
   attempts: AsyncAttempt[];
+  /** its record's deliveries to a destination */
+  deliveries?: { id: string; condition: string; destination: string; state: string; attempts: number; lastError: string | null }[];
 }
 
-export function asyncView({ event: e, attempts }: { event: Omit<AsyncEvent, 'payload'> & { payloadBytes: number }; attempts: AsyncAttempt[] }): AsyncInvocationWire {
+export function asyncView({ event: e, attempts, deliveries = [] }: {
+  event: Omit<AsyncEvent, 'payload'> & { payloadBytes: number }; attempts: AsyncAttempt[];
+  deliveries?: { id: string; condition: string; destination: string; state: string; attempts: number; lastError: string | null }[];
+}): AsyncInvocationWire {
   return {
     id: e.id, function: e.functionName, qualifier: e.qualifier, state: e.state, acceptedAt: e.acceptedAt,
     nextAttemptAt: e.state === 'queued' || e.state === 'retrying' ? e.nextAttemptAt : null, finishedAt: e.finishedAt, reason: e.reason,
     payloadBytes: e.payloadBytes, attempts,
+    deliveries: deliveries.map((d) => ({ id: d.id, condition: d.condition, destination: d.destination, state: d.state, attempts: d.attempts, lastError: d.lastError })),
   };
 }

@@ -1,7 +1,8 @@
 // skyscale invocation ID: one invocation. An asynchronous one (the id `invoke --async`
 // printed) shows its state in the queue and every attempt, each with the id of its own
-// record; any other id shows that invocation's record. --json prints what the API
-// answered. Exits 1 when the invocation failed or expired.
+// record, and the delivery of its destination record; any other id shows that
+// invocation's record. --json prints what the API answered. Exits 1 when the invocation
+// failed or expired.
 import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';
 
@@ -9,6 +10,7 @@ interface Attempt { attempt: number; startedAt: string; finishedAt: string | nul
 interface AsyncWire {
   id: string; function: string; qualifier: string | null; state: string; acceptedAt: string; nextAttemptAt: string | null; finishedAt: string | null;
   reason: string | null; payloadBytes: number; attempts: Attempt[];
+  deliveries?: { condition: string; destination: string; state: string; attempts: number; lastError: string | null }[];
 }
 interface RecordWire {
   id: string; functionName: string; version: number; status: string; errorType: string | null; errorMessage: string | null; cold: boolean;
@@ -46,6 +48,9 @@ function showAsync(a: AsyncWire, out: (line: string) => void): number {
       out(`${`#${t.attempt}`.padEnd(8)} ${t.startedAt.padEnd(25)} ${t.outcome.padEnd(12)} ${(t.errorType ?? '-').padEnd(21)} ${ms(t.durationMs).padEnd(10)} ${t.recordId}`);
     }
   } else out('no attempt yet');
+  for (const d of a.deliveries ?? []) {
+    out(`destination (${d.condition}): ${d.destination}: ${d.state} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.lastError ? ` (${d.lastError})` : ''}`);
+  }
   return a.state === 'failed' || a.state === 'expired' ? 1 : 0;
 }
 
