@@ -61,3 +61,25 @@ test('bad input: a malformed cron, an unknown time zone, a missing function, bot
   assert.match((await cli(['schedule', 'create', '--name', 'reports', '--every', '1 hour', '--cron', '* * * * *'])).err, /give one of --every and --cron/);
   assert.match((await cli(['schedule', 'pause', '--name', 'reports', 'nope'])).err, /has no schedule "nope"/);
 });
+
+test("in a function's folder, schedule create and delete need no --name", async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const folder = mkdtempSync(join(tmpdir(), 'skyscale-schedule-folder-'));
+  writeFileSync(join(folder, 'skyscale.json'), JSON.stringify({ name: 'reports' }));
+  const back = process.cwd();
+  process.chdir(folder);
+  try {
+    const created = await cli(['schedule', 'create', '--every', '10 minutes', '--schedule-name', 'from-folder']);
+    assert.equal(created.code, 0, created.err);
+    assert.match(created.out, /^Created schedule from-folder for reports: rate\(10 minutes\)/);
+    assert.equal((await cli(['schedule', 'delete', 'from-folder'])).code, 0);
+  } finally {
+    process.chdir(back);
+    rmSync(folder, { recursive: true, force: true });
+  }
+  const nowhere = await cli(['schedule', 'create', '--every', '10 minutes']);
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.err, /the function is required \(--name, or run it in the function's folder\)/);
+});

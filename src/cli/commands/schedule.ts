@@ -2,6 +2,7 @@
 //                 | schedule list [--name FN] | schedule pause|resume|delete --name FN S
 // Each firing is an asynchronous invocation of the function.
 import { CliError } from '../cli-error.js';
+import { functionHere } from '../function-here.js';
 import { table, type Command } from '../command.js';
 
 interface ScheduleView {
@@ -35,9 +36,11 @@ export const scheduleCommand: Command = {
     const [action, named] = positionals;
     const fn = values.name as string | undefined;
     const base = (name: string) => `/v1/functions/${encodeURIComponent(name)}/schedules`;
+    // a change needs its function: --name, or the one whose folder this is
     const needFunction = (): string => {
-      if (!fn) throw new CliError('MissingArgument', 'the function is required (--name)', `usage: ${USAGE}`);
-      return fn;
+      const name = fn ?? functionHere();
+      if (!name) throw new CliError('MissingArgument', "the function is required (--name, or run it in the function's folder)", `usage: ${USAGE}`);
+      return name;
     };
     if (action === 'list' || action === undefined) {
       const { schedules } = await ctx.client().json<{ schedules: ScheduleView[] }>('GET', fn ? base(fn) : '/v1/schedules');
