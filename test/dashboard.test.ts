@@ -233,7 +233,9 @@ test('the dashboard in chromium: sign in, create, deploy, invoke, settings, alia
     await viewer.close();
 
     // Delete, confirmed in the page.
-    await page.getByRole('link', { name: 'Functions' }).click();
+    await page.getByRole('link', { name: 'Functions', exact: true }).click();
+    // the list, not the system page it came from (which links greeter twice)
+    await page.getByRole('heading', { name: 'Functions' }).waitFor();
     await page.getByRole('link', { name: 'greeter' }).click();
     await page.getByRole('button', { name: 'Delete function' }).click();
     await page.getByRole('button', { name: 'Delete greeter for good' }).click();
