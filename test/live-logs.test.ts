@@ -106,8 +106,9 @@ test('skyscale logs --follow prints the first line while the invocation runs, ea
     // the CLI follows the stream once an invocation shows as running (not only read from the pages)
     await eventually(async () => {
       const probe = (await server.invoke(name)).headers.get('x-skyscale-request-id')!;
-      await eventually(async () => out.includes(`── ${probe} success`), 'the probe printed', 30_000);
-      return out.includes(`${probe} running\n`);
+      // a probe that ran before the CLI's stream was open may never be printed: send another
+      const printed = await eventually(async () => out.includes(`── ${probe} success`), 'the probe printed', 10_000).then(() => true, () => false);
+      return printed && out.includes(`${probe} running\n`);
     }, 'the CLI following the stream', 120_000, 100);
     const before = out.length;
     let endedAt = 0;
