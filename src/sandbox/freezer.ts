@@ -21,17 +21,22 @@ export interface Freezer {
   close(): Promise<void>;
 }
 
-export class CgroupFreezer implements Freezer {
+/**
+ * A freezer whose freeze and thaw take a while (a file write, an engine call): they run
+ * one at a time, in the order asked for, and `frozen` is what was asked for last.
+ */
+export abstract class OrderedFreezer implements Freezer {
   /** what was asked for last, and how many requests there were */
-  private wanted = false;
+  protected wanted = false;
   private asked = 0;
-  /** what the cgroup was last set to: a thaw after a freeze that failed has nothing to undo */
-  private applied = false;
+  /** what the sandbox was last set to: a thaw after a freeze that failed has nothing to undo */
+  protected applied = false;
   private queue: Promise<unknown> = Promise.resolve();
-  private file: Promise<FileHandle | null> | null = null;
 
-  /** `locate` finds the sandbox's freeze file (once, at the first freeze); null: cannot freeze */
-  constructor(private readonly kind: CgroupFreezerKind, private readonly locate: () => Promise<string | null>) {}
+  /** Stops the sandbox; false when it cannot be. */
+  protected abstract stop(): Promise<boolean>;
+  /** Lets a stopped sandbox run again; rejects when it cannot. */
+  protected abstract resume(): Promise<void>;
 
   get frozen(): boolean {
     return this.wanted;
@@ -42,7 +47,7 @@ export class CgroupFreezer implements Freezer {
     this.wanted = true;
     const request = ++this.asked;
     return this.enqueue(async () => {
-      this.applied = await this.write(FREEZE_VALUES[this.kind].frozen);
+      this.applied = await this.stop();
       // not frozen after all, unless something was asked for since
       if (!this.applied && request === this.asked) this.wanted = false;
       return this.applied;
@@ -55,16 +60,13 @@ export class CgroupFreezer implements Freezer {
     this.asked++;
     return this.enqueue(async () => {
       if (!this.applied) return;
-      if (!(await this.write(FREEZE_VALUES[this.kind].thawed))) throw new Error('the sandbox cgroup could not be thawed (is the sandbox gone?)');
+      await this.resume();
       this.applied = false;
     });
   }
 
   async close(): Promise<void> {
-    const file = this.file;
-    this.file = Promise.resolve(null);
     await this.queue.catch(() => undefined);
-    await (await file?.catch(() => null))?.close().catch(() => undefined);
   }
 
   /** Runs `op` after every operation asked for before it, whatever their outcome. */
@@ -72,6 +74,30 @@ export class CgroupFreezer implements Freezer {
     const next = this.queue.then(op, op);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+}
+
+export class CgroupFreezer extends OrderedFreezer {
+  private file: Promise<FileHandle | null> | null = null;
+
+  /** `locate` finds the sandbox's freeze file (once, at the first freeze); null: cannot freeze */
+  constructor(private readonly kind: CgroupFreezerKind, private readonly locate: () => Promise<string | null>) {
+    super();
+  }
+
+  protected stop(): Promise<boolean> {
+    return this.write(FREEZE_VALUES[this.kind].frozen);
+  }
+
+  protected async resume(): Promise<void> {
+    if (!(await this.write(FREEZE_VALUES[this.kind].thawed))) throw new Error('the sandbox cgroup could not be thawed (is the sandbox gone?)');
+  }
+
+  override async close(): Promise<void> {
+    const file = this.file;
+    this.file = Promise.resolve(null);
+    await super.close();
+    await (await file?.catch(() => null))?.close().catch(() => undefined);
   }
 
   /** One write to the kept-open freeze file; false when it cannot be had or written. */

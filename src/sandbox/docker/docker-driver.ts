@@ -14,7 +14,7 @@ import type { SandboxImage } from '../../model/node-status.js';
 import { SkyscaleError } from '../../errors.js';
 import { AgentChannel } from '../agent-channel.js';
 import type { DriverCapabilities, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver.js';
-import type { Freezer } from '../freezer.js';
+import { OrderedFreezer } from '../freezer.js';
 import { AttachDemux } from './demux.js';
 import { containerSpec, leftoverContainers, LABEL_NODE, LABEL_SANDBOX } from './container-spec.js';
 import type { Engine } from './engine.js';
@@ -218,53 +218,24 @@ class DockerSandbox implements Sandbox {
   }
 }
 
-/** Freezing through the engine's pause/unpause, one at a time and in the order asked for; `frozen` is what was asked for last. */
-export class PauseFreezer implements Freezer {
-  private wanted = false;
-  private applied = false;
-  private asked = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly engine: Pick<Engine, 'pause' | 'unpause'>, private readonly id: string) {}
-
-  get frozen(): boolean {
-    return this.wanted;
+/** Freezing through the engine's pause/unpause, one at a time and in the order asked for. */
+export class PauseFreezer extends OrderedFreezer {
+  constructor(private readonly engine: Pick<Engine, 'pause' | 'unpause'>, private readonly id: string) {
+    super();
   }
 
-  freeze(): Promise<boolean> {
-    if (this.wanted) return Promise.resolve(true);
-    this.wanted = true;
-    const request = ++this.asked;
-    return this.enqueue(async () => {
-      this.applied = await this.engine.pause(this.id).then(() => true, () => false);
-      if (!this.applied && request === this.asked) this.wanted = false;
-      return this.applied;
-    });
+  protected stop(): Promise<boolean> {
+    return this.engine.pause(this.id).then(() => true, () => false);
   }
 
-  thaw(): Promise<void> {
-    if (!this.wanted) return Promise.resolve();
-    this.wanted = false;
-    this.asked++;
-    return this.enqueue(async () => {
-      if (!this.applied) return;
-      await this.engine.unpause(this.id);
-      this.applied = false;
-    });
+  protected resume(): Promise<void> {
+    return this.engine.unpause(this.id);
   }
 
   /** The container is gone: nothing is paused any more. */
   forget(): void {
     this.wanted = false;
     this.applied = false;
-  }
-
-  async close(): Promise<void> {}
-
-  private enqueue<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(op, op);
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 }
 
